@@ -1,0 +1,92 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable numeric error code sent between peers.
+// Do not renumber or reorder: codes are part of the wire format.
+type Code uint16
+
+const (
+	CodeOK                 Code = 0
+	CodeMalformed          Code = 1  // bytes do not decode, or are not canonical
+	CodeTooLarge           Code = 2  // a size limit was exceeded
+	CodeBadCID             Code = 3  // a CID does not match its bytes, or is of a refused kind
+	CodeBadSignature       Code = 4  // the signature does not verify
+	CodeUnsupportedVersion Code = 5  // unknown record or protocol version
+	CodeNotFound           Code = 6  // the requested block is not held
+	CodeInternal           Code = 7  // the responder failed; try again later
+	CodeRateLimited        Code = 8  // too many requests; slow down
+	CodeWrongNetwork       Code = 9  // the peer belongs to another network
+	CodeNotAuthorized      Code = 10 // the author may not revise this document
+	CodeInvalid            Code = 11 // well-formed but breaks a record rule
+)
+
+var codeNames = map[Code]string{
+	CodeOK:                 "ok",
+	CodeMalformed:          "malformed",
+	CodeTooLarge:           "too large",
+	CodeBadCID:             "bad CID",
+	CodeBadSignature:       "bad signature",
+	CodeUnsupportedVersion: "unsupported version",
+	CodeNotFound:           "not found",
+	CodeInternal:           "internal error",
+	CodeRateLimited:        "rate limited",
+	CodeWrongNetwork:       "wrong network",
+	CodeNotAuthorized:      "not authorized",
+	CodeInvalid:            "invalid",
+}
+
+func (c Code) String() string {
+	if s, ok := codeNames[c]; ok {
+		return s
+	}
+	return fmt.Sprintf("code %d", uint16(c))
+}
+
+// Error is a protocol error: a stable code and a message for people.
+type Error struct {
+	Code Code
+	Msg  string
+}
+
+func (e *Error) Error() string { return "protocol: " + e.Code.String() + ": " + e.Msg }
+
+// Is makes errors.Is(err, ErrBadSignature) and the like match any
+// *Error with the same code.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	return errors.As(target, &t) && t.Code == e.Code && t.Msg == ""
+}
+
+// Errorf returns an *Error with the given code.
+func Errorf(code Code, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Sentinels for errors.Is; they match any *Error of the same code.
+var (
+	ErrMalformed          = &Error{Code: CodeMalformed}
+	ErrTooLarge           = &Error{Code: CodeTooLarge}
+	ErrBadCID             = &Error{Code: CodeBadCID}
+	ErrBadSignature       = &Error{Code: CodeBadSignature}
+	ErrUnsupportedVersion = &Error{Code: CodeUnsupportedVersion}
+	ErrNotFound           = &Error{Code: CodeNotFound}
+	ErrNotAuthorized      = &Error{Code: CodeNotAuthorized}
+	ErrInvalid            = &Error{Code: CodeInvalid}
+)
+
+// CodeOf returns the code carried by err, CodeInternal for a non-nil
+// error that carries none, and CodeOK for nil.
+func CodeOf(err error) Code {
+	if err == nil {
+		return CodeOK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
