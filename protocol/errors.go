@@ -3,6 +3,9 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/ipfs/go-cid"
 )
 
 // Code is a stable numeric error code sent between peers.
@@ -89,4 +92,31 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	return CodeInternal
+}
+
+// MissingError reports the blocks a record refers to that are not held
+// (a revision's parents or document), so that the caller can fetch
+// them and try again. It matches ErrNotFound with errors.Is.
+type MissingError struct {
+	CIDs []cid.Cid
+}
+
+func (e *MissingError) Error() string {
+	s := make([]string, len(e.CIDs))
+	for i, c := range e.CIDs {
+		s[i] = c.String()
+	}
+	return "protocol: missing " + strings.Join(s, ", ")
+}
+
+// Is makes errors.Is(err, ErrNotFound) match.
+func (e *MissingError) Is(target error) bool { return target == ErrNotFound }
+
+// Missing returns the CIDs carried by a *MissingError in err's chain.
+func Missing(err error) []cid.Cid {
+	var m *MissingError
+	if errors.As(err, &m) {
+		return m.CIDs
+	}
+	return nil
 }

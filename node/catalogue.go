@@ -1,0 +1,56 @@
+package node
+
+import (
+	"context"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// Catalogue is what the node needs from the local catalogue: verified
+// storage of revisions and blocks, and the set of revisions in clock
+// order for reconciliation. *catalogue.Catalogue implements it.
+//
+// All methods are safe for concurrent use.
+type Catalogue interface {
+	// AddRevisions verifies (CID, canonical encoding, signature, record
+	// and DAG rules) and stores revisions received from peers, in one
+	// or more atomic batches, and updates the search index. Revisions
+	// already held are skipped. It returns the CIDs newly stored. When
+	// some revisions are refused, the valid ones are still stored and
+	// the error lists the refused CIDs with their reasons; errors.Is
+	// with protocol.ErrBadSignature, protocol.ErrBadCID, ... works on
+	// it. A revision whose parents are not held is refused with an
+	// error for which protocol.Missing returns their CIDs.
+	AddRevisions(ctx context.Context, blocks []protocol.Block) (added []cid.Cid, err error)
+
+	// AddBlocks verifies and stores raw attachment blocks.
+	AddBlocks(ctx context.Context, blocks []protocol.Block) error
+
+	// Block returns a held block (revision or raw); an error matching
+	// protocol.ErrNotFound when it is not held.
+	Block(ctx context.Context, c cid.Cid) ([]byte, error)
+
+	// Has reports whether a block is held.
+	Has(ctx context.Context, c cid.Cid) (bool, error)
+
+	// RevisionsByClock calls fn for every held revision in (clock, CID)
+	// order, starting after the exclusive cursor (after, afterCID);
+	// cid.Undef starts from the beginning. fn returning an error stops
+	// the walk and returns that error.
+	RevisionsByClock(ctx context.Context, after protocol.Clock, afterCID cid.Cid, fn func(protocol.Clock, cid.Cid) error) error
+
+	// MissingBlocks lists the attachment blocks referenced by current
+	// entries that are not held, with the total size of their
+	// attachment, so the node can fetch them.
+	MissingBlocks(ctx context.Context) ([]MissingBlock, error)
+}
+
+// MissingBlock is an attachment block referenced but not held.
+type MissingBlock struct {
+	CID            cid.Cid
+	Doc            cid.Cid
+	AttachmentSize uint64 // size of the whole attachment it belongs to
+	EntrySize      uint64 // total attachment size of its entry
+}
