@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"fmt"
 	"strings"
@@ -191,6 +192,13 @@ func (r *Revision) Verify() error {
 	if err != nil {
 		return err
 	}
+	return r.verify(msg)
+}
+
+func (r *Revision) verify(msg []byte) error {
+	if len(r.Sig) != ed25519.SignatureSize {
+		return Errorf(CodeBadSignature, "signature is %d bytes, want %d", len(r.Sig), ed25519.SignatureSize)
+	}
 	if !ed25519.Verify(r.Author[:], msg, r.Sig) {
 		return Errorf(CodeBadSignature, "signature by %s does not verify", r.Author)
 	}
@@ -217,8 +225,12 @@ func DecodeRevision(data []byte) (*Revision, error) {
 	if w.Version != RevisionVersion {
 		return nil, Errorf(CodeUnsupportedVersion, "revision version %d, this node reads version %d", w.Version, RevisionVersion)
 	}
-	if err := Unmarshal(data, &w); err != nil {
-		return nil, fmt.Errorf("revision: %w", err)
+	again, err := encMode.Marshal(&w)
+	if err != nil {
+		return nil, Errorf(CodeMalformed, "re-encode revision: %v", err)
+	}
+	if !bytes.Equal(again, data) {
+		return nil, Errorf(CodeMalformed, "revision is not canonical DAG-CBOR, or has unknown fields")
 	}
 	r, err := w.revision()
 	if err != nil {
@@ -247,10 +259,43 @@ func VerifyRevision(c cid.Cid, data []byte) (*Revision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("revision %s: %w", c, err)
 	}
-	if err := r.Verify(); err != nil {
+	msg := unsignedFrom(data, r.Sig)
+	if msg == nil {
+		if msg, err = r.SigningBytes(); err != nil {
+			return nil, fmt.Errorf("revision %s: %w", c, err)
+		}
+	}
+	if err := r.verify(msg); err != nil {
 		return nil, fmt.Errorf("revision %s: %w", c, err)
 	}
 	return r, nil
+}
+
+// unsignedFrom returns the signing bytes of a revision from its
+// canonical encoding, without encoding again: the same map with the
+// "sig" pair removed and the pair count lowered by one. In the
+// length-first key order only "op", "doc" and "seq" precede "sig", and
+// none of them can hold the 70-byte pair, so its first occurrence is
+// the pair itself. It returns nil when data does not have that shape.
+func unsignedFrom(data, sig []byte) []byte {
+	if len(sig) != ed25519.SignatureSize || len(data) == 0 {
+		return nil
+	}
+	n := data[0] &^ 0xa0
+	if data[0]&0xe0 != 0xa0 || n == 0 || n >= 24 {
+		return nil // not a map with a one-byte header
+	}
+	pair := make([]byte, 0, 6+len(sig))
+	pair = append(pair, 0x63, 's', 'i', 'g', 0x58, byte(len(sig)))
+	pair = append(pair, sig...)
+	i := bytes.Index(data, pair)
+	if i < 0 {
+		return nil
+	}
+	out := make([]byte, 0, len(data)-len(pair))
+	out = append(out, 0xa0|(n-1))
+	out = append(out, data[1:i]...)
+	return append(out, data[i+len(pair):]...)
 }
 
 // Check enforces the record rules that need nothing but the revision
