@@ -1,0 +1,205 @@
+package catalogue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
+
+	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// Bundles are CAR v1 files: the header's roots are the document IDs,
+// the blocks are every revision of those documents in clock order
+// (parents before children) and the attachment blocks held for them.
+// They carry entries between nodes without a network (a USB key) and
+// serve as backups.
+
+// BundleResult says what a bundle export or import held.
+type BundleResult struct {
+	Docs      int
+	Revisions int
+	Blocks    int // raw attachment blocks
+	Added     int // revisions new to this catalogue (import)
+}
+
+// ExportBundle writes the given documents (every document, retracted
+// ones included, when ids is empty) as a CAR v1 stream to w.
+func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid) (*BundleResult, error) {
+	if len(ids) == 0 {
+		list, err := c.List(ListOptions{Retracted: true})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range list {
+			ids = append(ids, s.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("bundle: the catalogue is empty: nothing to export: %w", ErrNotFound)
+	}
+	car, err := storage.NewWritable(w, ids, carv2.WriteAsCarV1(true))
+	if err != nil {
+		return nil, fmt.Errorf("bundle: start CAR: %w", err)
+	}
+	res := &BundleResult{Docs: len(ids)}
+	for _, id := range ids {
+		history, err := c.store.History(id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("bundle: entry %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bundle: history of %s: %w", id, err)
+		}
+		// History is newest first; parents must come first.
+		for i := len(history) - 1; i >= 0; i-- {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			rc := history[i]
+			r, data, err := c.store.Revision(rc)
+			if err != nil {
+				return nil, fmt.Errorf("bundle: read revision %s: %w", rc, err)
+			}
+			if err := car.Put(ctx, rc.KeyString(), data); err != nil {
+				return nil, fmt.Errorf("bundle: write revision %s: %w", rc, err)
+			}
+			res.Revisions++
+			for _, a := range r.Attachments {
+				for _, b := range a.Blocks {
+					if ok, _ := car.Has(ctx, b.KeyString()); ok {
+						continue
+					}
+					data, err := c.store.Block(b)
+					if errors.Is(err, store.ErrNotFound) {
+						continue // not fetched here; the receiver fetches it from peers
+					}
+					if err != nil {
+						return nil, fmt.Errorf("bundle: read block %s: %w", b, err)
+					}
+					if err := car.Put(ctx, b.KeyString(), data); err != nil {
+						return nil, fmt.Errorf("bundle: write block %s: %w", b, err)
+					}
+					res.Blocks++
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// ImportBundle reads a CAR file written by ExportBundle (or any CAR of
+// mutu blocks). Every block is verified (CID, and for revisions the
+// encoding, record rules and signature) before anything is stored; a
+// bad block refuses the whole bundle with its CID named, and the
+// revisions are stored in one atomic batch, so nothing of a bad bundle
+// is half-applied.
+func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResult, error) {
+	res := &BundleResult{}
+	var revs []store.Verified
+	// First pass: verify everything, keep the revisions.
+	err := readBundle(path, func(k cid.Cid, data []byte) error {
+		switch k.Prefix().Codec {
+		case protocol.CodecDagCBOR:
+			r, err := protocol.VerifyRevision(k, data)
+			if err != nil {
+				return err
+			}
+			revs = append(revs, store.Verified{Block: protocol.Block{CID: k, Data: data}, Rev: r})
+			if !r.Doc.Defined() {
+				res.Docs++
+			}
+		case protocol.CodecRaw:
+			if len(data) > protocol.MaxBlockSize {
+				return protocol.Errorf(protocol.CodeTooLarge, "block %s is %d bytes, limit %d", k, len(data), protocol.MaxBlockSize)
+			}
+			if err := protocol.CheckCID(k, data); err != nil {
+				return err
+			}
+			res.Blocks++
+		default:
+			return protocol.Errorf(protocol.CodeBadCID, "block %s: codec %#x is not used by mutu", k, k.Prefix().Codec)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, err)
+	}
+	res.Revisions = len(revs)
+	ch, err := c.store.Put(revs)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, translateRule(err))
+	}
+	res.Added = len(ch.Added)
+	// Second pass: the attachment blocks.
+	var batch []protocol.Block
+	var size int
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := c.store.PutBlocks(batch)
+		batch, size = batch[:0], 0
+		return err
+	}
+	err = readBundle(path, func(k cid.Cid, data []byte) error {
+		if k.Prefix().Codec != protocol.CodecRaw {
+			return nil
+		}
+		batch = append(batch, protocol.Block{CID: k, Data: data})
+		if size += len(data); size >= 8<<20 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return res, fmt.Errorf("bundle %s: entries stored, attachments incomplete (import it again to finish): %w", path, err)
+	}
+	for _, v := range revs {
+		c.clock.Observe(v.Rev.Clock)
+	}
+	if err := c.catchUpIndex(); err != nil {
+		c.log.Warn("search index not updated", "err", err)
+	}
+	return res, nil
+}
+
+// readBundle calls fn for every block of the CAR file at path, after
+// checking that the block's bytes match its CID.
+func readBundle(path string, fn func(cid.Cid, []byte) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	br, err := carv2.NewBlockReader(f, carv2.MaxAllowedSectionSize(protocol.MaxRevisionSize+1024),
+		// Blocks are checked below, so that a bad one is named with its CID.
+		carv2.WithTrustedCAR(true))
+	if err != nil {
+		return fmt.Errorf("not a CAR file (%v): %w", err, protocol.ErrMalformed)
+	}
+	for {
+		blk, err := br.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("damaged CAR file (%v): %w", err, protocol.ErrMalformed)
+		}
+		if err := protocol.CheckCID(blk.Cid(), blk.RawData()); err != nil {
+			return err
+		}
+		if err := fn(blk.Cid(), blk.RawData()); err != nil {
+			return fmt.Errorf("block %s: %w", blk.Cid(), err)
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package catalogue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// Options configure Open. The zero value is a catalogue on disk that
+// syncs every write, logs nothing, and reads the wall clock.
+type Options struct {
+	// InMemory keeps the store and the index in memory (tests).
+	InMemory bool
+	// NoSync skips the fsync after each write batch: faster, but a
+	// power cut may lose the last acknowledged writes (benchmarks).
+	NoSync bool
+	// Logger receives warnings and progress; nil discards them.
+	Logger *slog.Logger
+	// Now is the wall clock; nil means time.Now.
+	Now func() time.Time
+	// Progress, when set, is called while the search index is rebuilt
+	// with the entries indexed so far and the total.
+	Progress func(done, total int)
+}
+
+// Catalogue is a node's catalogue. It is safe for concurrent use.
+type Catalogue struct {
+	store *store.Store
+	index *search.Index
+	clock *protocol.HLC
+	log   *slog.Logger
+	now   func() time.Time
+	opts  Options
+
+	pubMu sync.Mutex // serializes local publishing, so sequence numbers follow each other
+	ixMu  sync.Mutex // serializes applying the change log to the index
+}
+
+// Files and directories of a catalogue directory.
+const (
+	storeSubdir = "store"
+	indexSubdir = "index"
+)
+
+// Open opens the catalogue kept in dir, creating it if needed. When the
+// search index is missing, damaged, built by an older analyzer, or
+// behind the store (a process killed while indexing), it is repaired
+// or rebuilt from the store before Open returns.
+func Open(dir string, opts Options) (*Catalogue, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	storePath, indexPath := "", ""
+	if !opts.InMemory {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("catalogue: create %s: %w", dir, err)
+		}
+		storePath, indexPath = filepath.Join(dir, storeSubdir), filepath.Join(dir, indexSubdir)
+	}
+	st, err := store.Open(storePath, store.Options{InMemory: opts.InMemory, NoSync: opts.NoSync, Logger: opts.Logger})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("%w: %s is open in another mutu process; stop it, or let the CLI go through its API (`mutu run` writes its address in the home)", ErrLocked, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: open store in %s: %w", dir, err)
+	}
+	ix, err := search.Open(indexPath, search.Options{})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("catalogue: open search index in %s: %w", dir, err)
+	}
+	c := &Catalogue{store: st, index: ix, log: opts.Logger, now: opts.Now, opts: opts}
+	c.clock = protocol.NewHLC(opts.Now)
+	c.clock.Observe(st.MaxClock())
+	if ix.NeedsRebuild() {
+		c.log.Info("search index missing or out of date: rebuilding it from the store")
+		err = c.Reindex(context.Background(), opts.Progress)
+	} else {
+		err = c.catchUpIndex()
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close closes the index and the store.
+func (c *Catalogue) Close() error {
+	return errors.Join(c.index.Close(), c.store.Close())
+}

@@ -1,0 +1,69 @@
+package catalogue
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+)
+
+var (
+	// ErrNotFound means the document, revision, block or attachment is
+	// not held.
+	ErrNotFound = errors.New("catalogue: not found")
+	// ErrAmbiguous means an ID prefix matches several documents; the
+	// error is an *AmbiguousError listing them.
+	ErrAmbiguous = errors.New("catalogue: ambiguous ID prefix")
+	// ErrLocked means another process has the catalogue open.
+	ErrLocked = errors.New("catalogue: in use by another process")
+	// ErrRetracted means the document was retracted and can no longer
+	// be edited.
+	ErrRetracted = errors.New("catalogue: document retracted")
+)
+
+// AmbiguousError lists the documents an ID prefix matches.
+type AmbiguousError struct {
+	Prefix     string
+	Candidates []Summary
+}
+
+func (e *AmbiguousError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ID prefix %q matches %d entries; give more characters:", e.Prefix, len(e.Candidates))
+	for _, c := range e.Candidates {
+		fmt.Fprintf(&b, "\n  %s  %s", c.ID, c.Title)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrAmbiguous) match.
+func (e *AmbiguousError) Is(target error) bool { return target == ErrAmbiguous }
+
+// RejectedError lists the revisions AddRevisions refused, each with
+// its reason. errors.Is matches the reasons (protocol.ErrBadSignature
+// and the like).
+type RejectedError struct {
+	Rejected map[cid.Cid]error
+}
+
+func (e *RejectedError) Error() string {
+	parts := make([]string, 0, len(e.Rejected))
+	for c, err := range e.Rejected {
+		parts = append(parts, fmt.Sprintf("%s: %v", c, err))
+		if len(parts) == 5 && len(e.Rejected) > 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(e.Rejected)-5))
+			break
+		}
+	}
+	return fmt.Sprintf("catalogue: %d revisions refused: %s", len(e.Rejected), strings.Join(parts, "; "))
+}
+
+// Unwrap returns every reason, for errors.Is and errors.As.
+func (e *RejectedError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Rejected))
+	for _, err := range e.Rejected {
+		errs = append(errs, err)
+	}
+	return errs
+}

@@ -1,0 +1,177 @@
+package catalogue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/ipfs/go-cid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// AddRevisions verifies revisions received from peers (CID, canonical
+// encoding, record rules, signature) in parallel, stores the valid
+// ones in atomic batches (the store enforces the DAG rules) and
+// updates the search index. Revisions already held are skipped. It
+// returns the CIDs newly stored; refused revisions are listed in a
+// *RejectedError, and a revision whose parents are not held carries a
+// *protocol.MissingError naming them.
+func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) ([]cid.Cid, error) {
+	verified := make([]store.Verified, len(blocks))
+	reasons := make([]error, len(blocks))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, b := range blocks {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if ok, err := c.store.Has(b.CID); err == nil && ok {
+				return nil // held already: nothing to verify
+			}
+			r, err := protocol.VerifyRevision(b.CID, b.Data)
+			if err != nil {
+				reasons[i] = err
+				return nil
+			}
+			verified[i] = store.Verified{Block: b, Rev: r}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	rejected := make(map[cid.Cid]error)
+	valid := verified[:0]
+	for i, v := range verified {
+		switch {
+		case reasons[i] != nil:
+			rejected[blocks[i].CID] = reasons[i]
+		case v.Rev != nil:
+			valid = append(valid, v)
+		}
+	}
+	var added []cid.Cid
+	if len(valid) > 0 {
+		ch, errs, err := c.store.PutEach(valid)
+		if err != nil {
+			return nil, fmt.Errorf("catalogue: store revisions: %w", err)
+		}
+		added = ch.Added
+		for _, e := range errs {
+			var re *store.RevisionError
+			if errors.As(e, &re) {
+				rejected[re.CID] = translateRule(re.Err)
+			}
+		}
+		if len(ch.Added) > 0 {
+			for _, v := range valid {
+				c.clock.Observe(v.Rev.Clock)
+			}
+			if err := c.catchUpIndex(); err != nil {
+				c.log.Warn("search index not updated", "err", err)
+			}
+		}
+	}
+	if len(rejected) > 0 {
+		return added, &RejectedError{Rejected: rejected}
+	}
+	return added, nil
+}
+
+// translateRule turns a store rule error into the protocol's terms.
+func translateRule(err error) error {
+	var m *store.MissingParentError
+	if errors.As(err, &m) {
+		return &protocol.MissingError{CIDs: m.Missing}
+	}
+	return err
+}
+
+// AddBlocks verifies and stores raw attachment blocks.
+func (c *Catalogue) AddBlocks(ctx context.Context, blocks []protocol.Block) error {
+	for _, b := range blocks {
+		if b.CID.Prefix().Codec != protocol.CodecRaw {
+			return protocol.Errorf(protocol.CodeBadCID, "block %s is not a raw block", b.CID)
+		}
+		if len(b.Data) > protocol.MaxBlockSize {
+			return protocol.Errorf(protocol.CodeTooLarge, "block %s is %d bytes, limit %d", b.CID, len(b.Data), protocol.MaxBlockSize)
+		}
+		if err := protocol.CheckCID(b.CID, b.Data); err != nil {
+			return err
+		}
+	}
+	if err := c.store.PutBlocks(blocks); err != nil {
+		return fmt.Errorf("catalogue: store blocks: %w", err)
+	}
+	return nil
+}
+
+// Block returns a held block; an error matching protocol.ErrNotFound
+// and ErrNotFound when it is not held.
+func (c *Catalogue) Block(ctx context.Context, k cid.Cid) ([]byte, error) {
+	data, err := c.store.Block(k)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("block %s: %w", k, errors.Join(ErrNotFound, protocol.ErrNotFound))
+	}
+	return data, err
+}
+
+// Has reports whether a block is held.
+func (c *Catalogue) Has(ctx context.Context, k cid.Cid) (bool, error) {
+	return c.store.Has(k)
+}
+
+// RevisionsByClock calls fn for every held revision in (clock, CID)
+// order after the exclusive cursor (after, afterCID).
+func (c *Catalogue) RevisionsByClock(ctx context.Context, after protocol.Clock, afterCID cid.Cid, fn func(protocol.Clock, cid.Cid) error) error {
+	return c.store.RevisionsByClock(after, afterCID, func(cl protocol.Clock, k cid.Cid) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(cl, k)
+	})
+}
+
+// Count returns how many revisions and documents are held.
+func (c *Catalogue) Count() (revisions, docs int, err error) {
+	return c.store.Count()
+}
+
+// MissingBlocks lists the attachment blocks of current entries that are
+// not held.
+func (c *Catalogue) MissingBlocks(ctx context.Context) ([]MissingBlock, error) {
+	var out []MissingBlock
+	err := c.store.Docs(func(d *store.Doc) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.Retracted || d.Rev == nil {
+			return nil
+		}
+		var total uint64
+		for _, a := range d.Rev.Attachments {
+			total += a.Size
+		}
+		for _, a := range d.Rev.Attachments {
+			for _, b := range a.Blocks {
+				ok, err := c.store.Has(b)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					out = append(out, MissingBlock{CID: b, Doc: d.ID, AttachmentSize: a.Size, EntrySize: total})
+				}
+			}
+		}
+		return nil
+	}, store.WithRevisions())
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: list missing blocks: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,236 @@
+package catalogue
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"path/filepath"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// File is an attachment to add to an entry.
+type File struct {
+	Name string    // plain file name, shown to readers
+	Type string    // media type; guessed from the name when empty
+	Data io.Reader // read to the end once
+}
+
+// Published is the result of a local write: the document and the new
+// revision, which the node gossips to its peers.
+type Published struct {
+	Doc      cid.Cid
+	Revision protocol.Block
+}
+
+// Publish signs and stores a new entry with its attachments.
+func (c *Catalogue) Publish(ctx context.Context, author ed25519.PrivateKey, e *entry.Entry, files []File) (*Published, error) {
+	atts, err := c.putFiles(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	return c.commit(author, &protocol.Revision{
+		Op:          protocol.OpPut,
+		Entry:       &protocol.Entry{Meta: e.Meta, Body: e.Body},
+		Attachments: atts,
+	})
+}
+
+// EditOptions say what an edit does with attachments.
+type EditOptions struct {
+	// Files are attachments to add; one with the name of an existing
+	// attachment replaces it.
+	Files []File
+	// Drop names attachments to remove.
+	Drop []string
+}
+
+// Edit stores a new revision of a document whose parents are all its
+// current heads, so an edit also resolves a conflict. Only the
+// document's author and the editors it lists may edit it.
+func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.Cid, e *entry.Entry, opts EditOptions) (*Published, error) {
+	d, err := c.revisable(id, author)
+	if err != nil {
+		return nil, err
+	}
+	added, err := c.putFiles(ctx, opts.Files)
+	if err != nil {
+		return nil, err
+	}
+	atts := mergeAttachments(d.Rev.Attachments, added, opts.Drop)
+	return c.commit(author, &protocol.Revision{
+		Op:          protocol.OpPut,
+		Doc:         id,
+		Parents:     d.Heads,
+		Entry:       &protocol.Entry{Meta: e.Meta, Body: e.Body},
+		Attachments: atts,
+		Editors:     d.Rev.Editors,
+	})
+}
+
+// Retract stores a tombstone for a document: it disappears from
+// listings and search on every node, for good.
+func (c *Catalogue) Retract(ctx context.Context, author ed25519.PrivateKey, id cid.Cid) (*Published, error) {
+	d, err := c.revisable(id, author)
+	if err != nil {
+		return nil, err
+	}
+	return c.commit(author, &protocol.Revision{Op: protocol.OpRetract, Doc: id, Parents: d.Heads})
+}
+
+// revisable returns the state of a document that author may revise.
+func (c *Catalogue) revisable(id cid.Cid, author ed25519.PrivateKey) (*store.Doc, error) {
+	d, err := c.store.Doc(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
+	}
+	if d.Retracted {
+		return nil, fmt.Errorf("entry %s: %w; publish a new entry instead", id, ErrRetracted)
+	}
+	me := protocol.PublicKey(author)
+	if d.Author != me && !listed(d.Rev.Editors, me) {
+		return nil, fmt.Errorf("entry %s was published by %s, and you (%s) are not among its editors; publish your own entry with `derived_from: %s` in its front matter: %w",
+			id, d.Author.Short(), me.Short(), id, protocol.ErrNotAuthorized)
+	}
+	return d, nil
+}
+
+func listed(keys []protocol.AuthorKey, k protocol.AuthorKey) bool {
+	for _, e := range keys {
+		if e == k {
+			return true
+		}
+	}
+	return false
+}
+
+// commit fills in the author's sequence number and the clock, signs,
+// stores and indexes a local revision.
+func (c *Catalogue) commit(author ed25519.PrivateKey, r *protocol.Revision) (*Published, error) {
+	pubs, err := c.commitMany(author, []*protocol.Revision{r})
+	if err != nil {
+		return nil, err
+	}
+	return pubs[0], nil
+}
+
+// commitMany signs and stores local revisions in one atomic batch, in
+// order, then updates the index.
+func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revision) ([]*Published, error) {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
+	me := protocol.PublicKey(author)
+	seq := c.store.NextSeq(me)
+	batch := make([]store.Verified, len(revs))
+	pubs := make([]*Published, len(revs))
+	for i, r := range revs {
+		for _, p := range r.Parents {
+			// A parent received from a peer whose clock runs ahead.
+			if pr, _, err := c.store.Revision(p); err == nil {
+				c.clock.Observe(pr.Clock)
+			}
+		}
+		r.Seq = seq + uint64(i)
+		r.Clock = c.clock.Now()
+		b, err := r.Sign(author)
+		if err != nil {
+			return nil, fmt.Errorf("catalogue: sign revision: %w", err)
+		}
+		batch[i] = store.Verified{Block: b, Rev: r}
+		doc := r.Doc
+		if !doc.Defined() {
+			doc = b.CID
+		}
+		pubs[i] = &Published{Doc: doc, Revision: b}
+	}
+	if _, err := c.store.Put(batch); err != nil {
+		return nil, fmt.Errorf("catalogue: store revisions: %w", err)
+	}
+	if err := c.catchUpIndex(); err != nil {
+		// The revisions are stored; the index catches up at the next
+		// write or the next start.
+		c.log.Warn("search index not updated", "err", err)
+	}
+	return pubs, nil
+}
+
+// putFiles cuts attachments into raw blocks of at most
+// protocol.MaxBlockSize, stores them, and returns their manifests.
+// Blocks are stored before the revision that names them, so a crash
+// in between leaves only unreferenced blocks.
+func (c *Catalogue) putFiles(ctx context.Context, files []File) ([]protocol.Attachment, error) {
+	var atts []protocol.Attachment
+	seen := make(map[string]bool)
+	for _, f := range files {
+		if seen[f.Name] {
+			return nil, fmt.Errorf("attachment %q given twice: %w", f.Name, protocol.ErrInvalid)
+		}
+		seen[f.Name] = true
+		a := protocol.Attachment{Name: f.Name, Type: f.Type}
+		if a.Type == "" {
+			a.Type = mime.TypeByExtension(filepath.Ext(f.Name))
+		}
+		if a.Type == "" {
+			a.Type = "application/octet-stream"
+		}
+		buf := make([]byte, protocol.MaxBlockSize)
+		for {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			n, err := io.ReadFull(f.Data, buf)
+			if n > 0 {
+				data := append([]byte(nil), buf[:n]...)
+				blk := protocol.Block{CID: protocol.BlockCID(data), Data: data}
+				if err := c.store.PutBlocks([]protocol.Block{blk}); err != nil {
+					return nil, fmt.Errorf("catalogue: store attachment %q: %w", f.Name, err)
+				}
+				a.Blocks = append(a.Blocks, blk.CID)
+				a.Size += uint64(n)
+				if a.Size > protocol.MaxAttachmentSize {
+					return nil, fmt.Errorf("attachment %q is over %d bytes: %w", f.Name, protocol.MaxAttachmentSize, protocol.ErrTooLarge)
+				}
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("read attachment %q: %w", f.Name, err)
+			}
+		}
+		if err := a.Check(); err != nil {
+			return nil, fmt.Errorf("attachment %q: %w", f.Name, err)
+		}
+		atts = append(atts, a)
+	}
+	return atts, nil
+}
+
+// mergeAttachments keeps the old attachments, minus those dropped or
+// replaced, then appends the added ones.
+func mergeAttachments(old, added []protocol.Attachment, drop []string) []protocol.Attachment {
+	gone := make(map[string]bool)
+	for _, n := range drop {
+		gone[n] = true
+	}
+	for _, a := range added {
+		gone[a.Name] = true
+	}
+	var out []protocol.Attachment
+	for _, a := range old {
+		if !gone[a.Name] {
+			out = append(out, a)
+		}
+	}
+	return append(out, added...)
+}

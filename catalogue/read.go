@@ -1,0 +1,224 @@
+package catalogue
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// MinPrefix is the shortest ID prefix Resolve accepts.
+const MinPrefix = 8
+
+// Resolve turns a document ID, whole or as a unique prefix of at least
+// MinPrefix characters, into the ID. An ambiguous prefix gives an
+// *AmbiguousError listing the candidates.
+func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
+	s = strings.TrimSpace(s)
+	if len(s) < MinPrefix {
+		return cid.Undef, fmt.Errorf("ID %q is too short: give the whole ID or at least %d characters of it: %w", s, MinPrefix, ErrNotFound)
+	}
+	ids, err := c.store.DocsByPrefix(s)
+	if err != nil {
+		return cid.Undef, fmt.Errorf("catalogue: look up %q: %w", s, err)
+	}
+	switch len(ids) {
+	case 0:
+		return cid.Undef, fmt.Errorf("no entry has an ID starting with %q (see `mutu list`): %w", s, ErrNotFound)
+	case 1:
+		return ids[0], nil
+	}
+	for _, id := range ids {
+		if id.String() == s {
+			return id, nil
+		}
+	}
+	amb := &AmbiguousError{Prefix: s}
+	for _, id := range ids {
+		if d, err := c.store.Doc(id); err == nil {
+			amb.Candidates = append(amb.Candidates, summary(d))
+		}
+	}
+	return cid.Undef, amb
+}
+
+// Get returns a document as a reader sees it.
+func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
+	d, err := c.store.Doc(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
+	}
+	doc := &Doc{
+		ID:        d.ID,
+		Author:    d.Author,
+		Head:      d.Winner,
+		HeadRev:   d.Rev,
+		Heads:     d.Heads,
+		Created:   d.Created.Time(),
+		Updated:   d.Updated.Time(),
+		Retracted: d.Retracted,
+		Verified:  true,
+	}
+	if d.Rev != nil && d.Rev.Entry != nil {
+		doc.Entry = &entry.Entry{Meta: d.Rev.Entry.Meta, Body: d.Rev.Entry.Body}
+		for _, a := range d.Rev.Attachments {
+			held := true
+			for _, b := range a.Blocks {
+				if ok, err := c.store.Has(b); err != nil || !ok {
+					held = false
+					break
+				}
+			}
+			doc.Attachments = append(doc.Attachments, Attachment{Attachment: a, Held: held})
+		}
+	}
+	// Revisions are verified before they are stored; check the shown
+	// head again so that a damaged store does not go unnoticed.
+	if d.Winner.Defined() {
+		data, err := c.store.Block(d.Winner)
+		if err != nil {
+			return nil, fmt.Errorf("catalogue: read revision %s: %w", d.Winner, err)
+		}
+		if _, err := protocol.VerifyRevision(d.Winner, data); err != nil {
+			doc.Verified = false
+			c.log.Error("stored revision does not verify", "revision", d.Winner, "err", err)
+		}
+	}
+	return doc, nil
+}
+
+func summary(d *store.Doc) Summary {
+	return Summary{
+		ID:        d.ID,
+		Kind:      entry.Kind(d.Kind),
+		Title:     d.Title,
+		Author:    d.Author,
+		Updated:   d.Updated.Time(),
+		Conflict:  len(d.Heads) > 1,
+		Retracted: d.Retracted,
+	}
+}
+
+// ListOptions filter List.
+type ListOptions struct {
+	Kind      entry.Kind // "" for every kind
+	Retracted bool       // include retracted documents
+}
+
+// List returns the documents, most recently updated first.
+func (c *Catalogue) List(opts ListOptions) ([]Summary, error) {
+	var out []Summary
+	err := c.store.Docs(func(d *store.Doc) error {
+		if d.Retracted && !opts.Retracted {
+			return nil
+		}
+		if opts.Kind != "" && entry.Kind(d.Kind) != opts.Kind {
+			return nil
+		}
+		out = append(out, summary(d))
+		return nil
+	}, listOptions(opts)...)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: list entries: %w", err)
+	}
+	return out, nil
+}
+
+func listOptions(opts ListOptions) []store.DocsOption {
+	o := []store.DocsOption{store.ByUpdated()}
+	if opts.Kind != "" {
+		o = append(o, store.OfKind(string(opts.Kind)))
+	}
+	if opts.Retracted {
+		o = append(o, store.IncludeRetracted())
+	}
+	return o
+}
+
+// History returns every revision of a document, newest first.
+func (c *Catalogue) History(id cid.Cid) ([]RevisionInfo, error) {
+	d, err := c.store.Doc(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
+	}
+	heads := make(map[cid.Cid]bool)
+	for _, h := range d.Heads {
+		heads[h] = true
+	}
+	revs, err := c.store.History(id)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: history of %s: %w", id, err)
+	}
+	out := make([]RevisionInfo, 0, len(revs))
+	for _, rc := range revs {
+		r, _, err := c.store.Revision(rc)
+		if err != nil {
+			return nil, fmt.Errorf("catalogue: read revision %s: %w", rc, err)
+		}
+		info := RevisionInfo{
+			CID: rc, Op: r.Op, Author: r.Author, Seq: r.Seq, Clock: r.Clock,
+			Time: r.Clock.Time(), Parents: r.Parents, Head: heads[rc],
+		}
+		if r.Entry != nil {
+			info.Title, _ = r.Entry.Meta["title"].(string)
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// Revision returns a stored revision and its encoding.
+func (c *Catalogue) Revision(rc cid.Cid) (*protocol.Revision, []byte, error) {
+	r, data, err := c.store.Revision(rc)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("revision %s: %w", rc, ErrNotFound)
+	}
+	return r, data, err
+}
+
+// WriteAttachment writes the attachment name of document id's shown
+// revision to w. It fails with ErrNotFound, before writing anything,
+// when a block is not held (the node fetches it from peers).
+func (c *Catalogue) WriteAttachment(id cid.Cid, name string, w io.Writer) (*protocol.Attachment, error) {
+	d, err := c.store.Doc(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Rev == nil) {
+		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
+	}
+	for i := range d.Rev.Attachments {
+		a := &d.Rev.Attachments[i]
+		if a.Name != name {
+			continue
+		}
+		for _, b := range a.Blocks {
+			if ok, err := c.store.Has(b); err != nil || !ok {
+				return nil, fmt.Errorf("attachment %q of %s: block %s not fetched yet: %w", name, id, b, ErrNotFound)
+			}
+		}
+		for _, b := range a.Blocks {
+			data, err := c.store.Block(b)
+			if err != nil {
+				return nil, fmt.Errorf("catalogue: read block %s: %w", b, err)
+			}
+			if _, err := w.Write(data); err != nil {
+				return nil, err
+			}
+		}
+		return a, nil
+	}
+	return nil, fmt.Errorf("entry %s has no attachment %q: %w", id, name, ErrNotFound)
+}

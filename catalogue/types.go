@@ -1,0 +1,72 @@
+package catalogue
+
+import (
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// Summary is a line of a listing.
+type Summary struct {
+	ID        cid.Cid
+	Kind      entry.Kind
+	Title     string
+	Author    protocol.AuthorKey
+	Updated   time.Time
+	Conflict  bool // several heads: concurrent edits not yet merged
+	Retracted bool
+}
+
+// Doc is a document as a reader sees it: the winning revision's entry
+// and everything known about its state.
+type Doc struct {
+	ID        cid.Cid
+	Author    protocol.AuthorKey // author of the first revision
+	Entry     *entry.Entry       // content of the winning put revision
+	Head      cid.Cid            // the winning revision
+	HeadRev   *protocol.Revision
+	Heads     []cid.Cid // winner first; more than one means a conflict
+	Created   time.Time
+	Updated   time.Time
+	Retracted bool
+	// Verified is true when every revision of the document was found
+	// with a valid signature by an allowed author. Revisions are
+	// verified before they are stored, so it is false only when the
+	// store was damaged.
+	Verified    bool
+	Attachments []Attachment
+}
+
+// Conflict reports whether the document has concurrent heads.
+func (d *Doc) Conflict() bool { return len(d.Heads) > 1 }
+
+// Attachment is a file attached to an entry.
+type Attachment struct {
+	protocol.Attachment
+	Held bool // every block is held locally
+}
+
+// RevisionInfo is a line of a document's history.
+type RevisionInfo struct {
+	CID     cid.Cid
+	Op      protocol.Op
+	Author  protocol.AuthorKey
+	Seq     uint64
+	Clock   protocol.Clock
+	Time    time.Time
+	Parents []cid.Cid
+	Title   string
+	Head    bool // one of the document's heads
+}
+
+// MissingBlock is an attachment block that current entries refer to
+// but that is not held.
+type MissingBlock struct {
+	CID            cid.Cid
+	Doc            cid.Cid
+	AttachmentSize uint64 // size of the whole attachment it belongs to
+	EntrySize      uint64 // total attachment size of its entry
+}

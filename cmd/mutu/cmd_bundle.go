@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+)
+
+func bundleCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "bundle",
+		Usage: "carry entries between nodes without a network, or back them up (CAR files)",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "export",
+				Usage:     "write entries with their whole history and attachments to a CAR file",
+				ArgsUsage: "FILE.car [ID...]",
+				Flags:     []cli.Flag{jsonFlag},
+				Action: func(c *cli.Context) error {
+					if err := needArgs(c, 1, -1, "FILE.car [ID...]"); err != nil {
+						return err
+					}
+					s, err := openLocalSession(c)
+					if err != nil {
+						return err
+					}
+					defer s.Close()
+					ids, err := resolveAll(s, c.Args().Tail())
+					if err != nil {
+						return err
+					}
+					path := c.Args().First()
+					f, err := os.CreateTemp(filepath.Dir(path), ".bundle-*")
+					if err != nil {
+						return inputError{fmt.Errorf("create %s: %w", path, err)}
+					}
+					defer os.Remove(f.Name())
+					res, err := s.cat.ExportBundle(c.Context, f, ids)
+					if err == nil {
+						err = f.Sync()
+					}
+					if cerr := f.Close(); err == nil {
+						err = cerr
+					}
+					if err != nil {
+						return err
+					}
+					if err := os.Rename(f.Name(), path); err != nil {
+						return fmt.Errorf("write %s: %w", path, err)
+					}
+					if c.Bool("json") {
+						return printJSON(c.App.Writer, res)
+					}
+					fmt.Fprintf(c.App.Writer, "Wrote %s: %d entries, %d revisions, %d attachment blocks\n", path, res.Docs, res.Revisions, res.Blocks)
+					return nil
+				},
+			},
+			{
+				Name:        "import",
+				Usage:       "verify and store every block of a CAR file",
+				ArgsUsage:   "FILE.car",
+				Description: "Every block is verified (CID and signature) first; a bad block refuses the whole bundle.",
+				Flags:       []cli.Flag{jsonFlag},
+				Action: func(c *cli.Context) error {
+					if err := needArgs(c, 1, 1, "FILE.car"); err != nil {
+						return err
+					}
+					if _, err := os.Stat(c.Args().First()); err != nil {
+						return inputError{fmt.Errorf("%s: no such file", c.Args().First())}
+					}
+					s, err := openLocalSession(c)
+					if err != nil {
+						return err
+					}
+					defer s.Close()
+					res, err := s.cat.ImportBundle(c.Context, c.Args().First())
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						return printJSON(c.App.Writer, res)
+					}
+					fmt.Fprintf(c.App.Writer, "Imported %s: %d revisions (%d new), %d attachment blocks\n", c.Args().First(), res.Revisions, res.Added, res.Blocks)
+					return nil
+				},
+			},
+		},
+	}
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/entry"
+)
+
+func importCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "publish every Markdown file under a directory",
+		ArgsUsage: "DIR",
+		Description: "Importing the same directory twice creates nothing new. A file whose id names one of your entries\n" +
+			"with other content becomes an edit of it. Invalid files are listed and change nothing.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "kind", Value: "note", Usage: "kind `K` of files without one: note, tool or software"},
+			jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, 1, "DIR [--kind K]"); err != nil {
+				return err
+			}
+			kind, err := entry.ParseKind(c.String("kind"))
+			if err != nil {
+				return inputError{fmt.Errorf("--kind: %w", err)}
+			}
+			if st, err := os.Stat(c.Args().First()); err != nil || !st.IsDir() {
+				return inputError{fmt.Errorf("%s is not a directory", c.Args().First())}
+			}
+			s, err := openLocalSession(c)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			res, err := s.cat.Import(c.Context, s.home.author, c.Args().First(), catalogue.ImportOptions{
+				Kind:     kind,
+				Progress: progressPrinter(c.App.ErrWriter, "importing"),
+			})
+			if err != nil {
+				return err
+			}
+			return printImport(c, res)
+		},
+	}
+}
+
+func printImport(c *cli.Context, res *catalogue.ImportResult) error {
+	w := c.App.Writer
+	if c.Bool("json") {
+		type failed struct {
+			Path  string `json:"path"`
+			Error string `json:"error"`
+		}
+		out := struct {
+			Published []catalogue.ImportedFile `json:"published"`
+			Edited    []catalogue.ImportedFile `json:"edited"`
+			Unchanged []catalogue.ImportedFile `json:"unchanged"`
+			Failed    []failed                 `json:"failed"`
+		}{res.Published, res.Edited, res.Unchanged, []failed{}}
+		for _, f := range res.Failed {
+			out.Failed = append(out.Failed, failed{f.Path, f.Err.Error()})
+		}
+		if err := printJSON(w, out); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range res.Failed {
+			fmt.Fprintf(c.App.ErrWriter, "refused: %v\n", f.Err)
+		}
+		fmt.Fprintf(w, "Imported: %d published, %d edited, %d unchanged, %d refused\n",
+			len(res.Published), len(res.Edited), len(res.Unchanged), len(res.Failed))
+	}
+	if len(res.Failed) > 0 {
+		return inputError{fmt.Errorf("%d files refused; fix them and import again (the others are in)", len(res.Failed))}
+	}
+	return nil
+}

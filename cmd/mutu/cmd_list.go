@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+)
+
+func listCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "list",
+		Usage:     "list current entries, most recently updated first",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "kind", Usage: "only entries of kind `K`: note, tool or software"},
+			jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "[--kind K]"); err != nil {
+				return err
+			}
+			s, err := openSession(c)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			list, err := s.svc.List(c.Context, c.String("kind"))
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return printJSON(c.App.Writer, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(c.App.Writer, "No entries yet: publish one with `mutu publish FILE.md`.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKIND\tUPDATED\tTITLE")
+			for _, e := range list {
+				title := e.Title
+				if e.Conflict {
+					title += "  [conflict]"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", shortID(e.ID), e.Kind, e.Updated.Local().Format("2006-01-02"), title)
+			}
+			return tw.Flush()
+		},
+	}
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+func publishCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "publish",
+		Usage:     "sign and publish new entries from Markdown files",
+		ArgsUsage: "FILE...",
+		Description: "Every file is checked first; if one is invalid, nothing is published.\n" +
+			"Files without a kind in their front matter are notes unless --kind says otherwise.",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "attach", Usage: "attach `FILE` to the entry (repeatable; one entry only)"},
+			&cli.StringFlag{Name: "kind", Usage: "kind of files without one: note, tool or software"},
+			jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, -1, "FILE... [--attach FILE]"); err != nil {
+				return err
+			}
+			s, err := openSession(c)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			req, err := publishRequest(c.Args().Slice(), c.StringSlice("attach"), c.String("kind"))
+			if err != nil {
+				return err
+			}
+			out, err := s.svc.Publish(c.Context, req)
+			if err != nil {
+				return err
+			}
+			return printPublished(c.App.Writer, c.Bool("json"), "Published", out...)
+		},
+	}
+}
+
+func publishRequest(files, attach []string, kind string) (api.PublishRequest, error) {
+	req := api.PublishRequest{Kind: kind}
+	for _, f := range files {
+		data, err := readInput(f, protocol.MaxEntryFileSize)
+		if err != nil {
+			return req, err
+		}
+		req.Files = append(req.Files, api.Upload{Name: f, Data: data})
+	}
+	uploads, err := attachments(attach)
+	req.Attachments = uploads
+	return req, err
+}
+
+func attachments(paths []string) ([]api.Upload, error) {
+	var out []api.Upload
+	for _, p := range paths {
+		data, err := readInput(p, api.MaxRequestSize/2)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, api.Upload{Name: filepath.Base(p), Data: data})
+	}
+	return out, nil
+}
+
+func printPublished(w io.Writer, asJSON bool, verb string, ps ...api.Published) error {
+	if asJSON {
+		return printJSON(w, ps)
+	}
+	for _, p := range ps {
+		if p.File != "" {
+			fmt.Fprintf(w, "%s %s as %s\n", verb, p.File, p.ID)
+		} else {
+			fmt.Fprintf(w, "%s %s\n", verb, p.ID)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+func reindexCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "reindex",
+		Usage:       "rebuild the search index from the store",
+		ArgsUsage:   " ",
+		Description: "The index is derived data; mutu rebuilds it by itself when it is missing or damaged. Stop `mutu run` first.",
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, ""); err != nil {
+				return err
+			}
+			s, err := openLocalSession(c)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.cat.Reindex(c.Context, progressPrinter(c.App.ErrWriter, "reindexing")); err != nil {
+				return err
+			}
+			_, docs, err := s.cat.Count()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "Search index rebuilt (%d entries).\n", docs)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+)
+
+func retractCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "retract",
+		Usage:       "withdraw an entry for good, on every node",
+		ArgsUsage:   "ID",
+		Description: "A retraction is a signed tombstone: it is kept forever and no peer can bring the entry back.",
+		Flags:       []cli.Flag{jsonFlag},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, 1, "ID"); err != nil {
+				return err
+			}
+			s, err := openSession(c)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			p, err := s.svc.Retract(c.Context, c.Args().First())
+			if err != nil {
+				return err
+			}
+			return printPublished(c.App.Writer, c.Bool("json"), "Retracted", *p)
+		},
+	}
+}

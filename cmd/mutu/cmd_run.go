@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	ma "github.com/multiformats/go-multiaddr"
+	"github.com/urfave/cli/v2"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/node"
+	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// shutdownTimeout bounds a clean stop after SIGINT or SIGTERM.
+const shutdownTimeout = 4 * time.Second
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "run the node: peer-to-peer sync, the JSON API and the web interface",
+		Description: "A home that does not exist yet is created first (as `mutu init`). The node writes the\n" +
+			"address of its API into the file api of its home, and its P2P addresses into addrs.\n" +
+			"SIGINT or SIGTERM stop it cleanly.",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "listen", Usage: "P2P listen `MULTIADDR` (repeatable; default from config: TCP and QUIC on port 4001)"},
+			&cli.StringFlag{Name: "http", Usage: "API and web `ADDR` (host:port, port 0 picks one; default from config: 127.0.0.1:6888)"},
+			&cli.StringSliceFlag{Name: "peer", Usage: "connect to `MULTIADDR` (ending in /p2p/ID; repeatable)"},
+			&cli.StringFlag{Name: "network", Usage: "network `NAME` (default from config: mutu)"},
+			&cli.BoolFlag{Name: "lan", Usage: "find peers on the local network with mDNS (sends multicast)"},
+			&cli.BoolFlag{Name: "upnp", Usage: "ask the router to forward the P2P port (UPnP)"},
+			&cli.DurationFlag{Name: "sync-interval", Usage: "reconcile with every peer this often", Value: node.DefaultSyncInterval},
+			&cli.BoolFlag{Name: "no-gossip", Usage: "do not propagate live; rely on periodic sync only (tests, benchmarks)", Hidden: true},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "[flags]"); err != nil {
+				return err
+			}
+			return runNode(c)
+		},
+	}
+}
+
+func runNode(c *cli.Context) error {
+	log, err := newLogger(c.App.ErrWriter, c.String("log-level"))
+	if err != nil {
+		return err
+	}
+	h, created, err := openOrInitHome(c.String("home"))
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created a new home", "home", h.dir)
+	}
+	cfg, err := nodeConfig(c, h, log)
+	if err != nil {
+		return err
+	}
+	httpAddr := h.config.HTTP
+	if c.IsSet("http") {
+		httpAddr = c.String("http")
+	}
+
+	cat, err := catalogue.Open(filepath.Join(h.dir, storeDir), catalogue.Options{
+		Logger:   log,
+		Progress: progressPrinter(c.App.ErrWriter, "reindexing"),
+	})
+	if errors.Is(err, catalogue.ErrLocked) {
+		return homeError{fmt.Errorf("another mutu process uses %s; stop it first, or give another --home", h.dir)}
+	}
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+
+	var opts []node.Option
+	if c.Bool("no-gossip") {
+		opts = append(opts, node.WithoutGossip())
+	}
+	n, err := node.New(cfg, cat, opts...)
+	if err != nil {
+		return inputError{err}
+	}
+	ctx := c.Context
+	if err := n.Start(ctx); err != nil {
+		return networkError{fmt.Errorf("start node: %w", err)}
+	}
+	defer n.Close()
+
+	ln, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		return inputError{fmt.Errorf("listen on %s for the API: %w (choose another with --http)", httpAddr, err)}
+	}
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	local := &api.Local{Cat: cat, Author: h.author, Net: netAdapter{n}, Log: log}
+	srv := &http.Server{
+		Handler:           api.Handler(local, token, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	if err := writeRunFiles(h.dir, ln.Addr().String(), token, n.Addrs()); err != nil {
+		srv.Close()
+		return homeError{err}
+	}
+	defer removeRunFiles(h.dir)
+	log.Info("node running", "peer", n.ID(), "network", cfg.Network, "api", "http://"+ln.Addr().String(), "home", h.dir)
+
+	select {
+	case <-ctx.Done():
+		log.Info("stopping")
+	case err := <-serveErr:
+		return fmt.Errorf("API server: %w", err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(stopCtx); err != nil {
+		srv.Close()
+	}
+	return nil
+}
+
+// nodeConfig builds the node's config from the home's config and the
+// command line, which wins.
+func nodeConfig(c *cli.Context, h *home, log *slog.Logger) (node.Config, error) {
+	cfg := node.Config{
+		PrivKey:                  h.node,
+		Network:                  h.config.Network,
+		PeerStorePath:            filepath.Join(h.dir, "peers.json"),
+		BulkCursorPath:           filepath.Join(h.dir, "bulk.cursor"),
+		LAN:                      h.config.LAN || c.Bool("lan"),
+		UPnP:                     h.config.UPnP || c.Bool("upnp"),
+		AttachmentAutoFetchLimit: int64(h.config.AttachmentAutoFetch),
+		SyncInterval:             c.Duration("sync-interval"),
+		Logger:                   log,
+	}
+	if c.IsSet("network") {
+		cfg.Network = c.String("network")
+	}
+	listen := h.config.Listen
+	if c.IsSet("listen") {
+		listen = c.StringSlice("listen")
+	}
+	var err error
+	if cfg.ListenAddrs, err = multiaddrs("--listen", listen); err != nil {
+		return cfg, err
+	}
+	if cfg.Bootstrap, err = multiaddrs("peer", append(append([]string{}, h.config.Peers...), c.StringSlice("peer")...)); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func multiaddrs(what string, ss []string) ([]ma.Multiaddr, error) {
+	var out []ma.Multiaddr
+	for _, s := range ss {
+		a, err := ma.NewMultiaddr(strings.TrimSpace(s))
+		if err != nil {
+			return nil, inputError{fmt.Errorf("%s %q is not a multiaddr (e.g. /ip4/192.0.2.1/tcp/4001/p2p/12D3…): %w", what, s, err)}
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, inputError{fmt.Errorf("--log-level %q: use debug, info, warn or error", level)}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make API token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// writeRunFiles tells the CLI and tests where the node is: api (the
+// bound HTTP address), api.token (the write token, 0600) and addrs
+// (P2P multiaddrs with /p2p/ID, one per line). The token goes first so
+// that a client that sees api can always write.
+func writeRunFiles(dir, httpAddr, token string, addrs []ma.Multiaddr) error {
+	var lines []string
+	for _, a := range addrs {
+		lines = append(lines, a.String())
+	}
+	if err := writeFileAtomic(filepath.Join(dir, tokenFile), []byte(token+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, addrsFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, apiFile), []byte(httpAddr+"\n"), 0o644)
+}
+
+func removeRunFiles(dir string) {
+	for _, f := range []string{apiFile, addrsFile, tokenFile} {
+		os.Remove(filepath.Join(dir, f))
+	}
+}
+
+// netAdapter shows a running node to the API.
+type netAdapter struct{ n *node.Node }
+
+func (a netAdapter) Publish(ctx context.Context, b protocol.Block) error { return a.n.Publish(ctx, b) }
+
+func (a netAdapter) Status() api.Status {
+	s := a.n.Status()
+	out := api.Status{PeerID: s.PeerID.String(), Network: s.Network, PeersConnected: s.PeersConnected}
+	for _, addr := range s.Addrs {
+		out.Addrs = append(out.Addrs, addr.String())
+	}
+	for _, p := range s.Sync {
+		out.Sync = append(out.Sync, api.PeerSync{Peer: p.Peer.String(), LastSync: p.LastSync, Result: p.Result})
+	}
+	return out
+}
+
+func (a netAdapter) Peers() []api.Peer {
+	out := []api.Peer{}
+	for _, p := range a.n.Peers() {
+		ap := api.Peer{ID: p.ID.String()}
+		for _, addr := range p.Addrs {
+			ap.Addrs = append(ap.Addrs, addr.String())
+		}
+		out = append(out, ap)
+	}
+	return out
+}

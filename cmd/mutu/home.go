@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"gopkg.in/yaml.v3"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// defaultConfig is written into every new home and supplies every
+// default a config file leaves out.
+//
+//go:embed default-config.yaml
+var defaultConfig []byte
+
+// Files of a home.
+const (
+	configFile  = "config.yaml"
+	nodeKeyFile = "node.key"   // libp2p identity, 0600
+	authorFile  = "author.key" // the author's signing key, 0600
+	storeDir    = "catalogue"
+	apiFile     = "api"   // written by `mutu run`: the bound HTTP address
+	addrsFile   = "addrs" // written by `mutu run`: P2P multiaddrs with /p2p/ID
+)
+
+// config is the home's config.yaml.
+type config struct {
+	Network             string   `yaml:"network"`
+	Listen              []string `yaml:"listen"`
+	HTTP                string   `yaml:"http"`
+	Peers               []string `yaml:"peers"`
+	LAN                 bool     `yaml:"lan"`
+	UPnP                bool     `yaml:"upnp"`
+	AttachmentAutoFetch uint64   `yaml:"attachment_auto_fetch"`
+}
+
+// home is an initialised mutu home directory.
+type home struct {
+	dir    string
+	config config
+	author ed25519.PrivateKey
+	node   crypto.PrivKey
+}
+
+// defaultHome returns the platform data directory for mutu.
+func defaultHome() string {
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "mutu")
+		}
+	case "darwin":
+		if d, err := os.UserConfigDir(); err == nil {
+			return filepath.Join(d, "mutu")
+		}
+	default:
+		if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+			return filepath.Join(d, "mutu")
+		}
+	}
+	if d, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(d, ".local", "share", "mutu")
+	}
+	return "mutu-home"
+}
+
+// errNoHome means the directory holds no mutu home.
+var errNoHome = errors.New("no mutu home")
+
+// initHome creates a new home in dir: config, node key, author key.
+// It refuses a directory that already holds a home.
+func initHome(dir string) (*home, error) {
+	if _, err := os.Stat(filepath.Join(dir, configFile)); err == nil {
+		return nil, homeError{fmt.Errorf("%s already holds a mutu home; use it with --home %s (or MUTU_HOME), or choose another directory", dir, dir)}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, homeError{fmt.Errorf("create home %s: %w", dir, err)}
+	}
+	nodeKey, _, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		return nil, fmt.Errorf("generate node key: %w", err)
+	}
+	raw, err := crypto.MarshalPrivateKey(nodeKey)
+	if err != nil {
+		return nil, fmt.Errorf("encode node key: %w", err)
+	}
+	author, err := protocol.NewAuthorKey()
+	if err != nil {
+		return nil, err
+	}
+	// The config goes last: a home is complete when it has one.
+	for _, f := range []struct {
+		name string
+		data []byte
+		mode fs.FileMode
+	}{
+		{nodeKeyFile, raw, 0o600},
+		{authorFile, protocol.MarshalAuthorKey(author), 0o600},
+		{configFile, defaultConfig, 0o644},
+	} {
+		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+			return nil, homeError{err}
+		}
+	}
+	return openHome(dir)
+}
+
+// openHome loads an existing home.
+func openHome(dir string) (*home, error) {
+	data, err := os.ReadFile(filepath.Join(dir, configFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, homeError{fmt.Errorf("%w in %s: run 'mutu --home %s init' first (or 'mutu run', which creates it)", errNoHome, dir, dir)}
+	}
+	if err != nil {
+		return nil, homeError{fmt.Errorf("read config: %w", err)}
+	}
+	h := &home{dir: dir}
+	if err := parseConfig(data, &h.config); err != nil {
+		return nil, homeError{fmt.Errorf("%s: %w", filepath.Join(dir, configFile), err)}
+	}
+	if h.author, err = readAuthorKey(filepath.Join(dir, authorFile)); err != nil {
+		return nil, homeError{err}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, nodeKeyFile))
+	if err != nil {
+		return nil, homeError{fmt.Errorf("read node key: %w", err)}
+	}
+	if h.node, err = crypto.UnmarshalPrivateKey(raw); err != nil {
+		return nil, homeError{fmt.Errorf("%s is damaged: %w", filepath.Join(dir, nodeKeyFile), err)}
+	}
+	return h, nil
+}
+
+// openOrInitHome opens dir, creating the home first if it has none.
+func openOrInitHome(dir string) (h *home, created bool, err error) {
+	h, err = openHome(dir)
+	if errors.Is(err, errNoHome) {
+		h, err = initHome(dir)
+		return h, err == nil, err
+	}
+	return h, false, err
+}
+
+// parseConfig reads config.yaml over the embedded defaults, refusing
+// unknown keys so that a typo does not go unnoticed.
+func parseConfig(data []byte, c *config) error {
+	if err := yaml.Unmarshal(defaultConfig, c); err != nil {
+		return fmt.Errorf("embedded defaults: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("invalid config: %w", err)
+	}
+	if strings.TrimSpace(c.Network) == "" {
+		return errors.New(`invalid config: "network" must not be empty`)
+	}
+	return nil
+}
+
+func readAuthorKey(path string) (ed25519.PrivateKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read author key: %w", err)
+	}
+	k, err := protocol.UnmarshalAuthorKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// writeFileAtomic writes data to path through a temporary file and a
+// rename, so that a crash leaves either the old file or the new one.
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// updateConfig sets top-level keys of the home's config file, keeping
+// its comments and every other key.
+func updateConfig(dir string, set map[string]any) error {
+	path := filepath.Join(dir, configFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s: invalid config: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return fmt.Errorf("%s: invalid config: not a mapping", path)
+	}
+	for k, v := range set {
+		var val yaml.Node
+		if err := val.Encode(v); err != nil {
+			return fmt.Errorf("encode %s: %w", k, err)
+		}
+		found := false
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == k {
+				val.HeadComment, val.LineComment = root.Content[i+1].HeadComment, root.Content[i+1].LineComment
+				root.Content[i+1] = &val
+				found = true
+			}
+		}
+		if !found {
+			root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &val)
+		}
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	var check config
+	if err := parseConfig(out, &check); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, out, 0o644)
+}

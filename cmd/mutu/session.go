@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/node/api"
+)
+
+const tokenFile = "api.token" // written by `mutu run`, 0600: the API write token
+
+// session is what a command works with: the home and a service, either
+// a running daemon's API or the catalogue opened in this process.
+type session struct {
+	home  *home
+	svc   api.Service
+	local *api.Local // nil when svc goes through a daemon
+	cat   *catalogue.Catalogue
+}
+
+func (s *session) Close() error {
+	if s.cat != nil {
+		return s.cat.Close()
+	}
+	return nil
+}
+
+// openSession opens the home and reaches its daemon if one runs;
+// otherwise it opens the catalogue itself.
+func openSession(c *cli.Context) (*session, error) {
+	h, err := openHome(c.String("home"))
+	if err != nil {
+		return nil, err
+	}
+	if client := daemonClient(c.Context, h); client != nil {
+		return &session{home: h, svc: client}, nil
+	}
+	return openLocal(h, c.App.ErrWriter)
+}
+
+// openLocalSession opens the catalogue in this process, for commands
+// that do not go through a daemon (import, export, bundle, reindex).
+func openLocalSession(c *cli.Context) (*session, error) {
+	h, err := openHome(c.String("home"))
+	if err != nil {
+		return nil, err
+	}
+	return openLocal(h, c.App.ErrWriter)
+}
+
+func openLocal(h *home, stderr io.Writer) (*session, error) {
+	cat, err := catalogue.Open(filepath.Join(h.dir, storeDir), catalogue.Options{
+		Logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Progress: progressPrinter(stderr, "reindexing"),
+	})
+	if errors.Is(err, catalogue.ErrLocked) {
+		return nil, homeError{fmt.Errorf("the catalogue of %s is in use by a running mutu node; this command works only while it is stopped (stop `mutu run`, then try again)", h.dir)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	l := &api.Local{Cat: cat, Author: h.author}
+	return &session{home: h, svc: l, local: l, cat: cat}, nil
+}
+
+// daemonClient returns a client for the daemon whose address the home
+// holds, or nil when none answers.
+func daemonClient(ctx context.Context, h *home) *api.Client {
+	addr, err := os.ReadFile(filepath.Join(h.dir, apiFile))
+	if err != nil {
+		return nil
+	}
+	token, _ := os.ReadFile(filepath.Join(h.dir, tokenFile))
+	client := api.NewClient(strings.TrimSpace(string(addr)), strings.TrimSpace(string(token)))
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if client.Ping(ctx) != nil {
+		return nil // a stale file left by a node that did not stop cleanly
+	}
+	return client
+}
+
+// progressPrinter reports long work on stderr, at most a few times a
+// second.
+func progressPrinter(w io.Writer, what string) func(done, total int) {
+	var last time.Time
+	return func(done, total int) {
+		if total == 0 || done < total && time.Since(last) < 250*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "\r%s: %d/%d", what, done, total)
+		if done >= total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+var jsonFlag = &cli.BoolFlag{Name: "json", Usage: "print JSON for scripts"}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// shortID is how human output shows an ID; any 8 or more leading
+// characters are accepted back.
+func shortID(id string) string {
+	if len(id) > 16 {
+		return id[:16]
+	}
+	return id
+}
+
+// needArgs refuses a command line with the wrong number of arguments.
+func needArgs(c *cli.Context, min, max int, usage string) error {
+	n := c.NArg()
+	if n < min || (max >= 0 && n > max) {
+		return usageError{fmt.Errorf("usage: mutu %s %s", c.Command.Name, usage)}
+	}
+	return nil
+}
+
+// readInput reads a file the user named, with a size cap, and turns
+// its absence into an input error that names it.
+func readInput(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, inputError{fmt.Errorf("%s: no such file", path)}
+		}
+		return nil, inputError{err}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, inputError{fmt.Errorf("%s is a directory; give a file", path)}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, inputError{fmt.Errorf("read %s: %w", path, err)}
+	}
+	if int64(len(data)) > limit {
+		return nil, inputError{fmt.Errorf("%s is over %d bytes", path, limit)}
+	}
+	return data, nil
+}

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Client speaks to a running node's API. It implements Service.
+type Client struct {
+	base  string // e.g. http://127.0.0.1:6888
+	token string
+	http  *http.Client
+}
+
+var _ Service = (*Client)(nil)
+
+// NewClient returns a client for the API at addr (host:port), writing
+// with token.
+func NewClient(addr, token string) *Client {
+	return &Client{base: "http://" + addr, token: token, http: &http.Client{Timeout: 5 * time.Minute}}
+}
+
+// UnreachableError means the node did not answer.
+type UnreachableError struct {
+	Addr string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("the node at %s does not answer (%v); is `mutu run` still running? If it stopped uncleanly, remove the file api from its home", e.Addr, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Ping checks that the node answers.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.Status(ctx)
+	return err
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &UnreachableError{Addr: c.base, Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error *Error `json:"error"`
+		}
+		if json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e) != nil || e.Error == nil {
+			return &Error{Kind: KindInternal, Message: fmt.Sprintf("the node answered %s", resp.Status)}
+		}
+		return e.Error
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("read the node's answer: %w", err)
+	}
+	return nil
+}
+
+func (c *Client) Publish(ctx context.Context, req PublishRequest) ([]Published, error) {
+	var out []Published
+	return out, c.do(ctx, http.MethodPost, "/api/v1/entries", req, &out)
+}
+
+func (c *Client) Edit(ctx context.Context, req EditRequest) (*Published, error) {
+	var out Published
+	return &out, c.do(ctx, http.MethodPut, "/api/v1/entries/"+url.PathEscape(req.ID), req, &out)
+}
+
+func (c *Client) Retract(ctx context.Context, id string) (*Published, error) {
+	var out Published
+	return &out, c.do(ctx, http.MethodDelete, "/api/v1/entries/"+url.PathEscape(id), nil, &out)
+}
+
+func (c *Client) Show(ctx context.Context, id string, opts ShowOptions) (*Entry, error) {
+	v := url.Values{}
+	if opts.Markdown {
+		v.Set("markdown", "1")
+	}
+	if opts.HTML {
+		v.Set("html", "1")
+	}
+	var out Entry
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/entries/"+url.PathEscape(id)+"?"+v.Encode(), nil, &out)
+}
+
+func (c *Client) History(ctx context.Context, id string) ([]Revision, error) {
+	var out []Revision
+	return out, c.do(ctx, http.MethodGet, "/api/v1/entries/"+url.PathEscape(id)+"/history", nil, &out)
+}
+
+func (c *Client) List(ctx context.Context, kind string) ([]Summary, error) {
+	var out []Summary
+	return out, c.do(ctx, http.MethodGet, "/api/v1/entries?kind="+url.QueryEscape(kind), nil, &out)
+}
+
+func (c *Client) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
+	v := url.Values{"q": {q.Text}}
+	for k, s := range map[string]string{"kind": q.Kind, "category": q.Category, "tag": q.Tag, "academie": q.Academie, "audience": q.Audience, "sort": q.Sort} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.Outdated {
+		v.Set("outdated", "1")
+	}
+	if q.Offset > 0 {
+		v.Set("offset", strconv.Itoa(q.Offset))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	var out SearchResult
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/search?"+v.Encode(), nil, &out)
+}
+
+func (c *Client) Status(ctx context.Context) (*Status, error) {
+	var out Status
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/status", nil, &out)
+}
+
+func (c *Client) Peers(ctx context.Context) ([]Peer, error) {
+	var out []Peer
+	return out, c.do(ctx, http.MethodGet, "/api/v1/peers", nil, &out)
+}

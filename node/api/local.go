@@ -1,0 +1,323 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/render"
+	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// Network is what Local needs of a running node. It is nil when the
+// catalogue is used without one (the CLI with no daemon).
+type Network interface {
+	// Publish announces a revision stored locally to the peers.
+	Publish(ctx context.Context, b protocol.Block) error
+	// Status fills in the node's part of a status: peer ID,
+	// addresses, network, peers connected, sync state.
+	Status() Status
+	// Peers lists the connected peers.
+	Peers() []Peer
+}
+
+// Local serves the API from a catalogue in this process.
+type Local struct {
+	Cat    *catalogue.Catalogue
+	Author ed25519.PrivateKey // signs what this service publishes
+	Net    Network            // nil without a running node
+	Log    *slog.Logger       // nil discards
+	Now    func() time.Time   // nil means time.Now
+}
+
+var _ Service = (*Local)(nil)
+
+func (l *Local) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+// announce gossips a local write; the write is stored whatever happens.
+func (l *Local) announce(ctx context.Context, p *catalogue.Published) {
+	if l.Net == nil {
+		return
+	}
+	if err := l.Net.Publish(ctx, p.Revision); err != nil && l.Log != nil {
+		l.Log.Warn("revision stored but not announced; peers will get it at the next sync", "revision", p.Revision.CID, "err", err)
+	}
+}
+
+// Publish validates every file first and publishes them only if all
+// are valid, so that a bad file changes nothing.
+func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, error) {
+	if len(req.Files) == 0 {
+		return nil, inputErrorf("no entry file given")
+	}
+	if len(req.Attachments) > 0 && len(req.Files) != 1 {
+		return nil, inputErrorf("attachments go with a single entry; %d files were given", len(req.Files))
+	}
+	kind := entry.KindNote
+	if req.Kind != "" {
+		k, err := entry.ParseKind(req.Kind)
+		if err != nil {
+			return nil, err
+		}
+		kind = k
+	}
+	files := make([]*entry.File, len(req.Files))
+	var problems entry.Errors
+	for i, u := range req.Files {
+		f, _, err := entry.Parse(u.Name, u.Data, kind)
+		var list entry.Errors
+		var one *entry.Error
+		switch {
+		case errors.As(err, &list):
+			problems = append(problems, list...)
+		case errors.As(err, &one):
+			problems = append(problems, one)
+		case err != nil:
+			return nil, err
+		case f.ID.Defined():
+			problems = append(problems, &entry.Error{File: u.Name, Key: "id", Problem: "the file already belongs to entry " + f.ID.String(),
+				Fix: "to change that entry run `mutu edit " + f.ID.String() + " " + u.Name + "`; to publish a copy, remove the id line", Err: entry.ErrInvalid})
+		}
+		files[i] = f
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	var out []Published
+	for i, f := range files {
+		var atts []catalogue.File
+		if i == 0 {
+			atts = uploads(req.Attachments)
+		}
+		p, err := l.Cat.Publish(ctx, l.Author, &f.Entry, atts)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", req.Files[i].Name, err)
+		}
+		l.announce(ctx, p)
+		out = append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[i].Name})
+	}
+	return out, nil
+}
+
+func uploads(us []Upload) []catalogue.File {
+	files := make([]catalogue.File, len(us))
+	for i, u := range us {
+		files[i] = catalogue.File{Name: u.Name, Type: u.Type, Data: bytes.NewReader(u.Data)}
+	}
+	return files
+}
+
+// Edit publishes a new revision of an entry from a file.
+func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
+	id, err := l.Cat.Resolve(req.ID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := l.Cat.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	kind := entry.KindNote
+	if d.Entry != nil {
+		kind = d.Entry.Kind()
+	}
+	f, _, err := entry.Parse(req.File.Name, req.File.Data, kind)
+	if err != nil {
+		return nil, err
+	}
+	if f.ID.Defined() && f.ID != id {
+		return nil, &entry.Error{File: req.File.Name, Key: "id", Problem: "the file belongs to entry " + f.ID.String() + ", not " + id.String(),
+			Fix: "check the ID, or remove the id line", Err: entry.ErrInvalid}
+	}
+	p, err := l.Cat.Edit(ctx, l.Author, id, &f.Entry, catalogue.EditOptions{Files: uploads(req.Attachments), Drop: req.Drop})
+	if err != nil {
+		return nil, err
+	}
+	l.announce(ctx, p)
+	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.File.Name}, nil
+}
+
+// Retract publishes a tombstone for an entry.
+func (l *Local) Retract(ctx context.Context, ref string) (*Published, error) {
+	id, err := l.Cat.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.Cat.Retract(ctx, l.Author, id)
+	if err != nil {
+		return nil, err
+	}
+	l.announce(ctx, p)
+	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String()}, nil
+}
+
+// Show returns an entry with its metadata, and its Markdown file or
+// HTML rendering when asked.
+func (l *Local) Show(ctx context.Context, ref string, opts ShowOptions) (*Entry, error) {
+	id, err := l.Cat.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	d, err := l.Cat.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	e := &Entry{
+		ID:                d.ID.String(),
+		Author:            d.Author.String(),
+		Head:              d.Head.String(),
+		Heads:             strs(d.Heads),
+		Conflict:          d.Conflict(),
+		Retracted:         d.Retracted,
+		Created:           d.Created,
+		Updated:           d.Updated,
+		SignatureVerified: d.Verified,
+		Attachments:       []Attachment{},
+	}
+	if d.Entry == nil {
+		return e, nil
+	}
+	e.Kind, e.Title, e.Summary = string(d.Entry.Kind()), d.Entry.Title(), d.Entry.Summary()
+	e.Outdated = d.Entry.Outdated(l.now())
+	e.Meta, e.Body = d.Entry.Meta, d.Entry.Body
+	f := entry.File{Entry: *d.Entry, ID: d.ID}
+	for _, a := range d.Attachments {
+		e.Attachments = append(e.Attachments, Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Blocks: strs(a.Blocks), Held: a.Held})
+		f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})
+	}
+	if opts.Markdown {
+		md, err := f.Marshal()
+		if err != nil {
+			return nil, fmt.Errorf("entry %s: %w", id, err)
+		}
+		e.Markdown = string(md)
+	}
+	if opts.HTML {
+		h, err := render.HTML(d.Entry.Body)
+		if err != nil {
+			return nil, fmt.Errorf("render entry %s: %w", id, err)
+		}
+		e.HTML = string(h)
+	}
+	return e, nil
+}
+
+func strs(cs []cid.Cid) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.String()
+	}
+	return out
+}
+
+// History lists an entry's revisions, newest first.
+func (l *Local) History(ctx context.Context, ref string) ([]Revision, error) {
+	id, err := l.Cat.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	revs, err := l.Cat.History(id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Revision, len(revs))
+	for i, r := range revs {
+		out[i] = Revision{CID: r.CID.String(), Op: string(r.Op), Author: r.Author.String(), Seq: r.Seq,
+			Time: r.Time, Parents: strs(r.Parents), Title: r.Title, Head: r.Head}
+	}
+	return out, nil
+}
+
+// List lists the current entries, most recently updated first.
+func (l *Local) List(ctx context.Context, kind string) ([]Summary, error) {
+	var k entry.Kind
+	if kind != "" {
+		var err error
+		if k, err = entry.ParseKind(kind); err != nil {
+			return nil, err
+		}
+	}
+	list, err := l.Cat.List(catalogue.ListOptions{Kind: k})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, len(list))
+	for i, s := range list {
+		out[i] = Summary{ID: s.ID.String(), Kind: string(s.Kind), Title: s.Title, Author: s.Author.String(),
+			Updated: s.Updated, Conflict: s.Conflict, Retracted: s.Retracted}
+	}
+	return out, nil
+}
+
+// Search searches the catalogue.
+func (l *Local) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
+	if q.Kind != "" {
+		if _, err := entry.ParseKind(q.Kind); err != nil {
+			return nil, err
+		}
+	}
+	switch q.Sort {
+	case "", "relevance", "updated":
+	default:
+		return nil, inputErrorf("sort %q: use relevance or updated", q.Sort)
+	}
+	if q.Limit < 0 || q.Offset < 0 {
+		return nil, inputErrorf("limit and offset must not be negative")
+	}
+	res, err := l.Cat.Search(ctx, search.Query{
+		Text: q.Text, Kind: q.Kind, Category: q.Category, Tag: q.Tag, Academie: q.Academie,
+		Audience: q.Audience, Outdated: q.Outdated, Sort: q.Sort, Offset: q.Offset, Limit: q.Limit, Now: l.now(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &SearchResult{Total: res.Total, Hits: []Hit{}, Facets: map[string][]FacetCount{}, TookMS: float64(res.Took.Microseconds()) / 1000}
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, Hit{ID: h.ID, Title: h.Title, Kind: h.Kind, Score: h.Score, Snippet: h.Snippet, Updated: h.Updated})
+	}
+	for name, fs := range res.Facets {
+		for _, f := range fs {
+			out.Facets[name] = append(out.Facets[name], FacetCount{Value: f.Value, Count: f.Count})
+		}
+	}
+	return out, nil
+}
+
+// Status describes the node; without a running node, only the
+// catalogue's figures.
+func (l *Local) Status(ctx context.Context) (*Status, error) {
+	var s Status
+	if l.Net != nil {
+		s = l.Net.Status()
+		s.Running = true
+	}
+	revs, docs, err := l.Cat.Count()
+	if err != nil {
+		return nil, err
+	}
+	s.Revisions, s.Entries = revs, docs
+	s.Author = protocol.PublicKey(l.Author).String()
+	return &s, nil
+}
+
+// Peers lists the connected peers; none without a running node.
+func (l *Local) Peers(ctx context.Context) ([]Peer, error) {
+	if l.Net == nil {
+		return []Peer{}, nil
+	}
+	return l.Net.Peers(), nil
+}

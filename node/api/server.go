@@ -1,0 +1,169 @@
+package api
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+)
+
+// MaxRequestSize caps a request body: entry files and attachments,
+// base64-encoded in JSON.
+const MaxRequestSize = 64 << 20
+
+// Handler serves svc as the JSON API under /api/v1/. Reads are open;
+// writes need the header "Authorization: Bearer TOKEN", so that only
+// who can read the home's token file publishes with its author key.
+func Handler(svc Service, token string, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{svc: svc, token: token, log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/entries", h.list)
+	mux.HandleFunc("POST /api/v1/entries", h.write(h.publish))
+	mux.HandleFunc("GET /api/v1/entries/{id}", h.show)
+	mux.HandleFunc("PUT /api/v1/entries/{id}", h.write(h.edit))
+	mux.HandleFunc("DELETE /api/v1/entries/{id}", h.write(h.retract))
+	mux.HandleFunc("GET /api/v1/entries/{id}/history", h.history)
+	mux.HandleFunc("GET /api/v1/search", h.search)
+	mux.HandleFunc("GET /api/v1/status", h.status)
+	mux.HandleFunc("GET /api/v1/peers", h.peers)
+	return mux
+}
+
+type handler struct {
+	svc   Service
+	token string
+	log   *slog.Logger
+}
+
+func (h *handler) write(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get("Authorization")
+		if h.token == "" || subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+h.token)) != 1 {
+			h.fail(w, &Error{Kind: KindForbidden, Message: "writing needs the token in the node's home (file api.token); the mutu command sends it"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestSize)
+		next(w, r)
+	}
+}
+
+func (h *handler) reply(w http.ResponseWriter, v any, err error) {
+	if err != nil {
+		h.fail(w, ErrorOf(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		h.log.Debug("write API response", "err", err)
+	}
+}
+
+func (h *handler) fail(w http.ResponseWriter, e *Error) {
+	if e.Kind == KindInternal {
+		h.log.Error("API request failed", "err", e.Message)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.HTTPStatus())
+	json.NewEncoder(w).Encode(struct {
+		Error *Error `json:"error"`
+	}{e})
+}
+
+func decode(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return inputErrorf("request over %d bytes", MaxRequestSize)
+		}
+		return inputErrorf("request body: %v", err)
+	}
+	return nil
+}
+
+func (h *handler) publish(w http.ResponseWriter, r *http.Request) {
+	var req PublishRequest
+	if err := decode(r, &req); err != nil {
+		h.reply(w, nil, err)
+		return
+	}
+	out, err := h.svc.Publish(r.Context(), req)
+	h.reply(w, out, err)
+}
+
+func (h *handler) edit(w http.ResponseWriter, r *http.Request) {
+	var req EditRequest
+	if err := decode(r, &req); err != nil {
+		h.reply(w, nil, err)
+		return
+	}
+	req.ID = r.PathValue("id")
+	out, err := h.svc.Edit(r.Context(), req)
+	h.reply(w, out, err)
+}
+
+func (h *handler) retract(w http.ResponseWriter, r *http.Request) {
+	out, err := h.svc.Retract(r.Context(), r.PathValue("id"))
+	h.reply(w, out, err)
+}
+
+func (h *handler) show(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	out, err := h.svc.Show(r.Context(), r.PathValue("id"), ShowOptions{Markdown: q.Has("markdown"), HTML: q.Has("html")})
+	h.reply(w, out, err)
+}
+
+func (h *handler) history(w http.ResponseWriter, r *http.Request) {
+	out, err := h.svc.History(r.Context(), r.PathValue("id"))
+	h.reply(w, out, err)
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+	out, err := h.svc.List(r.Context(), r.URL.Query().Get("kind"))
+	h.reply(w, out, err)
+}
+
+func (h *handler) search(w http.ResponseWriter, r *http.Request) {
+	q, err := ParseSearchQuery(r)
+	if err != nil {
+		h.reply(w, nil, err)
+		return
+	}
+	out, err := h.svc.Search(r.Context(), q)
+	h.reply(w, out, err)
+}
+
+// ParseSearchQuery reads a search from URL parameters: q, kind,
+// category, tag, academie, audience, outdated, sort, offset, limit.
+func ParseSearchQuery(r *http.Request) (SearchQuery, error) {
+	v := r.URL.Query()
+	q := SearchQuery{
+		Text: v.Get("q"), Kind: v.Get("kind"), Category: v.Get("category"), Tag: v.Get("tag"),
+		Academie: v.Get("academie"), Audience: v.Get("audience"), Sort: v.Get("sort"),
+		Outdated: v.Get("outdated") == "1" || v.Get("outdated") == "true",
+	}
+	for name, dst := range map[string]*int{"offset": &q.Offset, "limit": &q.Limit} {
+		if s := v.Get(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return q, inputErrorf("%s %q: want a whole number", name, s)
+			}
+			*dst = n
+		}
+	}
+	return q, nil
+}
+
+func (h *handler) status(w http.ResponseWriter, r *http.Request) {
+	out, err := h.svc.Status(r.Context())
+	h.reply(w, out, err)
+}
+
+func (h *handler) peers(w http.ResponseWriter, r *http.Request) {
+	out, err := h.svc.Peers(r.Context())
+	h.reply(w, out, err)
+}

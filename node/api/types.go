@@ -1,0 +1,168 @@
+// Package api is the node's local JSON API: the view types it speaks,
+// the Service interface that the command line uses, a Local
+// implementation over a catalogue (and a running node, when there is
+// one), the HTTP handler that serves a Service, and a Client that
+// speaks to it. The CLI prints the same thing whether it talks to a
+// Local service or, through a Client, to a running daemon.
+//
+// See docs/api.md for the routes.
+package api
+
+import "time"
+
+// Summary is one entry of a listing.
+type Summary struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Title     string    `json:"title"`
+	Author    string    `json:"author"`
+	Updated   time.Time `json:"updated"`
+	Conflict  bool      `json:"conflict,omitempty"`
+	Retracted bool      `json:"retracted,omitempty"`
+}
+
+// Entry is one document with its metadata.
+type Entry struct {
+	ID                string         `json:"id"`
+	Kind              string         `json:"kind"`
+	Title             string         `json:"title"`
+	Summary           string         `json:"summary,omitempty"`
+	Author            string         `json:"author"`
+	Head              string         `json:"head"`
+	Heads             []string       `json:"heads"`
+	Conflict          bool           `json:"conflict"`
+	Retracted         bool           `json:"retracted"`
+	Created           time.Time      `json:"created"`
+	Updated           time.Time      `json:"updated"`
+	SignatureVerified bool           `json:"signature_verified"`
+	Outdated          bool           `json:"outdated"`
+	Meta              map[string]any `json:"meta,omitempty"`
+	Body              string         `json:"body,omitempty"`
+	Attachments       []Attachment   `json:"attachments"`
+	// Markdown is the entry as a file: front matter and body.
+	Markdown string `json:"markdown,omitempty"`
+	// HTML is the sanitized rendering of the body.
+	HTML string `json:"html,omitempty"`
+}
+
+// Attachment is a file attached to an entry.
+type Attachment struct {
+	Name   string   `json:"name"`
+	Type   string   `json:"type"`
+	Size   uint64   `json:"size"`
+	Blocks []string `json:"blocks"`
+	Held   bool     `json:"held"`
+}
+
+// Revision is one line of a history.
+type Revision struct {
+	CID     string    `json:"cid"`
+	Op      string    `json:"op"`
+	Author  string    `json:"author"`
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	Parents []string  `json:"parents"`
+	Title   string    `json:"title,omitempty"`
+	Head    bool      `json:"head"`
+}
+
+// Published is the result of a write.
+type Published struct {
+	ID       string `json:"id"`
+	Revision string `json:"revision"`
+	File     string `json:"file,omitempty"`
+}
+
+// Upload is a file sent with a write: an entry file or an attachment.
+type Upload struct {
+	Name string `json:"name"`
+	Type string `json:"type,omitempty"`
+	Data []byte `json:"data"`
+}
+
+// PublishRequest publishes entry files; Attachments go with the single
+// file when there is exactly one. Kind applies to files without one.
+type PublishRequest struct {
+	Files       []Upload `json:"files"`
+	Attachments []Upload `json:"attachments,omitempty"`
+	Kind        string   `json:"kind,omitempty"`
+}
+
+// EditRequest replaces an entry's content with File's.
+type EditRequest struct {
+	ID          string   `json:"id"`
+	File        Upload   `json:"file"`
+	Attachments []Upload `json:"attachments,omitempty"`
+	Drop        []string `json:"drop,omitempty"`
+}
+
+// ShowOptions say what Show includes beside the metadata.
+type ShowOptions struct {
+	Markdown bool `json:"markdown"`
+	HTML     bool `json:"html"`
+}
+
+// SearchQuery is a search request.
+type SearchQuery struct {
+	Text     string `json:"q"`
+	Kind     string `json:"kind,omitempty"`
+	Category string `json:"category,omitempty"`
+	Tag      string `json:"tag,omitempty"`
+	Academie string `json:"academie,omitempty"`
+	Audience string `json:"audience,omitempty"`
+	Outdated bool   `json:"outdated,omitempty"`
+	Sort     string `json:"sort,omitempty"`
+	Offset   int    `json:"offset,omitempty"`
+	Limit    int    `json:"limit,omitempty"`
+}
+
+// SearchResult is what a search found.
+type SearchResult struct {
+	Total  uint64                  `json:"total"`
+	Hits   []Hit                   `json:"hits"`
+	Facets map[string][]FacetCount `json:"facets"`
+	TookMS float64                 `json:"took_ms"`
+}
+
+// Hit is one search result.
+type Hit struct {
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	Kind    string    `json:"kind"`
+	Score   float64   `json:"score"`
+	Snippet string    `json:"snippet"`
+	Updated time.Time `json:"updated"`
+}
+
+// FacetCount is one value of a facet and how many hits have it.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Status describes the node.
+type Status struct {
+	Running        bool       `json:"running"`
+	PeerID         string     `json:"peer_id"`
+	Network        string     `json:"network"`
+	Addrs          []string   `json:"addrs"`
+	PeersConnected int        `json:"peers_connected"`
+	Revisions      int        `json:"revisions"`
+	Entries        int        `json:"entries"`
+	Author         string     `json:"author"`
+	Sync           []PeerSync `json:"sync,omitempty"`
+}
+
+// PeerSync is the sync state with one peer.
+type PeerSync struct {
+	Peer     string    `json:"peer"`
+	LastSync time.Time `json:"last_sync"`
+	Result   string    `json:"result"`
+}
+
+// Peer is a connected peer.
+type Peer struct {
+	ID        string   `json:"id"`
+	Addrs     []string `json:"addrs"`
+	Direction string   `json:"direction,omitempty"`
+}
