@@ -24,7 +24,7 @@ const (
 	CodeRateLimited        Code = 8  // too many requests; slow down
 	CodeWrongNetwork       Code = 9  // the peer belongs to another network
 	CodeNotAuthorized      Code = 10 // the author may not revise this document
-	CodeInvalid            Code = 11 // well-formed but breaks a record rule
+	CodeInvalid            Code = 11 // well-formed but breaks a record or exchange rule
 )
 
 var codeNames = map[Code]string{
