@@ -5,6 +5,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -48,9 +49,4 @@ type Catalogue interface {
 }
 
 // MissingBlock is an attachment block referenced but not held.
-type MissingBlock struct {
-	CID            cid.Cid
-	Doc            cid.Cid
-	AttachmentSize uint64 // size of the whole attachment it belongs to
-	EntrySize      uint64 // total attachment size of its entry
-}
+type MissingBlock = catalogue.MissingBlock

@@ -1,0 +1,122 @@
+package entry
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Classes of problem. Every *Error wraps one of them, so that callers
+// can tell with errors.Is what went wrong without reading messages: an
+// HTTP handler answers ErrTooLarge with 413, anything else with 422.
+var (
+	// ErrTooLarge: the file, its front matter or its body is over a
+	// size limit of package protocol, or the front matter expands to
+	// too many values.
+	ErrTooLarge = errors.New("entry: too large")
+	// ErrNotText: the file is binary or not UTF-8.
+	ErrNotText = errors.New("entry: not a text file")
+	// ErrSyntax: the file has no front matter, or its front matter is
+	// not well-formed YAML.
+	ErrSyntax = errors.New("entry: malformed front matter")
+	// ErrInvalid: the front matter is well-formed but breaks a rule of
+	// the schema.
+	ErrInvalid = errors.New("entry: invalid entry")
+)
+
+// Error is one problem with an entry file. Its message reads
+//
+//	notes/regie.md:4: key "review_by": "2025-13-40" is not a date; write it as YYYY-MM-DD, e.g. 2026-06-30
+type Error struct {
+	File    string // as given to Parse or Validate
+	Line    int    // line of the file, from 1; 0 when not known
+	Key     string // front-matter key concerned; "" when the problem is not about one key
+	Problem string // what is wrong
+	Fix     string // how to put it right; "" when there is nothing to add
+	Err     error  // class of the problem: ErrTooLarge, ErrNotText, ErrSyntax or ErrInvalid
+}
+
+func (e *Error) Error() string { return format(e.File, e.Line, e.Key, e.Problem, e.Fix) }
+
+// Unwrap returns the class of the problem.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errors lists every problem found in one file, in line order. Parse
+// and Validate return their problems as Errors, so that
+// errors.As(err, &errs) gives the list and errors.As(err, &e) with an
+// *Error gives the first one; errors.Is matches the class of any.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (es Errors) Unwrap() []error {
+	errs := make([]error, len(es))
+	for i, e := range es {
+		errs[i] = e
+	}
+	return errs
+}
+
+// Warning is something worth fixing that does not stop an entry from
+// being accepted: a free-text category, a tag in capitals, a key that
+// looks like a misspelt known key.
+type Warning struct {
+	File    string
+	Line    int // 0 when not known
+	Key     string
+	Problem string
+	Fix     string
+}
+
+// String formats the warning like an Error.
+func (w Warning) String() string { return format(w.File, w.Line, w.Key, w.Problem, w.Fix) }
+
+// format writes "file:line: key "k": problem; fix", leaving out the
+// parts that are empty.
+func format(file string, line int, key, problem, fix string) string {
+	var b strings.Builder
+	b.WriteString(file)
+	if line > 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(line))
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	if key != "" {
+		b.WriteString("key ")
+		b.WriteString(strconv.Quote(key))
+		b.WriteString(": ")
+	}
+	b.WriteString(problem)
+	if fix != "" {
+		b.WriteString("; ")
+		b.WriteString(fix)
+	}
+	return b.String()
+}
+
+// maxQuoted is how many characters of a value a message quotes.
+const maxQuoted = 60
+
+// quoteValue quotes a value for a message, shortened to maxQuoted
+// characters.
+func quoteValue(s string) string { return strconv.Quote(shortValue(s)) }
+
+// shortValue shortens a value to maxQuoted characters for a message.
+func shortValue(s string) string {
+	if r := []rune(s); len(r) > maxQuoted {
+		return string(r[:maxQuoted]) + "…"
+	}
+	return s
+}
+
+// list formats values as "a, b, c".
+func list(values []string) string { return strings.Join(values, ", ") }

@@ -1,0 +1,107 @@
+package entry
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		meta  map[string]any
+		body  string
+		class error  // nil when valid
+		want  string // substring of the error
+	}{
+		{"minimal note", map[string]any{"title": "Régie"}, "", nil, ""},
+		{"full tool", map[string]any{
+			"kind": "tool", "title": "Tableur de suivi", "url": "https://example.fr/t.ods",
+			"tool_type": "tableur-modele", "provider": "DANE", "access": "public", "cost": "gratuit",
+		}, "Texte.", nil, ""},
+		{"full software", map[string]any{
+			"kind": "software", "title": "Op@le", "repository": "https://forge.example/opale",
+			"license": "EUPL-1.2 OR MIT", "status": "stable", "software_type": "standalone/web",
+			"platforms": []any{"web"}, "maintainers": []any{"DANE", map[string]any{"name": "X"}},
+			"contributors_wanted": true,
+		}, "", nil, ""},
+		{"unknown keys kept", map[string]any{"title": "T", "incubator": "MEN", "fast": map[string]any{"montant": int64(1)}}, "", nil, ""},
+		{"missing title", map[string]any{"kind": "note"}, "", ErrInvalid, `key "title": the entry has no title`},
+		{"reserved id", map[string]any{"title": "T", "id": "x"}, "", ErrInvalid, `key "id": the key is reserved`},
+		{"reserved attachments", map[string]any{"title": "T", "attachments": []any{}}, "", ErrInvalid, `key "attachments": the key is reserved`},
+		{"Go int outside the data model", map[string]any{"title": "T", "n": 3}, "", ErrInvalid, "cannot carry"},
+		{"NaN", map[string]any{"title": "T", "n": math.NaN()}, "", ErrInvalid, "cannot carry"},
+		{"body not UTF-8", map[string]any{"title": "T"}, "\xff", ErrNotText, "not valid UTF-8"},
+		{"body with NUL", map[string]any{"title": "T"}, "a\x00b", ErrNotText, "NUL"},
+		{"body too large", map[string]any{"title": "T"}, strings.Repeat("a", protocol.MaxBodySize+1), ErrTooLarge, "body is"},
+		{"front matter too large", map[string]any{"title": "T", "x": strings.Repeat("a", protocol.MaxFrontMatterSize)}, "", ErrTooLarge, "front matter would be"},
+		{"unknown kind", map[string]any{"kind": "fiche", "title": "T"}, "", ErrInvalid, `"fiche" is not a kind of entry; use one of note, tool, software`},
+		{"software rules apply", map[string]any{"kind": "software", "title": "T"}, "", ErrInvalid, `key "repository"`},
+		{"tool url", map[string]any{"kind": "tool", "title": "T", "url": "javascript:alert(1)"}, "", ErrInvalid, "is not a web address"},
+		{"url of a note is not checked", map[string]any{"title": "T", "url": "pas une adresse"}, "", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Entry{Meta: tt.meta, Body: tt.body}
+			_, err := e.Validate("formulaire")
+			if tt.class == nil {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				// What Validate accepts, Parse accepts once written,
+				// adding the kind when there is none.
+				if _, ok := e.Meta["kind"]; !ok {
+					e.Meta["kind"] = string(KindNote)
+				}
+				roundTrip(t, &File{Entry: *e}, KindNote)
+				return
+			}
+			if !errors.Is(err, tt.class) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate = %v, want %v containing %q", err, tt.class, tt.want)
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error %T is not Errors", err)
+			}
+			for _, e := range errs {
+				if e.File != "formulaire" || e.Line != 0 {
+					t.Errorf("problem %q: file %q line %d, want formulaire and no line", e, e.File, e.Line)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateReportsEveryField checks that a form gets one problem per
+// faulty field, each naming its key.
+func TestValidateReportsEveryField(t *testing.T) {
+	e := &Entry{Meta: map[string]any{
+		"kind":      "tool",
+		"title":     "T",
+		"tags":      "budget",
+		"audience":  []any{"tous"},
+		"review_by": "30/06/2026",
+		"url":       "example.fr",
+		"cost":      "offert",
+	}}
+	_, err := e.Validate("formulaire")
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Validate = %v, want Errors", err)
+	}
+	got := map[string]bool{}
+	for _, e := range errs {
+		got[e.Key] = true
+	}
+	for _, k := range []string{"tags", "audience", "review_by", "url", "cost"} {
+		if !got[k] {
+			t.Errorf("no problem reported for %q; got %v", k, err)
+		}
+	}
+	if len(errs) != 5 {
+		t.Errorf("%d problems, want 5:\n%v", len(errs), err)
+	}
+}
