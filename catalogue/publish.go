@@ -43,6 +43,16 @@ func (c *Catalogue) Publish(ctx context.Context, author ed25519.PrivateKey, e *e
 	})
 }
 
+// PublishAll signs and stores new entries without attachments in one
+// atomic batch: all are stored, or none.
+func (c *Catalogue) PublishAll(ctx context.Context, author ed25519.PrivateKey, entries []*entry.Entry) ([]*Published, error) {
+	revs := make([]*protocol.Revision, len(entries))
+	for i, e := range entries {
+		revs[i] = &protocol.Revision{Op: protocol.OpPut, Entry: &protocol.Entry{Meta: e.Meta, Body: e.Body}}
+	}
+	return c.commitMany(author, revs)
+}
+
 // EditOptions say what an edit does with attachments.
 type EditOptions struct {
 	// Files are attachments to add; one with the name of an existing

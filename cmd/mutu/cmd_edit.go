@@ -42,7 +42,10 @@ func editCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return printPublished(c.App.Writer, c.Bool("json"), "Edited", *p)
+			if c.Bool("json") {
+				return printJSON(c.App.Writer, p)
+			}
+			return printPublished(c.App.Writer, "Edited", *p)
 		},
 	}
 }

@@ -52,18 +52,26 @@ func importCommand() *cli.Command {
 func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 	w := c.App.Writer
 	if c.Bool("json") {
-		type failed struct {
+		type file struct {
 			Path  string `json:"path"`
-			Error string `json:"error"`
+			ID    string `json:"id,omitempty"`
+			Error string `json:"error,omitempty"`
+		}
+		files := func(fs []catalogue.ImportedFile) []file {
+			out := []file{}
+			for _, f := range fs {
+				out = append(out, file{Path: f.Path, ID: f.ID.String()})
+			}
+			return out
 		}
 		out := struct {
-			Published []catalogue.ImportedFile `json:"published"`
-			Edited    []catalogue.ImportedFile `json:"edited"`
-			Unchanged []catalogue.ImportedFile `json:"unchanged"`
-			Failed    []failed                 `json:"failed"`
-		}{res.Published, res.Edited, res.Unchanged, []failed{}}
+			Published []file `json:"published"`
+			Edited    []file `json:"edited"`
+			Unchanged []file `json:"unchanged"`
+			Failed    []file `json:"failed"`
+		}{files(res.Published), files(res.Edited), files(res.Unchanged), []file{}}
 		for _, f := range res.Failed {
-			out.Failed = append(out.Failed, failed{f.Path, f.Err.Error()})
+			out.Failed = append(out.Failed, file{Path: f.Path, Error: f.Err.Error()})
 		}
 		if err := printJSON(w, out); err != nil {
 			return err

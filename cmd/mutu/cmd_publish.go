@@ -40,7 +40,10 @@ func publishCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return printPublished(c.App.Writer, c.Bool("json"), "Published", out...)
+			if c.Bool("json") {
+				return printJSON(c.App.Writer, out)
+			}
+			return printPublished(c.App.Writer, "Published", out...)
 		},
 	}
 }
@@ -71,10 +74,9 @@ func attachments(paths []string) ([]api.Upload, error) {
 	return out, nil
 }
 
-func printPublished(w io.Writer, asJSON bool, verb string, ps ...api.Published) error {
-	if asJSON {
-		return printJSON(w, ps)
-	}
+// printPublished prints one line per write; --json prints the list
+// (publish) or the one object (edit, retract) instead.
+func printPublished(w io.Writer, verb string, ps ...api.Published) error {
 	for _, p := range ps {
 		if p.File != "" {
 			fmt.Fprintf(w, "%s %s as %s\n", verb, p.File, p.ID)

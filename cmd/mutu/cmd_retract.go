@@ -24,7 +24,10 @@ func retractCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return printPublished(c.App.Writer, c.Bool("json"), "Retracted", *p)
+			if c.Bool("json") {
+				return printJSON(c.App.Writer, p)
+			}
+			return printPublished(c.App.Writer, "Retracted", *p)
 		},
 	}
 }

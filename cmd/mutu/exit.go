@@ -5,6 +5,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -55,6 +56,8 @@ func (e networkError) Unwrap() error { return e.err }
 // place where that mapping lives.
 func exitCode(err error) int {
 	var (
+		a *api.Error
+		r *api.UnreachableError
 		u usageError
 		i inputError
 		h homeError
@@ -67,12 +70,25 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &u):
 		return exitUsage
+	case errors.As(err, &r):
+		return exitNetwork
+	case errors.As(err, &a):
+		// An error sent back by a running daemon: same codes as in-process.
+		switch a.Kind {
+		case api.KindInput, api.KindNotFound, api.KindAmbiguous, api.KindForbidden:
+			return exitInput
+		case api.KindUnavailable:
+			return exitHome
+		default:
+			return exitInternal
+		}
 	case errors.As(err, &h), errors.Is(err, catalogue.ErrLocked):
 		return exitHome
 	case errors.As(err, &n):
 		return exitNetwork
 	case errors.As(err, &i), errors.As(err, &v), errors.As(err, &l),
 		errors.Is(err, catalogue.ErrNotFound), errors.Is(err, catalogue.ErrAmbiguous),
+		errors.Is(err, catalogue.ErrRetracted),
 		errors.Is(err, protocol.ErrInvalid), errors.Is(err, protocol.ErrNotAuthorized),
 		errors.Is(err, protocol.ErrBadCID), errors.Is(err, protocol.ErrBadSignature),
 		errors.Is(err, protocol.ErrMalformed), errors.Is(err, protocol.ErrTooLarge),

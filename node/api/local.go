@@ -98,19 +98,27 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 		return nil, problems
 	}
 	var out []Published
-	for i, f := range files {
-		var atts []catalogue.File
-		if i == 0 {
-			atts = uploads(req.Attachments)
+	if len(req.Attachments) == 0 {
+		entries := make([]*entry.Entry, len(files))
+		for i, f := range files {
+			entries[i] = &f.Entry
 		}
-		p, err := l.Cat.Publish(ctx, l.Author, &f.Entry, atts)
+		pubs, err := l.Cat.PublishAll(ctx, l.Author, entries)
 		if err != nil {
-			return out, fmt.Errorf("%s: %w", req.Files[i].Name, err)
+			return nil, err
 		}
-		l.announce(ctx, p)
-		out = append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[i].Name})
+		for i, p := range pubs {
+			l.announce(ctx, p)
+			out = append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[i].Name})
+		}
+		return out, nil
 	}
-	return out, nil
+	p, err := l.Cat.Publish(ctx, l.Author, &files[0].Entry, uploads(req.Attachments))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Files[0].Name, err)
+	}
+	l.announce(ctx, p)
+	return append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[0].Name}), nil
 }
 
 func uploads(us []Upload) []catalogue.File {
