@@ -21,6 +21,7 @@ import (
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/node/web"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -111,8 +112,22 @@ func runNode(c *cli.Context) error {
 		return err
 	}
 	local := &api.Local{Cat: cat, Author: h.author, Net: netAdapter{n}, Log: log}
+	webSrv, err := web.New(web.Config{
+		Cat:           cat,
+		Net:           netAdapter{n},
+		UsersPath:     filepath.Join(h.dir, web.UsersFile),
+		Logger:        log,
+		SecureCookies: h.config.WebSecureCookies,
+	})
+	if err != nil {
+		return err
+	}
+	defer webSrv.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.Handler(local, token, log))
+	mux.Handle("/", webSrv)
 	srv := &http.Server{
-		Handler:           api.Handler(local, token, log),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

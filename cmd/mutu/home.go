@@ -44,6 +44,7 @@ type config struct {
 	LAN                 bool     `yaml:"lan"`
 	UPnP                bool     `yaml:"upnp"`
 	AttachmentAutoFetch uint64   `yaml:"attachment_auto_fetch"`
+	WebSecureCookies    bool     `yaml:"web_secure_cookies"`
 }
 
 // home is an initialised mutu home directory.

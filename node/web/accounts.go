@@ -1,0 +1,328 @@
+package web
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// UsersFile is the name of the accounts file in a node's home.
+const UsersFile = "users.json"
+
+// ActivationPath is the page where a new account sets its password;
+// the one-time token goes in the parameter jeton.
+const ActivationPath = "/compte/activer"
+
+// ActivationTTL is how long an activation link stays valid.
+const ActivationTTL = 72 * time.Hour
+
+// Errors of the account functions; test them with errors.Is.
+var (
+	// ErrAccountExists: AddAccount was given a name already taken.
+	ErrAccountExists = errors.New("web: account already exists")
+	// ErrNoAccount: the name belongs to no account.
+	ErrNoAccount = errors.New("web: no such account")
+	// ErrAccountName: the name does not follow the rule of accountName.
+	ErrAccountName = errors.New("web: invalid account name")
+)
+
+// accountName is the rule for account names: lowercase letters,
+// digits, '.', '_' and '-', 2 to 40 characters, starting with a letter
+// (e.g. marie.dupont). Names are shown as authors, so they should
+// name the person.
+var accountName = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,39}$`)
+
+// usersFormat is the version of the accounts file format.
+const usersFormat = 1
+
+// usersFile is the content of users.json. The file is mode 0600: it
+// holds every account's private author key.
+type usersFile struct {
+	Format   int        `json:"format"`
+	Accounts []*account `json:"accounts"`
+}
+
+// account is one person's account.
+type account struct {
+	Name     string    `json:"name"`
+	Operator bool      `json:"operator,omitempty"` // sees the invitation code
+	Created  time.Time `json:"created"`
+	// AuthorKey is the account's private author key, as
+	// protocol.MarshalAuthorKey writes it.
+	AuthorKey string `json:"author_key"`
+	// Password is the argon2id hash of the password; "" until the
+	// account is activated.
+	Password string `json:"password,omitempty"`
+	// Activation is the pending one-time activation token, if any.
+	Activation *activation `json:"activation,omitempty"`
+
+	key ed25519.PrivateKey // AuthorKey decoded
+}
+
+// activation is a one-time token, kept as its SHA-256: a 256-bit
+// random token needs no slow hash, and the file never holds a usable
+// link.
+type activation struct {
+	Hash    string    `json:"sha256"`
+	Expires time.Time `json:"expires"`
+}
+
+// AccountInfo describes an account, for `mutu user list`.
+type AccountInfo struct {
+	Name      string
+	Operator  bool
+	Created   time.Time
+	Author    protocol.AuthorKey
+	Activated bool      // a password is set
+	Pending   time.Time // expiry of a pending activation link; zero if none
+}
+
+// AddOptions configure AddAccount.
+type AddOptions struct {
+	// Operator lets the account see the node's invitation code.
+	Operator bool
+	// Now is the current time; zero means time.Now().
+	Now time.Time
+}
+
+// AddAccount creates an account with a new author key in the accounts
+// file at path (created 0600 if absent) and returns the one-time
+// activation token for ActivationURL. The file is rewritten
+// atomically, under a lock shared with a running node.
+func AddAccount(path, name string, opts AddOptions) (token string, err error) {
+	if !accountName.MatchString(name) {
+		return "", fmt.Errorf("%w: %q: use 2 to 40 lowercase letters, digits, '.', '_' or '-', starting with a letter (e.g. marie.dupont)", ErrAccountName, name)
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	key, err := protocol.NewAuthorKey()
+	if err != nil {
+		return "", err
+	}
+	err = updateUsers(path, func(f *usersFile) error {
+		if f.find(name) != nil {
+			return fmt.Errorf("%w: %q (to send a new activation link, use `mutu user reset %s`)", ErrAccountExists, name, name)
+		}
+		a := &account{Name: name, Operator: opts.Operator, Created: now.UTC(), AuthorKey: string(protocol.MarshalAuthorKey(key))}
+		token, err = a.newActivation(now)
+		if err != nil {
+			return err
+		}
+		f.Accounts = append(f.Accounts, a)
+		return nil
+	})
+	return token, err
+}
+
+// ResetAccount gives an account a new activation token, to set a new
+// password (a forgotten one). The current password stays valid until
+// the link is used.
+func ResetAccount(path, name string, now time.Time) (token string, err error) {
+	if now.IsZero() {
+		now = time.Now()
+	}
+	err = updateUsers(path, func(f *usersFile) error {
+		a := f.find(name)
+		if a == nil {
+			return fmt.Errorf("%w: %q (see `mutu user list`)", ErrNoAccount, name)
+		}
+		token, err = a.newActivation(now)
+		return err
+	})
+	return token, err
+}
+
+// ListAccounts returns the accounts of the file at path; none if it
+// does not exist.
+func ListAccounts(path string) ([]AccountInfo, error) {
+	f, err := readUsers(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccountInfo, 0, len(f.Accounts))
+	for _, a := range f.Accounts {
+		info := AccountInfo{Name: a.Name, Operator: a.Operator, Created: a.Created, Author: protocol.PublicKey(a.key), Activated: a.Password != ""}
+		if a.Activation != nil {
+			info.Pending = a.Activation.Expires
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// ActivationURL returns the link a new account opens to set its
+// password: base is the node's address, "http://127.0.0.1:6888" or
+// "127.0.0.1:6888".
+func ActivationURL(base, token string) string {
+	base = strings.TrimRight(strings.TrimSpace(base), "/")
+	if !strings.Contains(base, "://") {
+		base = "http://" + base
+	}
+	return base + ActivationPath + "?jeton=" + token
+}
+
+// newActivation replaces the account's activation token with a new one
+// and returns it.
+func (a *account) newActivation(now time.Time) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("web: activation token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	a.Activation = &activation{Hash: tokenHash(token), Expires: now.Add(ActivationTTL).UTC()}
+	return token, nil
+}
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (f *usersFile) find(name string) *account {
+	for _, a := range f.Accounts {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// readUsers reads and checks the accounts file; an absent file is an
+// empty one.
+func readUsers(path string) (*usersFile, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &usersFile{Format: usersFormat}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web: read accounts: %w", err)
+	}
+	return parseUsers(path, data)
+}
+
+func parseUsers(path string, data []byte) (*usersFile, error) {
+	var f usersFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("web: accounts file %s is damaged: %w", path, err)
+	}
+	if f.Format != usersFormat {
+		return nil, fmt.Errorf("web: accounts file %s has format %d; this mutu reads format %d", path, f.Format, usersFormat)
+	}
+	seen := make(map[string]bool, len(f.Accounts))
+	for _, a := range f.Accounts {
+		if a == nil || !accountName.MatchString(a.Name) || seen[a.Name] {
+			return nil, fmt.Errorf("web: accounts file %s is damaged: a name is missing, invalid or repeated", path)
+		}
+		seen[a.Name] = true
+		k, err := protocol.UnmarshalAuthorKey([]byte(a.AuthorKey))
+		if err != nil {
+			return nil, fmt.Errorf("web: accounts file %s: author key of %q: %w", path, a.Name, err)
+		}
+		a.key = k
+	}
+	return &f, nil
+}
+
+// updateUsers applies fn to the accounts file under its lock and
+// writes the result atomically, mode 0600.
+func updateUsers(path string, fn func(*usersFile) error) error {
+	unlock, err := lockUsers(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, err := readUsers(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("web: encode accounts: %w", err)
+	}
+	return writeFileAtomic(path, append(data, '\n'), 0o600)
+}
+
+// Lock file timing: how long a writer waits for the lock, and after
+// how long a lock left by a crashed process is broken.
+const (
+	lockWait  = 5 * time.Second
+	lockStale = 30 * time.Second
+)
+
+// lockUsers takes the lock file beside the accounts file: the CLI and
+// the running node both rewrite it, and each change must start from
+// the other's. It is a file created exclusively, which works on every
+// platform; one older than lockStale is taken as left by a crash.
+func lockUsers(path string) (unlock func(), err error) {
+	lock := path + ".lock"
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("web: accounts directory: %w", err)
+	}
+	deadline := time.Now().Add(lockWait)
+	for {
+		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			return func() { os.Remove(lock) }, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("web: lock accounts: %w", err)
+		}
+		if st, serr := os.Stat(lock); serr == nil && time.Since(st.ModTime()) > lockStale {
+			os.Remove(lock)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("web: accounts file %s is locked by another process (remove %s if none runs)", path, lock)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writeFileAtomic writes data to path through a temporary file and a
+// rename, so that a crash leaves either the old file or the new one.
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("web: write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	err = tmp.Chmod(mode)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("web: write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// loginView is the login page.
+type loginView struct {
+	base
+	Name  string
+	Next  string // where to go afterwards
+	Error string
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if visitorOf(r).account != nil {
+		http.Redirect(w, r, localPath(r.URL.Query().Get("suite")), http.StatusSeeOther)
+		return
+	}
+	s.ensureCookie(w, r)
+	s.render(w, r, http.StatusOK, "login", &loginView{base: base{Title: "Connexion", Nav: "connexion"}, Next: localPath(r.URL.Query().Get("suite"))})
+}
+
+// loginPost checks a name and password. Failures are throttled per
+// account and per address (see limiter); during a wait, attempts are
+// refused with 429 before the password is even looked at.
+func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	name := strings.ToLower(strings.TrimSpace(r.PostFormValue("nom")))
+	password := r.PostFormValue("mot_de_passe")
+	next := localPath(r.PostFormValue("suite"))
+	v := &loginView{base: base{Title: "Connexion", Nav: "connexion"}, Name: name, Next: next}
+	now := s.now()
+	acctKey, ipKey := "compte:"+name, "ip:"+clientIP(r)
+	if wait := max(s.limiter.wait(acctKey, freeFailuresAccount, now), s.limiter.wait(ipKey, freeFailuresIP, now)); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		v.Error = fmt.Sprintf("Trop de tentatives de connexion échouées : réessayez dans %s.", frenchDuration(secs))
+		s.log.Warn("web: login refused while throttled", "account", name, "remote", r.RemoteAddr)
+		s.render(w, r, http.StatusTooManyRequests, "login", v)
+		return
+	}
+	a := s.accounts.get(name)
+	hash := dummyHash
+	if a != nil && a.Password != "" && len(password) <= maxPasswordLen {
+		hash = a.Password
+	}
+	ok, err := s.checkPasswordBounded(r.Context(), hash, password)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !ok || a == nil || a.Password == "" {
+		s.limiter.fail(acctKey, now)
+		s.limiter.fail(ipKey, now)
+		s.log.Warn("web: failed login", "account", name, "remote", r.RemoteAddr)
+		v.Error = "Nom ou mot de passe incorrect."
+		s.render(w, r, http.StatusUnauthorized, "login", v)
+		return
+	}
+	s.limiter.reset(acctKey)
+	s.startSession(w, r, a.Name)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// checkPasswordBounded checks a password with at most cap(s.hashing)
+// hashes computed at once.
+func (s *Server) checkPasswordBounded(ctx context.Context, hash, password string) (bool, error) {
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-s.hashing }()
+	return checkPassword(hash, password)
+}
+
+// startSession logs the visitor in as account under a new session ID.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account string) {
+	vis := visitorOf(r)
+	if vis.id != "" {
+		s.sessions.logout(vis.id)
+	}
+	id := s.sessions.login(account, s.now())
+	s.sessions.setCookie(w, r, id)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	vis := visitorOf(r)
+	if vis.id != "" {
+		s.sessions.logout(vis.id)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.sessions.secure || r.TLS != nil})
+	http.Redirect(w, r, "/?msg=deconnecte", http.StatusSeeOther)
+}
+
+// clientIP is the address a request came from, without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// frenchDuration writes a wait: "12 secondes", "3 minutes".
+func frenchDuration(secs int) string {
+	switch {
+	case secs < 2:
+		return "1 seconde"
+	case secs < 120:
+		return strconv.Itoa(secs) + " secondes"
+	}
+	return strconv.Itoa((secs+59)/60) + " minutes"
+}
+
+// activateView is the page where a new account chooses its password.
+type activateView struct {
+	base
+	Token   string
+	Account string
+	Error   string
+	MinLen  int
+}
+
+func (s *Server) activateForm(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("jeton")
+	a := s.accounts.byToken(token, s.now())
+	if a == nil {
+		s.badToken(w, r)
+		return
+	}
+	s.ensureCookie(w, r)
+	// The token stays out of the Referer of anything the page loads.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, "activate", &activateView{base: base{Title: "Choisir votre mot de passe"}, Token: token, Account: a.Name, MinLen: MinPasswordLen})
+}
+
+func (s *Server) activatePost(w http.ResponseWriter, r *http.Request) {
+	token := r.PostFormValue("jeton")
+	now := s.now()
+	a := s.accounts.byToken(token, now)
+	if a == nil {
+		s.badToken(w, r)
+		return
+	}
+	password := r.PostFormValue("mot_de_passe")
+	if problem := passwordProblem(password, r.PostFormValue("confirmation")); problem != "" {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		s.render(w, r, http.StatusUnprocessableEntity, "activate", &activateView{base: base{Title: "Choisir votre mot de passe"},
+			Token: token, Account: a.Name, Error: problem, MinLen: MinPasswordLen})
+		return
+	}
+	select {
+	case s.hashing <- struct{}{}:
+	case <-r.Context().Done():
+		return
+	}
+	name, err := s.accounts.activate(token, password, now)
+	<-s.hashing
+	if errors.Is(err, errTokenInvalid) {
+		s.badToken(w, r)
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.Info("web: account activated", "account", name)
+	s.startSession(w, r, name)
+	http.Redirect(w, r, "/?msg=active", http.StatusSeeOther)
+}
+
+func (s *Server) badToken(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusNotFound, "Lien d'activation non valable",
+		"Ce lien a déjà servi, a expiré (il vaut "+strconv.Itoa(int(ActivationTTL/time.Hour))+" heures) ou a été mal copié. "+
+			"Demandez-en un nouveau à la personne qui gère le nœud (commande mutu user reset).")
+}

@@ -1,0 +1,279 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/render"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// entryView is the page of one entry.
+type entryView struct {
+	base
+	E           card
+	Author      string
+	AuthorKey   string
+	Created     time.Time
+	Verified    bool
+	Body        template.HTML
+	Audience    []string
+	Platforms   []string
+	SoftType    string
+	Attachments []attachmentView
+	Owner       bool       // the visitor may edit and retract it
+	Heads       []headView // the concurrent versions, when in conflict
+}
+
+type attachmentView struct {
+	Name, Type, Href string
+	Size             uint64
+	Held             bool
+}
+
+// headView is one of the concurrent versions of an entry in conflict.
+type headView struct {
+	CID    string
+	Author string
+	Time   time.Time
+	Shown  bool
+	Diff   string // link to its differences from the shown version
+}
+
+// entryPath is the address of an entry's page.
+func entryPath(id cid.Cid) string { return "/entree/" + id.String() }
+
+// loadDoc reads the document the path's {id} names; on failure it has
+// answered.
+func (s *Server) loadDoc(w http.ResponseWriter, r *http.Request) (*catalogue.Doc, bool) {
+	id, err := s.cat.Resolve(r.PathValue("id"))
+	if err == nil {
+		var d *catalogue.Doc
+		if d, err = s.cat.Get(id); err == nil {
+			return d, true
+		}
+	}
+	switch {
+	case errors.Is(err, catalogue.ErrNotFound), errors.Is(err, catalogue.ErrAmbiguous):
+		s.fail(w, r, http.StatusNotFound, "Entrée introuvable",
+			"Aucune entrée de ce nœud ne porte cet identifiant. Elle n'est peut-être pas encore arrivée : les nœuds se synchronisent toutes les minutes.",
+			link{"/", "Revenir à l'accueil"}, link{"/recherche", "Rechercher"})
+	default:
+		s.internalError(w, r, err)
+	}
+	return nil, false
+}
+
+// retracted answers for a retracted entry.
+func (s *Server) retracted(w http.ResponseWriter, r *http.Request, d *catalogue.Doc) {
+	title := "Entrée retirée"
+	msg := "Son auteur l'a retirée le " + frenchDate(d.Updated) + " : elle n'est plus diffusée sur le réseau."
+	if d.Entry != nil {
+		msg = "« " + d.Entry.Title() + " » a été retirée par son auteur le " + frenchDate(d.Updated) + " : elle n'est plus diffusée sur le réseau."
+	}
+	s.fail(w, r, http.StatusGone, title, msg, link{"/", "Revenir à l'accueil"}, link{entryPath(d.ID) + "/historique", "Voir son historique"})
+}
+
+// owns reports whether the visitor's account may revise d: it is its
+// author, or among the editors its author lists.
+func owns(v *visitor, d *catalogue.Doc) bool {
+	if v.account == nil {
+		return false
+	}
+	me := protocol.PublicKey(v.account.key)
+	if d.Author == me {
+		return true
+	}
+	if d.HeadRev != nil {
+		for _, e := range d.HeadRev.Editors {
+			if e == me {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.loadDoc(w, r)
+	if !ok {
+		return
+	}
+	if d.Retracted || d.Entry == nil {
+		s.retracted(w, r, d)
+		return
+	}
+	body, err := renderBody(d.Entry.Body)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	c := cardOf(d, s.now(), true)
+	v := &entryView{
+		base:      base{Title: c.Title, Nav: navOfKind(c.Kind), Flash: flashes[r.URL.Query().Get("msg")]},
+		E:         c,
+		Author:    s.authorName(d.Author),
+		AuthorKey: d.Author.String(),
+		Created:   d.Created,
+		Verified:  d.Verified,
+		Body:      body,
+		Audience:  d.Entry.Audience(),
+		Platforms: d.Entry.Platforms(),
+		SoftType:  d.Entry.SoftwareType(),
+		Owner:     owns(visitorOf(r), d),
+	}
+	for _, a := range d.Attachments {
+		v.Attachments = append(v.Attachments, attachmentView{
+			Name: a.Name, Type: a.Type, Size: a.Size, Held: a.Held,
+			Href: entryPath(d.ID) + "/piece/" + url.PathEscape(a.Name),
+		})
+	}
+	if d.Conflict() {
+		v.Heads = s.heads(d)
+	}
+	s.render(w, r, http.StatusOK, "entry", v)
+}
+
+// renderBody renders an entry's Markdown for a page whose h1 is the
+// entry's title: its headings go one level down, so that the page's
+// outline stays in order (RGAA 9.1).
+func renderBody(md string) (template.HTML, error) {
+	h, err := render.HTML(md)
+	if err != nil {
+		return "", err
+	}
+	return shiftHeadings(h), nil
+}
+
+// headingShift moves sanitized headings one level down. The sanitizer
+// writes heading tags bare; text that looks like a tag is escaped, so
+// only real tags match.
+var headingShift = strings.NewReplacer(
+	"<h1>", "<h2>", "</h1>", "</h2>", "<h2>", "<h3>", "</h2>", "</h3>",
+	"<h3>", "<h4>", "</h3>", "</h4>", "<h4>", "<h5>", "</h4>", "</h5>",
+	"<h5>", "<h6>", "</h5>", "</h6>",
+)
+
+func shiftHeadings(h template.HTML) template.HTML {
+	return template.HTML(headingShift.Replace(string(h)))
+}
+
+// heads describes the concurrent versions of a document in conflict.
+func (s *Server) heads(d *catalogue.Doc) []headView {
+	var out []headView
+	for _, h := range d.Heads {
+		rev, _, err := s.cat.Revision(h)
+		if err != nil {
+			continue
+		}
+		hv := headView{CID: h.String(), Author: s.authorName(rev.Author), Time: rev.Clock.Time(), Shown: h == d.Head}
+		if !hv.Shown {
+			hv.Diff = entryPath(d.ID) + "/diff?" + url.Values{"de": {d.Head.String()}, "a": {h.String()}}.Encode()
+		}
+		out = append(out, hv)
+	}
+	return out
+}
+
+func navOfKind(kind string) string {
+	switch kind {
+	case "tool":
+		return "outils"
+	case "software":
+		return "logiciels"
+	}
+	return "fiches"
+}
+
+// attachmentPolicy is the Content-Security-Policy of a downloaded
+// file: should a browser display it anyway, nothing in it runs.
+const attachmentPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+// attachment sends an attached file, always as a download: a file
+// from the network (an SVG or HTML page with a script) must never be
+// displayed as part of this site.
+func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.loadDoc(w, r)
+	if !ok {
+		return
+	}
+	if d.Retracted {
+		s.retracted(w, r, d)
+		return
+	}
+	name := r.PathValue("name")
+	var att *catalogue.Attachment
+	for i := range d.Attachments {
+		if d.Attachments[i].Name == name {
+			att = &d.Attachments[i]
+		}
+	}
+	if att == nil {
+		s.fail(w, r, http.StatusNotFound, "Pièce jointe introuvable", "Cette entrée n'a pas de pièce jointe de ce nom.",
+			link{entryPath(d.ID), "Revenir à l'entrée"})
+		return
+	}
+	if !att.Held {
+		s.fail(w, r, http.StatusNotFound, "Pièce jointe pas encore arrivée",
+			"Ce nœud n'a pas encore reçu tout le fichier ; il le demande aux autres nœuds. Réessayez dans quelques minutes.",
+			link{entryPath(d.ID), "Revenir à l'entrée"})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", mediaType(att.Type))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": att.Name}))
+	h.Set("Content-Security-Policy", attachmentPolicy)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Length", strconv.FormatUint(att.Size, 10))
+	cw := &countingWriter{w: w}
+	if _, err := s.cat.WriteAttachment(d.ID, name, cw); err != nil {
+		if cw.n > 0 {
+			// The status is sent. Returning short of Content-Length
+			// makes the server close the connection, which the
+			// browser shows as a failed download.
+			s.log.Error("web: attachment cut", "entry", d.ID, "name", name, "err", err)
+			return
+		}
+		for _, k := range []string{"Content-Disposition", "Content-Length", "Content-Security-Policy"} {
+			h.Del(k)
+		}
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		if errors.Is(err, catalogue.ErrNotFound) {
+			s.fail(w, r, http.StatusNotFound, "Pièce jointe pas encore arrivée",
+				"Ce nœud n'a pas encore reçu tout le fichier. Réessayez dans quelques minutes.", link{entryPath(d.ID), "Revenir à l'entrée"})
+			return
+		}
+		s.internalError(w, r, err)
+	}
+}
+
+// mediaType returns t if it is a well-formed media type, and
+// application/octet-stream otherwise.
+func mediaType(t string) string {
+	mt, params, err := mime.ParseMediaType(t)
+	if err != nil {
+		return "application/octet-stream"
+	}
+	return mime.FormatMediaType(mt, params)
+}
+
+// countingWriter counts what was written through it.
+type countingWriter struct {
+	w interface{ Write([]byte) (int, error) }
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

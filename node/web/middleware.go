@@ -1,0 +1,142 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// contentSecurityPolicy is sent with every page. The pages carry no
+// script at all, so none may run; styles and images come only from
+// the node (an image in a note that points elsewhere is not loaded,
+// which also keeps readers from being tracked); forms post only here;
+// no other site may frame a page.
+const contentSecurityPolicy = "default-src 'self'; script-src 'none'; object-src 'none'; " +
+	"style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'none'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// visitor is who makes a request.
+type visitor struct {
+	id      string   // session ID from the cookie; "" if none
+	session *session // nil when not logged in
+	account *account // nil when not logged in
+}
+
+type visitorKey struct{}
+
+// withVisitor finds the visitor's session and account.
+func (s *Server) withVisitor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := &visitor{id: cookieID(r)}
+		if se := s.sessions.lookup(v.id, s.now()); se != nil {
+			// An account removed from the file is logged out at once.
+			if a := s.accounts.get(se.account); a != nil && a.Password != "" {
+				v.session, v.account = se, a
+			} else {
+				s.sessions.logout(v.id)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), visitorKey{}, v)))
+	})
+}
+
+func visitorOf(r *http.Request) *visitor {
+	if v, ok := r.Context().Value(visitorKey{}).(*visitor); ok {
+		return v
+	}
+	return &visitor{}
+}
+
+// ensureCookie gives the visitor a session ID if it has none, so that a
+// form shown to it can carry a CSRF token.
+func (s *Server) ensureCookie(w http.ResponseWriter, r *http.Request) {
+	v := visitorOf(r)
+	if v.id == "" {
+		v.id = newID()
+		s.sessions.setCookie(w, r, v.id)
+	}
+}
+
+// checkForm parses the body of every POST, within a size limit, and
+// refuses it unless it carries the CSRF token of the visitor's
+// session.
+func (s *Server) checkForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var err error
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			r.Body = http.MaxBytesReader(w, r.Body, maxUploadSize)
+			err = r.ParseMultipartForm(8 << 20)
+		} else {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
+			err = r.ParseForm()
+		}
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.fail(w, r, http.StatusRequestEntityTooLarge, "Envoi trop volumineux",
+					"Le formulaire et ses pièces jointes dépassent 64 Mo. Joignez des fichiers plus petits.")
+				return
+			}
+			s.fail(w, r, http.StatusBadRequest, "Formulaire illisible", "Le formulaire reçu est incomplet ou mal formé. Rechargez la page et recommencez.")
+			return
+		}
+		if !s.sessions.checkCSRF(visitorOf(r).id, r.PostFormValue("csrf")) {
+			s.log.Warn("form refused: missing or wrong CSRF token", "path", r.URL.Path, "remote", r.RemoteAddr)
+			s.csrfRefused(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrfRefused answers a form that did not come from this site's own
+// page.
+func (s *Server) csrfRefused(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusForbidden, "Formulaire refusé",
+		"Ce formulaire a expiré ou ne vient pas de ce site. Rechargez la page, puis envoyez-le de nouveau.")
+}
+
+// needAccount sends visitors who are not logged in to the login page,
+// to come back here afterwards.
+func (s *Server) needAccount(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if visitorOf(r).account != nil {
+			next(w, r)
+			return
+		}
+		if r.Method == http.MethodPost {
+			s.fail(w, r, http.StatusForbidden, "Connexion nécessaire", "Votre session a pris fin. Connectez-vous, puis recommencez.")
+			return
+		}
+		http.Redirect(w, r, "/connexion?suite="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	}
+}
+
+// localPath returns p if it is a path on this site, "/" otherwise, so
+// that a login link cannot send the visitor elsewhere afterwards.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
+}

@@ -1,0 +1,85 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"time"
+
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
+
+	"github.com/mutu-network/mutu/node"
+	"github.com/mutu-network/mutu/node/api"
+)
+
+// networkView is the network page.
+type networkView struct {
+	base
+	Running     bool
+	Network     string
+	PeerID      string
+	Addrs       []string
+	Connected   int
+	Peers       []api.Peer
+	Sync        []syncView
+	Revisions   int
+	Entries     int
+	Invite      string // for operators
+	InviteError string
+}
+
+type syncView struct {
+	Peer     string
+	LastSync time.Time
+	OK       bool
+	Result   string
+}
+
+func (s *Server) network(w http.ResponseWriter, r *http.Request) {
+	v := &networkView{base: base{Title: "Réseau", Nav: "reseau"}}
+	revs, docs, err := s.cat.Count()
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	v.Revisions, v.Entries = revs, docs
+	if s.net != nil {
+		st := s.net.Status()
+		v.Running, v.Network, v.PeerID, v.Addrs, v.Connected = true, st.Network, st.PeerID, st.Addrs, st.PeersConnected
+		for _, p := range st.Sync {
+			v.Sync = append(v.Sync, syncView{Peer: p.Peer, LastSync: p.LastSync, OK: p.Result == "ok", Result: p.Result})
+		}
+		v.Peers = s.net.Peers()
+		sort.Slice(v.Peers, func(i, j int) bool { return v.Peers[i].ID < v.Peers[j].ID })
+		if vis := visitorOf(r); vis.account != nil && vis.account.Operator {
+			v.Invite, v.InviteError = invite(st)
+		}
+	}
+	s.render(w, r, http.StatusOK, "network", v)
+}
+
+// invite returns the invitation code of the node, or in French why
+// there is none. Loopback addresses are left out when the node has
+// others: they reach only this machine.
+func invite(st api.Status) (code, problem string) {
+	var addrs, loopback []ma.Multiaddr
+	for _, s := range st.Addrs {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			continue
+		}
+		if manet.IsIPLoopback(a) {
+			loopback = append(loopback, a)
+		} else {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		addrs = loopback
+	}
+	code, err := node.EncodeInvite(st.Network, addrs)
+	if err != nil {
+		return "", "Aucun code d'invitation ne peut être produit : le nœud n'a pas d'adresse joignable (" + err.Error() + ")."
+	}
+	return code, ""
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/mutu-network/mutu/node"
+	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// fakeNet is a running node as the web interface sees it.
+type fakeNet struct {
+	id        string
+	mu        sync.Mutex
+	published []protocol.Block
+}
+
+func (f *fakeNet) Publish(_ context.Context, b protocol.Block) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.published = append(f.published, b)
+	return nil
+}
+
+func (f *fakeNet) Status() api.Status {
+	return api.Status{PeerID: f.id, Network: "bassin-lyon", PeersConnected: 1,
+		Addrs: []string{"/ip4/127.0.0.1/tcp/4001/p2p/" + f.id, "/ip4/192.0.2.7/tcp/4001/p2p/" + f.id},
+		Sync:  []api.PeerSync{{Peer: "12D3KooWpair", LastSync: time.Now(), Result: "ok"}}}
+}
+
+func (f *fakeNet) Peers() []api.Peer {
+	return []api.Peer{{ID: "12D3KooWpair", Addrs: []string{"/ip4/192.0.2.8/tcp/4001"}}}
+}
+
+func TestNetworkPage(t *testing.T) {
+	_, pub, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := peer.IDFromPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	fn := &fakeNet{id: id.String()}
+	e.srv.net = fn
+	if _, err := AddAccount(e.users, "operatrice", AddOptions{Operator: true, Now: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	reader := e.client()
+	res := reader.get("/reseau")
+	for _, want := range []string{"bassin-lyon", "12D3KooWpair", "/ip4/192.0.2.8/tcp/4001", "réussie"} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("network page lacks %q", want)
+		}
+	}
+	if strings.Contains(res.body, "mutu1") {
+		t.Errorf("a visitor sees the invitation code")
+	}
+	marie, _ := e.account("marie")
+	if res := marie.get("/reseau"); strings.Contains(res.body, "mutu1") {
+		t.Errorf("an account that is not an operator sees the invitation code")
+	}
+	op := e.client()
+	token, _ := ResetAccount(e.users, "operatrice", e.clock.Now())
+	op.submit(ActivationPath+"?jeton="+token, ActivationPath, url.Values{"jeton": {token}, "mot_de_passe": {testPassword}, "confirmation": {testPassword}})
+	res = op.get("/reseau")
+	i := strings.Index(res.body, "mutu1")
+	if i < 0 {
+		t.Fatalf("the operator does not see the invitation code:\n%s", res.body)
+	}
+	code := res.body[i : i+strings.IndexByte(res.body[i:], '<')]
+	network, addrs, err := node.DecodeInvite(code)
+	if err != nil || network != "bassin-lyon" || len(addrs) != 1 || !strings.HasPrefix(addrs[0].String(), "/ip4/192.0.2.7/") {
+		t.Errorf("invitation code %q decodes to %q %v, %v; want the network and the non-loopback address", code, network, addrs, err)
+	}
+	// What is published from the web is announced to the peers.
+	res = marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Annoncée"}, "body": {"x"}, "action": {"publier"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", res.status)
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if len(fn.published) != 1 {
+		t.Errorf("%d revisions announced, want 1", len(fn.published))
+	}
+}

@@ -1,0 +1,165 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/node/api"
+)
+
+// Config is what the web interface is made of. Every field but Cat has
+// a default:
+//
+//   - Net: nil; the network page then says the node runs without P2P,
+//     and local writes are not announced (peers get them at sync).
+//   - UsersPath: ""; no accounts, so nobody can write from the web.
+//     `mutu run` gives the home's users.json (see UsersFile).
+//   - Logger: discards.
+//   - Now: time.Now.
+//   - SecureCookies: false; cookies are still Secure on requests that
+//     arrive over TLS. Set it when a TLS reverse proxy stands in front.
+type Config struct {
+	// Cat is the node's catalogue. Required.
+	Cat *catalogue.Catalogue
+	// Net is the running node, for the network page and to announce
+	// what is published from the web.
+	Net api.Network
+	// UsersPath is the accounts file, written by AddAccount; it is
+	// reread when it changes.
+	UsersPath string
+	// Logger receives errors and security events (failed logins).
+	Logger *slog.Logger
+	// Now is the wall clock (tests move it forward).
+	Now func() time.Time
+	// SecureCookies marks every cookie Secure.
+	SecureCookies bool
+}
+
+// Server serves the web interface. It is an http.Handler for every
+// path but /api/. Close it to stop its background work.
+type Server struct {
+	cat      *catalogue.Catalogue
+	net      api.Network
+	log      *slog.Logger
+	now      func() time.Time
+	accounts *accountStore
+	sessions *sessions
+	limiter  *limiter
+	pages    *pages
+	recent   *recentCache
+	feeds    feedCache
+	results  *resultCache // nil runs every search
+	handler  http.Handler
+
+	// hashing bounds the password hashes computed at once: each takes
+	// argonMemory, and a flood of logins must not exhaust memory.
+	hashing chan struct{}
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background refreshes of recent
+}
+
+// Body size limits of POST requests.
+const (
+	maxFormSize   = 1 << 20  // a form without files
+	maxUploadSize = 64 << 20 // a form with attachments, in all
+)
+
+// New returns the web interface described by cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Cat == nil {
+		return nil, errors.New("web: Config.Cat is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	accounts, err := newAccountStore(cfg.UsersPath, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := newSessions(cfg.SecureCookies)
+	if err != nil {
+		return nil, fmt.Errorf("web: session key: %w", err)
+	}
+	pg, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cat:      cfg.Cat,
+		net:      cfg.Net,
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		accounts: accounts,
+		sessions: sess,
+		limiter:  newLimiter(),
+		pages:    pg,
+		results:  newResultCache(),
+		hashing:  make(chan struct{}, 2),
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	s.recent = newRecentCache(s)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Close stops the background work and waits for it.
+func (s *Server) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// routes returns the handler of every page, wrapped in the security
+// headers, the visitor lookup and the CSRF checks.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /recherche", s.search)
+	mux.HandleFunc("GET /outils", s.tools)
+	mux.HandleFunc("GET /logiciels", s.software)
+	mux.HandleFunc("GET /entree/{id}", s.entry)
+	mux.HandleFunc("GET /entree/{id}/historique", s.history)
+	mux.HandleFunc("GET /entree/{id}/diff", s.diff)
+	mux.HandleFunc("GET /entree/{id}/piece/{name}", s.attachment)
+	mux.HandleFunc("GET /entree/{id}/modifier", s.needAccount(s.editForm))
+	mux.HandleFunc("POST /entree/{id}/modifier", s.needAccount(s.editPost))
+	mux.HandleFunc("GET /entree/{id}/retirer", s.needAccount(s.retractForm))
+	mux.HandleFunc("POST /entree/{id}/retirer", s.needAccount(s.retractPost))
+	mux.HandleFunc("GET /publier", s.needAccount(s.publishForm))
+	mux.HandleFunc("POST /publier", s.needAccount(s.publishPost))
+	mux.HandleFunc("GET /reseau", s.network)
+	mux.HandleFunc("GET /connexion", s.loginForm)
+	mux.HandleFunc("POST /connexion", s.loginPost)
+	mux.HandleFunc("POST /deconnexion", s.logout)
+	mux.HandleFunc("GET "+ActivationPath, s.activateForm)
+	mux.HandleFunc("POST "+ActivationPath, s.activatePost)
+	mux.HandleFunc("GET /flux.atom", s.feed)
+	mux.HandleFunc("GET /flux/{file}", s.categoryFeed)
+	mux.HandleFunc("GET /static/{file}", s.static)
+	mux.HandleFunc("/", s.notFound)
+
+	// Browsers say where a request comes from; one from another
+	// origin is refused whatever it carries. The CSRF token then
+	// covers browsers that do not say.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.csrfRefused))
+	return securityHeaders(s.withVisitor(cop.Handler(s.checkForm(mux))))
+}

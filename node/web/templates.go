@@ -1,0 +1,176 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pages holds one template set per page, each made of the layout and
+// the page's own file, and the static files with their fingerprints.
+type pages struct {
+	byName   map[string]*template.Template
+	static   map[string][]byte // by name
+	styleURL string            // /static/style.css?v=<hash>: cached for good
+}
+
+// loadPages parses the embedded templates.
+func loadPages() (*pages, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/parts.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: make(map[string]*template.Template), static: make(map[string][]byte)}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".html")
+		if base == "layout" || base == "parts" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", n, err)
+		}
+		p.byName[base] = t
+	}
+	files, err := fs.Glob(staticFiles, "static/*")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		data, err := staticFiles.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		p.static[path.Base(f)] = data
+	}
+	sum := sha256.Sum256(p.static["style.css"])
+	p.styleURL = "/static/style.css?v=" + hex.EncodeToString(sum[:6])
+	return p, nil
+}
+
+// base is what the layout shows on every page; each page's view
+// embeds it.
+type base struct {
+	Title    string // of the page, before " — mutu"
+	Nav      string // the menu item of the page: accueil, fiches, outils…
+	Query    string // in the search box
+	Flash    string // a status message ("Fiche publiée.")
+	User     string // account name; "" when not logged in
+	Operator bool
+	CSRF     string // token for the page's POST forms
+	StyleURL string
+	Path     string // of the request, to come back after login
+}
+
+// viewer is implemented by every page view, through base.
+type viewer interface{ basePart() *base }
+
+func (b *base) basePart() *base { return b }
+
+// render writes page name with view v and status code.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v viewer) {
+	b := v.basePart()
+	vis := visitorOf(r)
+	if vis.account != nil {
+		b.User, b.Operator = vis.account.Name, vis.account.Operator
+	}
+	if vis.id != "" {
+		b.CSRF = s.sessions.csrfToken(vis.id)
+	}
+	b.StyleURL = s.pages.styleURL
+	b.Path = r.URL.RequestURI()
+	t := s.pages.byName[name]
+	if t == nil {
+		s.log.Error("web: no template", "name", name)
+		http.Error(w, "page introuvable", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("web: render page", "page", name, "err", err)
+		http.Error(w, "Erreur interne : la page n'a pas pu être affichée.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if vis.account != nil || b.CSRF != "" {
+		// A page for one person, with a token: never stored.
+		h.Set("Cache-Control", "no-store")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// messageView is a page that only says something.
+type messageView struct {
+	base
+	Heading string
+	Message string
+	Links   []link
+}
+
+// link is a link for a message page.
+type link struct {
+	Href, Text string
+}
+
+// fail answers with a message page.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, heading, message string, links ...link) {
+	if len(links) == 0 {
+		links = []link{{"/", "Revenir à l'accueil"}}
+	}
+	s.render(w, r, status, "message", &messageView{base: base{Title: heading}, Heading: heading, Message: message, Links: links})
+}
+
+// internalError logs err and answers 500.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("web: request failed", "path", r.URL.Path, "err", err)
+	s.fail(w, r, http.StatusInternalServerError, "Erreur interne",
+		"Le nœud n'a pas pu répondre. Réessayez dans un instant ; si le problème continue, prévenez la personne qui gère le nœud.")
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusNotFound, "Page introuvable", "Cette page n'existe pas sur ce nœud. Vérifiez l'adresse, ou cherchez ce qui vous intéresse.",
+		link{"/", "Revenir à l'accueil"}, link{"/recherche", "Rechercher"})
+}
+
+// static serves the embedded style sheet and icons.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	data, ok := s.pages.static[name]
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	switch path.Ext(name) {
+	case ".css":
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
+	default:
+		w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	if r.URL.Query().Get("v") != "" {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	w.Write(data)
+}
