@@ -1,0 +1,307 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// maxProblems caps the problems Check reports.
+const maxProblems = 20
+
+// Check verifies the whole store, for `mutu check` and for tests: every
+// block matches its CID; every document's state is what its revisions
+// give when replayed by the DAG rules; every revision has its block,
+// info, document and clock index entries and nothing else is indexed;
+// the counts, the update index, the authors' sequence numbers and the
+// change log agree. It blocks Put while it runs and reads every block.
+// The error wraps ErrCorrupt and lists the first problems found.
+func (s *Store) Check() error {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	c := &checker{s: s, seqs: make(map[protocol.AuthorKey]uint64), logged: make(map[string]bool)}
+	steps := []func() error{c.docs, c.indexes, c.blocks, c.authors, c.changeLog}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return fmt.Errorf("check store %s: %w", s.dir, err)
+		}
+	}
+	if len(c.problems) > 0 {
+		return fmt.Errorf("check store %s: %w: %w", s.dir, ErrCorrupt, errors.Join(c.problems...))
+	}
+	return nil
+}
+
+type checker struct {
+	s        *Store
+	problems []error
+	docCount uint64
+	revCount uint64 // revisions found through documents
+	seqs     map[protocol.AuthorKey]uint64
+	logged   map[string]bool // documents named by the change log
+}
+
+func (c *checker) problem(format string, args ...any) {
+	if len(c.problems) < maxProblems {
+		c.problems = append(c.problems, fmt.Errorf(format, args...))
+	}
+}
+
+// docs replays every document and compares the result with its state.
+func (c *checker) docs() error {
+	prefix := []byte(prefixState)
+	return c.s.scanKeys(scan{prefix: prefix, values: true}, func(k, v []byte) error {
+		c.docCount++
+		id, err := cid.Decode(string(k[len(prefix):]))
+		if err != nil {
+			c.problem("document key %q: %v", k, err)
+			return nil
+		}
+		stored, err := decodeDocState(id, string(k[len(prefix):]), v)
+		if err != nil {
+			c.problem("%v", err)
+			return nil
+		}
+		replayed, err := c.replay(id)
+		if err != nil || replayed == nil {
+			return err
+		}
+		if !replayed.equal(stored) {
+			c.problem("document %s: stored state %+v, its revisions give %+v", id, *stored.doc(), *replayed.doc())
+		}
+		return c.s.view(func(txn *badger.Txn) error {
+			ok, err := exists(txn, updatedKey(stored.updated, stored.text))
+			if err == nil && !ok {
+				c.problem("document %s: missing from the update index", id)
+			}
+			return err
+		})
+	})
+}
+
+// replay rebuilds the state of document id from its revisions, in
+// clock order, checking each against the DAG rules and its indexes.
+func (c *checker) replay(id cid.Cid) (*docState, error) {
+	var (
+		st      *docState
+		editors = make(map[string][]protocol.AuthorKey)
+		prefix  = docRevsPrefix(id.String())
+	)
+	err := c.s.scanKeys(scan{prefix: prefix}, func(k, _ []byte) error {
+		r, err := parseRefKey(k[len(prefix):])
+		if err != nil {
+			c.problem("document %s: %v", id, err)
+			return nil
+		}
+		c.revCount++
+		return c.s.view(func(txn *badger.Txn) error {
+			rev, ok, err := c.revision(txn, id, r)
+			if err != nil || !ok {
+				return err
+			}
+			if st == nil {
+				if !r.cid.Equals(id) || rev.Doc.Defined() {
+					c.problem("document %s: its oldest revision %s is not its first", id, r.cid)
+					return nil
+				}
+				st = newDocState(r, rev)
+			} else {
+				if !rev.Doc.Equals(id) {
+					c.problem("revision %s: indexed under document %s, names %s", r.cid, id, rev.Doc)
+					return nil
+				}
+				allowed := rev.Author == st.author
+				for _, p := range rev.Parents {
+					pe, held := editors[p.KeyString()]
+					if !held {
+						c.problem("revision %s: parent %s is not an older revision of document %s", r.cid, p, id)
+					}
+					allowed = allowed || slices.Contains(pe, rev.Author)
+				}
+				if !allowed {
+					c.problem("revision %s: author %s may not revise document %s", r.cid, rev.Author, id)
+				}
+				st.apply(r, rev)
+			}
+			editors[r.cid.KeyString()] = rev.Editors
+			c.seqs[rev.Author] = max(c.seqs[rev.Author], rev.Seq)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		c.problem("document %s: a state but no revisions", id)
+	}
+	return st, nil
+}
+
+// revision reads and checks revision r of document id: its block, info
+// and clock index entry.
+func (c *checker) revision(txn *badger.Txn, id cid.Cid, r ref) (*protocol.Revision, bool, error) {
+	v, err := getValue(txn, infoKey(r.cid))
+	if errors.Is(err, ErrNotFound) {
+		c.problem("revision %s of document %s: no info record", r.cid, id)
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	info, err := decodeRevInfo(v)
+	if err != nil {
+		c.problem("revision %s: %v", r.cid, err)
+		return nil, false, nil
+	}
+	if info.clock != r.clock || !info.doc.Equals(id) {
+		c.problem("revision %s: info says clock %d of document %s, index says clock %d of %s", r.cid, info.clock, info.doc, r.clock, id)
+	}
+	if ok, err := exists(txn, clockKey(r)); err != nil {
+		return nil, false, err
+	} else if !ok {
+		c.problem("revision %s: missing from the clock index", r.cid)
+	}
+	data, err := getValue(txn, blockKey(r.cid))
+	if errors.Is(err, ErrNotFound) {
+		c.problem("revision %s: no block", r.cid)
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if err := protocol.CheckCID(r.cid, data); err != nil {
+		c.problem("revision %s: %v", r.cid, err)
+		return nil, false, nil
+	}
+	rev, err := protocol.DecodeRevision(data)
+	if err != nil {
+		c.problem("revision %s: %v", r.cid, err)
+		return nil, false, nil
+	}
+	if rev.Clock != r.clock || (rev.Op == protocol.OpRetract) != info.retract {
+		c.problem("revision %s: clock or operation differ from its info record", r.cid)
+	}
+	return rev, true, nil
+}
+
+// indexes checks that the info, clock and update indexes and the
+// counts hold exactly the revisions and documents found by docs.
+func (c *checker) indexes() error {
+	for _, idx := range []struct {
+		prefix string
+		want   uint64
+	}{
+		{prefixInfo, c.revCount},
+		{prefixClock, c.revCount},
+		{prefixUpdated, c.docCount},
+	} {
+		n, err := c.count(idx.prefix)
+		if err != nil {
+			return err
+		}
+		if n != idx.want {
+			c.problem("index %s has %d entries, the documents account for %d", idx.prefix, n, idx.want)
+		}
+	}
+	return c.s.view(func(txn *badger.Txn) error {
+		v, err := getValue(txn, []byte(keyCounts))
+		if errors.Is(err, ErrNotFound) && c.revCount == 0 {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(v) != 16 || binary.BigEndian.Uint64(v) != c.revCount || binary.BigEndian.Uint64(v[8:]) != c.docCount {
+			c.problem("counts record %x, found %d revisions and %d documents", v, c.revCount, c.docCount)
+		}
+		return nil
+	})
+}
+
+func (c *checker) count(prefix string) (uint64, error) {
+	var n uint64
+	err := c.s.scanKeys(scan{prefix: []byte(prefix)}, func([]byte, []byte) error {
+		n++
+		return nil
+	})
+	return n, err
+}
+
+// blocks checks every raw block against its CID, and that every
+// revision block was reached through a document.
+func (c *checker) blocks() error {
+	prefix := []byte(prefixBlock)
+	var revBlocks uint64
+	err := c.s.scanKeys(scan{prefix: prefix, values: true}, func(k, v []byte) error {
+		id, err := cid.Cast(k[len(prefix):])
+		if err != nil {
+			c.problem("block key %x: %v", k, err)
+			return nil
+		}
+		if isRevisionCID(id) {
+			revBlocks++
+			return nil
+		}
+		if err := protocol.CheckCID(id, v); err != nil {
+			c.problem("block %s: %v", id, err)
+		}
+		return nil
+	})
+	if err == nil && revBlocks != c.revCount {
+		c.problem("%d revision blocks, the documents account for %d", revBlocks, c.revCount)
+	}
+	return err
+}
+
+// authors checks the highest sequence number kept for every author.
+func (c *checker) authors() error {
+	n := 0
+	prefix := []byte(prefixAuthor)
+	err := c.s.scanKeys(scan{prefix: prefix, values: true}, func(k, v []byte) error {
+		n++
+		var a protocol.AuthorKey
+		if len(k) != len(prefix)+len(a) || len(v) != 8 {
+			c.problem("author record %x", k)
+			return nil
+		}
+		copy(a[:], k[len(prefix):])
+		if got, want := binary.BigEndian.Uint64(v), c.seqs[a]; got != want {
+			c.problem("author %s: highest sequence number kept %d, revisions say %d", a, got, want)
+		}
+		return nil
+	})
+	if err == nil && n != len(c.seqs) {
+		c.problem("%d author records for %d authors", n, len(c.seqs))
+	}
+	return err
+}
+
+// changeLog checks that the change log is dense, ends at ChangeSeq and
+// names every document.
+func (c *checker) changeLog() error {
+	var last uint64
+	err := c.s.ChangesSince(0, func(seq uint64, doc cid.Cid) error {
+		if seq != last+1 {
+			c.problem("change log jumps from %d to %d", last, seq)
+		}
+		last = seq
+		c.logged[doc.KeyString()] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if last != c.s.ChangeSeq() {
+		c.problem("change log ends at %d, the store counts %d", last, c.s.ChangeSeq())
+	}
+	if uint64(len(c.logged)) != c.docCount {
+		c.problem("change log names %d documents, the store holds %d", len(c.logged), c.docCount)
+	}
+	return nil
+}

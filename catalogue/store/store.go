@@ -1,0 +1,269 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// formatVersion is the version of the key layout and records. A store
+// of another version is refused rather than misread.
+const formatVersion = 1
+
+// Store is a node's database of revisions and blocks. See the package
+// documentation for its rules, atomicity and concurrency.
+type Store struct {
+	dir      string // for messages; "(in memory)" for an in-memory store
+	maxValue int    // largest block held; see Options.InMemory
+
+	// life guards db: every operation holds it for reading, Close for
+	// writing, so that Close waits for operations in flight and later
+	// ones get ErrClosed instead of using a closed database.
+	life sync.RWMutex
+	db   *badger.DB
+
+	// putMu serializes Put and PutEach: it guards the document states
+	// and the a/, l/ and x/counts records between read and write.
+	putMu sync.Mutex
+
+	// mu guards the figures below, read without a transaction. They
+	// are loaded by Open and moved forward after each commit.
+	mu        sync.Mutex
+	maxClock  protocol.Clock
+	changeSeq uint64
+	counts    counts
+	seqs      map[protocol.AuthorKey]uint64 // highest sequence number per author
+}
+
+// counts is the x/counts record.
+type counts struct{ revisions, docs uint64 }
+
+func (c counts) encode() []byte {
+	return binary.BigEndian.AppendUint64(be64(c.revisions), c.docs)
+}
+
+// Open opens the store in dir, creating it if needed. Only one process
+// may have a store open; see ErrLocked.
+func Open(dir string, opts Options) (*Store, error) {
+	return open(dir, opts, badgerOptions(dir, opts))
+}
+
+// open is Open with badger's options given, so that tests can shrink
+// them.
+func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
+	if !opts.InMemory {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", dir, err)
+		}
+	}
+	db, err := badger.Open(bopts)
+	if err != nil {
+		return nil, openError(dir, err)
+	}
+	name := dir
+	if opts.InMemory {
+		name = "(in memory)"
+	}
+	s := &Store{dir: name, db: db, maxValue: opts.maxValue()}
+	if err := s.load(); err != nil {
+		err = fmt.Errorf("open store %s: %w", dir, err)
+		if cerr := db.Close(); cerr != nil {
+			err = errors.Join(err, storageError("close store "+dir, cerr))
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// openError explains why badger could not open dir and what to do.
+// Badger flattens its errors to text, so the lock case is recognized
+// by its message.
+func openError(dir string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Another process is using this Badger database"):
+		return fmt.Errorf("open store %s: %w: another mutu process holds it: stop it, or run this command while it runs so that it goes through its API", dir, ErrLocked)
+	case strings.Contains(msg, "permission denied"):
+		return fmt.Errorf("open store %s: permission denied: run mutu as the user that owns this directory (%v)", dir, msg)
+	default:
+		return fmt.Errorf("open store %s: %v (if the disk filled up or failed, free space or restore the directory from a backup)", dir, msg)
+	}
+}
+
+// load checks the format version and reads the figures kept in memory.
+func (s *Store) load() error {
+	s.seqs = make(map[protocol.AuthorKey]uint64)
+	return s.db.Update(func(txn *badger.Txn) error {
+		if err := checkFormat(txn); err != nil {
+			return err
+		}
+		return s.loadFigures(txn)
+	})
+}
+
+func checkFormat(txn *badger.Txn) error {
+	item, err := txn.Get([]byte(keyFormat))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		if nonEmpty(txn) {
+			return corruptf("the database has no format version: it is not a mutu store")
+		}
+		return storageError("write format version", txn.Set([]byte(keyFormat), be64(formatVersion)))
+	}
+	if err != nil {
+		return storageError("read format version", err)
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return storageError("read format version", err)
+	}
+	if len(v) != 8 {
+		return corruptf("format version record %x", v)
+	}
+	if got := binary.BigEndian.Uint64(v); got != formatVersion {
+		return fmt.Errorf("store format %d, this mutu reads format %d: use the mutu version that wrote it", got, formatVersion)
+	}
+	return nil
+}
+
+func nonEmpty(txn *badger.Txn) bool {
+	it := txn.NewIterator(badger.IteratorOptions{})
+	defer it.Close()
+	it.Rewind()
+	return it.Valid()
+}
+
+// loadFigures reads the highest clock, the change log position, the
+// counts and every author's sequence number.
+func (s *Store) loadFigures(txn *badger.Txn) error {
+	if k, ok := lastKeyWith(txn, []byte(prefixClock)); ok {
+		r, err := parseRefKey(k[len(prefixClock):])
+		if err != nil {
+			return err
+		}
+		s.maxClock = r.clock
+	}
+	if k, ok := lastKeyWith(txn, []byte(prefixLog)); ok {
+		if len(k) != len(prefixLog)+8 {
+			return corruptf("change log key %x", k)
+		}
+		s.changeSeq = binary.BigEndian.Uint64(k[len(prefixLog):])
+	}
+	v, err := getValue(txn, []byte(keyCounts))
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("read counts: %w", err)
+	case len(v) != 16:
+		return corruptf("counts record %x", v)
+	default:
+		s.counts = counts{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
+	}
+	prefix := []byte(prefixAuthor)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	defer it.Close()
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		var a protocol.AuthorKey
+		k := item.Key()
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return storageError("read author sequence numbers", err)
+		}
+		if len(k) != len(prefix)+len(a) || len(v) != 8 {
+			return corruptf("author record %x", k)
+		}
+		copy(a[:], k[len(prefix):])
+		s.seqs[a] = binary.BigEndian.Uint64(v)
+	}
+	return nil
+}
+
+// lastKeyWith returns the greatest key that starts with prefix.
+func lastKeyWith(txn *badger.Txn, prefix []byte) ([]byte, bool) {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
+	defer it.Close()
+	it.Seek(lastKey(prefix))
+	if !it.ValidForPrefix(prefix) {
+		return nil, false
+	}
+	return it.Item().KeyCopy(nil), true
+}
+
+// Close closes the database, after the operations in flight. Using the
+// store afterwards returns ErrClosed. Close is idempotent.
+func (s *Store) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	if err != nil {
+		return fmt.Errorf("close store %s: %v", s.dir, err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(fn func(txn *badger.Txn) error) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.View(fn)
+}
+
+// update runs fn in a write transaction and commits it.
+func (s *Store) update(op string, fn func(txn *badger.Txn) error) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	if err := fn(txn); err != nil {
+		return err
+	}
+	return storageError(op, txn.Commit())
+}
+
+// getValue returns a copy of the value of k; ErrNotFound if absent.
+// The caller adds what it was reading to the error.
+func getValue(txn *badger.Txn, k []byte) ([]byte, error) {
+	item, err := txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, storageError("get", err)
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, storageError("get", err)
+	}
+	return v, nil
+}
+
+// exists reports whether k is held. The caller adds what it was
+// reading to the error.
+func exists(txn *badger.Txn, k []byte) (bool, error) {
+	_, err := txn.Get(k)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, badger.ErrKeyNotFound):
+		return false, nil
+	default:
+		return false, storageError("get", err)
+	}
+}
