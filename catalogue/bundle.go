@@ -107,7 +107,7 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 	err := readBundle(path, func(k cid.Cid, data []byte) error {
 		switch k.Prefix().Codec {
 		case protocol.CodecDagCBOR:
-			r, err := protocol.VerifyRevision(k, data)
+			r, err := c.verifyReceived(protocol.Block{CID: k, Data: data})
 			if err != nil {
 				return err
 			}

@@ -50,7 +50,7 @@ func parse(t testing.TB, text string) *entry.Entry {
 
 func TestPublishEditRetract(t *testing.T) {
 	ctx := context.Background()
-	c := openTest(t, "")
+	c := openTest(t, t.TempDir()) // on disk: in memory, badger holds no 1 MiB block
 	me := newKey(t)
 	p, err := c.Publish(ctx, me, parse(t, "---\ntitle: Régie d'avances\ntags: [regies]\n---\nL'acte constitutif fixe le montant.\n"),
 		[]File{{Name: "acte.odt", Data: bytes.NewReader(bytes.Repeat([]byte("x"), protocol.MaxBlockSize+10))}})
@@ -369,5 +369,22 @@ func TestReopenKeepsEverything(t *testing.T) {
 	// A clock from a peer in the future moves this node's clock on.
 	if next := c.clock.Now(); next <= protocol.MakeClock(time.Now().Add(-time.Minute)) {
 		t.Errorf("clock %v is behind the wall clock", next.Time())
+	}
+}
+
+func TestRefusesClockFromTheFuture(t *testing.T) {
+	ctx := context.Background()
+	c := openTest(t, "")
+	r := &protocol.Revision{Op: protocol.OpPut, Seq: 1, Clock: protocol.Clock(1<<64 - 1),
+		Entry: &protocol.Entry{Meta: map[string]any{"title": "Futur"}}}
+	b, err := r.Sign(newKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddRevisions(ctx, []protocol.Block{b}); !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), "ahead") {
+		t.Fatalf("a revision from the far future: %v", err)
+	}
+	if ok, _ := c.Has(ctx, b.CID); ok {
+		t.Fatal("a revision from the far future was stored")
 	}
 }

@@ -358,20 +358,27 @@ func (b *importBatch) add(path, key string, r *protocol.Revision) {
 
 func (b *importBatch) full() bool { return len(b.revs) >= importBatchSize }
 
+// flush signs the batch, records its import keys, then stores it. The
+// keys go first, in one transaction: the IDs are known once signed, and
+// a key whose entry is not held counts as not imported, so a crash in
+// between only makes the next import publish the file again.
 func (b *importBatch) flush() error {
 	if len(b.revs) == 0 {
 		return nil
 	}
-	pubs, err := b.c.commitMany(b.author, b.revs)
+	pubs, err := b.c.commitMany(b.author, b.revs, func(pubs []*Published) error {
+		kv := make(map[string][]byte, len(pubs))
+		for i, p := range pubs {
+			kv[b.keys[i]] = p.Doc.Bytes()
+		}
+		return b.c.store.SetMetas(kv)
+	})
 	if err != nil {
 		return err
 	}
 	for i, p := range pubs {
 		b.res.Published = append(b.res.Published, ImportedFile{Path: b.paths[i], ID: p.Doc})
 		b.seen[b.keys[i]] = p.Doc
-		if err := b.c.store.SetMeta(b.keys[i], p.Doc.Bytes()); err != nil {
-			return fmt.Errorf("catalogue: record import: %w", err)
-		}
 	}
 	b.revs, b.paths, b.keys = b.revs[:0], b.paths[:0], b.keys[:0]
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"golang.org/x/sync/errgroup"
@@ -33,7 +34,7 @@ func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) (
 			if ok, err := c.store.Has(b.CID); err == nil && ok {
 				return nil // held already: nothing to verify
 			}
-			r, err := protocol.VerifyRevision(b.CID, b.Data)
+			r, err := c.verifyReceived(b)
 			if err != nil {
 				reasons[i] = err
 				return nil
@@ -81,6 +82,26 @@ func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) (
 		return added, &RejectedError{Rejected: rejected}
 	}
 	return added, nil
+}
+
+// MaxClockSkew is how far ahead of this node's wall clock a received
+// revision's clock may be. A revision from further in the future would
+// outrank every later edit (the head rule prefers the highest clock)
+// and, at the extreme, leave no clock for a child: it is refused, and
+// offered again by peers once the time has come.
+const MaxClockSkew = 24 * time.Hour
+
+// verifyReceived checks a revision received from outside: CID,
+// encoding, record rules, signature, and a clock not too far ahead.
+func (c *Catalogue) verifyReceived(b protocol.Block) (*protocol.Revision, error) {
+	r, err := protocol.VerifyRevision(b.CID, b.Data)
+	if err != nil {
+		return nil, err
+	}
+	if limit := protocol.MakeClock(c.now().Add(MaxClockSkew)); r.Clock > limit {
+		return nil, protocol.Errorf(protocol.CodeInvalid, "revision %s: its clock (%s) is more than %v ahead of this node's", b.CID, r.Clock.Time().Format(time.RFC3339), MaxClockSkew)
+	}
+	return r, nil
 }
 
 // translateRule turns a store rule error into the protocol's terms.

@@ -50,7 +50,7 @@ func (c *Catalogue) PublishAll(ctx context.Context, author ed25519.PrivateKey, e
 	for i, e := range entries {
 		revs[i] = &protocol.Revision{Op: protocol.OpPut, Entry: &protocol.Entry{Meta: e.Meta, Body: e.Body}}
 	}
-	return c.commitMany(author, revs)
+	return c.commitMany(author, revs, nil)
 }
 
 // EditOptions say what an edit does with attachments.
@@ -127,7 +127,7 @@ func listed(keys []protocol.AuthorKey, k protocol.AuthorKey) bool {
 // commit fills in the author's sequence number and the clock, signs,
 // stores and indexes a local revision.
 func (c *Catalogue) commit(author ed25519.PrivateKey, r *protocol.Revision) (*Published, error) {
-	pubs, err := c.commitMany(author, []*protocol.Revision{r})
+	pubs, err := c.commitMany(author, []*protocol.Revision{r}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +135,10 @@ func (c *Catalogue) commit(author ed25519.PrivateKey, r *protocol.Revision) (*Pu
 }
 
 // commitMany signs and stores local revisions in one atomic batch, in
-// order, then updates the index.
-func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revision) ([]*Published, error) {
+// order, then updates the index. before, when not nil, runs once the
+// revisions are signed and before they are stored; its error stops the
+// batch.
+func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revision, before func([]*Published) error) ([]*Published, error) {
 	c.pubMu.Lock()
 	defer c.pubMu.Unlock()
 	me := protocol.PublicKey(author)
@@ -162,6 +164,11 @@ func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revis
 			doc = b.CID
 		}
 		pubs[i] = &Published{Doc: doc, Revision: b}
+	}
+	if before != nil {
+		if err := before(pubs); err != nil {
+			return nil, fmt.Errorf("catalogue: %w", err)
+		}
 	}
 	if _, err := c.store.Put(batch); err != nil {
 		return nil, fmt.Errorf("catalogue: store revisions: %w", err)

@@ -1,0 +1,224 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Sort orders accepted in Query.Sort.
+const (
+	SortRelevance = "relevance" // best match first (the default)
+	SortUpdated   = "updated"   // most recently updated first
+)
+
+// Limits on Query.Limit.
+const (
+	DefaultLimit = 10
+	MaxLimit     = 100
+)
+
+// ErrInvalidQuery is returned by Search for a query it cannot run.
+var ErrInvalidQuery = errors.New("search: invalid query")
+
+// Query is a search request. Every filter that is set must hold; an empty
+// Text lists the entries that pass the filters, most recently updated
+// first.
+type Query struct {
+	// Text is what the user typed, in French, with or without accents.
+	Text string
+	// Kind, Category, Tag, Academie and Audience keep entries whose field
+	// has this value (case is ignored). Empty means no filter.
+	Kind, Category, Tag, Academie, Audience string
+	// Outdated keeps only the entries that may be outdated: a review date
+	// before Now.
+	Outdated bool
+	// Sort is SortRelevance (or "") or SortUpdated.
+	Sort string
+	// Offset skips that many hits; Limit returns at most that many
+	// (DefaultLimit when 0, at most MaxLimit).
+	Offset, Limit int
+	// Now is the time review dates are compared to; time.Now() when zero.
+	Now time.Time
+}
+
+// normalize checks q and fills in its defaults.
+func (q Query) normalize() (Query, error) {
+	switch q.Sort {
+	case "":
+		q.Sort = SortRelevance
+	case SortRelevance, SortUpdated:
+	default:
+		return q, fmt.Errorf("%w: unknown sort %q (want %q or %q)", ErrInvalidQuery, q.Sort, SortRelevance, SortUpdated)
+	}
+	if q.Offset < 0 || q.Limit < 0 {
+		return q, fmt.Errorf("%w: negative offset or limit", ErrInvalidQuery)
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	return q, nil
+}
+
+// filters returns the clauses that the filters of q make. They score
+// nothing: they join the text query in a conjunction, which skips
+// straight to the entries that pass a selective filter, where bleve's
+// non-scoring filter clause would visit every entry the text matches.
+func (q Query) filters() []query.Query {
+	var must []query.Query
+	for _, f := range []struct{ facet, value string }{
+		{facetKind, q.Kind},
+		{facetCategory, q.Category},
+		{facetTags, q.Tag},
+		{facetAcademie, q.Academie},
+		{facetAudience, q.Audience},
+	} {
+		if v := normKeyword(f.value); v != "" {
+			must = append(must, termQuery(fieldFacet, facetTerm(f.facet, v), 0))
+		}
+	}
+	if q.Outdated {
+		dq := query.NewDateRangeQuery(time.Time{}, q.Now)
+		dq.SetField(fieldReviewBy)
+		dq.SetBoost(0)
+		must = append(must, dq)
+	}
+	return must
+}
+
+// Weights. Every word must be in fieldAll, which gives the base score;
+// a word of the title or the tags says more about an entry than one of
+// its summary, which says more than one of its body, so matches there
+// add to it. Prefix and typo matches only complete exact words.
+const (
+	boostAll     = 1.0
+	boostTitle   = 4.0
+	boostTags    = 3.0
+	boostSummary = 2.0
+	boostPrefix  = 0.5
+	boostFuzzy   = 0.3
+)
+
+// Typo tolerance. Short words and codes get none: "bource" (6 letters)
+// finds "bourse", "ca" finds only "ca", and 0691234A only itself. The
+// first letter must be right, which keeps the automaton small.
+const (
+	prefixMinLen = 4 // shortest word completed as a prefix
+	fuzzyLen1    = 5 // one edit from this many letters
+	fuzzyLen2    = 9 // two edits from this many letters
+	fuzzyPrefix  = 1 // letters that must match exactly
+)
+
+// fuzziness returns the number of edits a word of the query may differ by.
+func fuzziness(t queryTerm) int {
+	if t.code {
+		return 0
+	}
+	switch n := utf8.RuneCountInString(t.exact); {
+	case n >= fuzzyLen2:
+		return 2
+	case n >= fuzzyLen1:
+		return 1
+	}
+	return 0
+}
+
+// textMode says how forgiving the text part of a query is.
+type textMode int
+
+const (
+	modeAll      textMode = iota // every word, exact forms and prefixes
+	modeAllTypos                 // every word, also with typos
+	modeAnyTypos                 // any word, also with typos
+)
+
+// fallbacks returns the modes to try in turn until one matches: those
+// that would not change the query are left out, so that a search that
+// finds nothing costs one request, not three, when no word can be a typo.
+func fallbacks(terms []queryTerm) []textMode {
+	modes := []textMode{modeAll}
+	loose := false
+	for i, t := range terms {
+		loose = loose || fuzziness(t) > 0 ||
+			(i < len(terms)-1 && !t.code && utf8.RuneCountInString(t.exact) >= prefixMinLen)
+	}
+	if loose {
+		modes = append(modes, modeAllTypos)
+	}
+	if len(terms) > 1 {
+		modes = append(modes, modeAnyTypos)
+	}
+	return modes
+}
+
+// textQuery builds the text part of a query: one clause per word, which
+// selects the entries holding it (all of them, or any in modeAnyTypos),
+// and optional clauses that raise the score of those holding the words in
+// their title, tags or summary.
+func textQuery(terms []queryTerm, mode textMode) query.Query {
+	clauses := make([]query.Query, 0, len(terms))
+	var boosts []query.Query
+	for i, t := range terms {
+		alts := []query.Query{termQuery(fieldAll, t.stem, boostAll)}
+		// The last word may be unfinished; the others only when the
+		// exact words found nothing.
+		if !t.code && utf8.RuneCountInString(t.exact) >= prefixMinLen && (i == len(terms)-1 || mode != modeAll) {
+			pq := query.NewPrefixQuery(t.exact)
+			pq.SetField(fieldExact)
+			pq.SetBoost(boostPrefix)
+			alts = append(alts, pq)
+		}
+		if f := fuzziness(t); f > 0 && mode != modeAll {
+			alts = append(alts, fuzzyQuery(fieldExact, t.exact, f))
+			// Stems forgive what the exact forms cannot: "bource" is two
+			// edits from "bourses" but its stem "bourc" is one from "bours".
+			if fs := min(f, fuzziness(queryTerm{exact: t.stem})); fs > 0 {
+				for _, field := range []string{fieldTitle, fieldTags, fieldSummary} {
+					alts = append(alts, fuzzyQuery(field, t.stem, fs))
+				}
+			}
+		}
+		if len(alts) == 1 {
+			clauses = append(clauses, alts[0])
+		} else {
+			clauses = append(clauses, query.NewDisjunctionQuery(alts))
+		}
+		boosts = append(boosts,
+			termQuery(fieldTitle, t.stem, boostTitle),
+			termQuery(fieldTags, t.stem, boostTags),
+			termQuery(fieldSummary, t.stem, boostSummary))
+	}
+	var must query.Query
+	switch {
+	case len(clauses) == 1:
+		must = clauses[0]
+	case mode == modeAnyTypos:
+		must = query.NewDisjunctionQuery(clauses)
+	default:
+		must = query.NewConjunctionQuery(clauses)
+	}
+	return query.NewBooleanQuery([]query.Query{must}, boosts, nil)
+}
+
+func fuzzyQuery(field, term string, fuzziness int) query.Query {
+	fq := query.NewFuzzyQuery(term)
+	fq.SetField(field)
+	fq.SetFuzziness(fuzziness)
+	fq.SetPrefix(fuzzyPrefix)
+	fq.SetBoost(boostFuzzy)
+	return fq
+}
+
+func termQuery(field, term string, boost float64) query.Query {
+	tq := query.NewTermQuery(term)
+	tq.SetField(field)
+	tq.SetBoost(boost)
+	return tq
+}

@@ -1,0 +1,135 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Result is one page of search results.
+type Result struct {
+	// Total is the number of entries that match, over all pages.
+	Total uint64
+	// Hits is the requested page.
+	Hits []Hit
+	// Facets counts, over all matching entries, the values of "kind",
+	// "category", "tags", "academie" and "audience", most frequent first,
+	// and under "outdated" the entries that may be outdated ("true") or
+	// not ("false"). Values with no entry are left out.
+	Facets map[string][]FacetCount
+	// Took is the time the search took.
+	Took time.Duration
+}
+
+// Hit is one matching entry.
+type Hit struct {
+	ID, Title, Kind string
+	Score           float64
+	// Snippet is an extract of the entry around the words that matched,
+	// HTML-escaped, with each match inside <mark>…</mark>.
+	Snippet string
+	Updated time.Time // zero when the entry has no date
+}
+
+// FacetCount is the number of matching entries with one value of a field.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
+// facetNames are the facets of Result.Facets counted from term values.
+var facetNames = []string{facetKind, facetCategory, facetTags, facetAcademie, facetAudience}
+
+// Search runs q. Words match whatever their accents, case, number,
+// elision or gender; when no entry holds every word, words may differ by
+// a typo; when still none does, entries holding any of the words match.
+func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
+	start := time.Now()
+	q, err := q.normalize()
+	if err != nil {
+		return nil, err
+	}
+	terms := ix.fa.analyzeQuery(q.Text)
+
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.idx == nil {
+		return nil, ErrClosed
+	}
+
+	var (
+		res    *bleve.SearchResult
+		counts *facetCounts
+		mode   textMode
+	)
+	if len(terms) == 0 {
+		res, counts, err = ix.run(ctx, q, query.NewMatchAllQuery(), SortUpdated)
+	} else {
+		for _, mode = range fallbacks(terms) {
+			res, counts, err = ix.run(ctx, q, textQuery(terms, mode), q.Sort)
+			if err != nil || res.Total > 0 {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+
+	out := &Result{
+		Total:  res.Total,
+		Facets: counts.result(res.Total, q.Now, ix.opts.FacetSize),
+		Hits:   make([]Hit, 0, len(res.Hits)),
+	}
+	sn := ix.newSnippeter(terms, mode != modeAll)
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, Hit{
+			ID:      h.ID,
+			Title:   stringField(h.Fields, fieldTitle),
+			Kind:    stringField(h.Fields, fieldKind),
+			Score:   h.Score,
+			Snippet: sn.snippet(stringField(h.Fields, fieldBody), stringField(h.Fields, fieldSummary)),
+			Updated: timeField(h.Fields, fieldUpdated),
+		})
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// run sends one request to bleve: text and filters, counting facets.
+func (ix *Index) run(ctx context.Context, q Query, text query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
+	if filters := q.filters(); len(filters) > 0 {
+		if _, all := text.(*query.MatchAllQuery); all {
+			text = query.NewConjunctionQuery(filters)
+		} else {
+			text = query.NewConjunctionQuery(append([]query.Query{text}, filters...))
+		}
+	}
+	counts := newFacetCounts()
+	req := bleve.NewSearchRequestOptions(facetQuery{Query: text, counts: counts}, q.Limit, q.Offset, false)
+	req.Fields = []string{fieldTitle, fieldKind, fieldUpdated, fieldBody, fieldSummary}
+	if sort == SortUpdated {
+		req.SortBy([]string{"-" + fieldUpdated, "-_score"})
+	}
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err == nil {
+		err = counts.err
+	}
+	return res, counts, err
+}
+
+func stringField(fields map[string]interface{}, name string) string {
+	s, _ := fields[name].(string)
+	return s
+}
+
+func timeField(fields map[string]interface{}, name string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, stringField(fields, name))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,168 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+// Apply indexes the documents in put (replacing any with the same ID),
+// removes the IDs in del, and records mark, all in one atomic batch: after
+// a crash the index holds either all of it or none of it, and Mark tells
+// which. An ID in both put and del ends removed. Apply returns once the
+// batch is on disk.
+func (ix *Index) Apply(put []Doc, del []string, mark uint64) error {
+	// ix.idx changes only under wmu, which Apply holds.
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	if ix.idx == nil {
+		return ErrClosed
+	}
+	b := ix.idx.NewBatch()
+	for _, d := range put {
+		if err := ix.add(b, d); err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+	}
+	for _, id := range del {
+		b.Delete(id)
+	}
+	b.SetInternal(keyMark, encodeMark(mark))
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("apply %d puts, %d deletes at mark %d: %w", len(put), len(del), mark, err)
+	}
+	return nil
+}
+
+func (ix *Index) add(b *bleve.Batch, d Doc) error {
+	doc, err := ix.fa.document(d)
+	if err != nil {
+		return err
+	}
+	if err := b.IndexAdvanced(doc); err != nil {
+		return fmt.Errorf("index %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// rebuildWorkers is the number of batches Rebuild writes at once: while
+// one waits for its segment to reach the disk, another is analysed.
+const rebuildWorkers = 2
+
+// Rebuild empties the index and fills it with the documents docs yields,
+// in batches of Options.BatchSize, then records mark. docs runs on the
+// calling goroutine, calls yield once per document, and stops and returns
+// yield's error when it fails. progress, if not nil, is called after each
+// batch with the number of documents indexed so far; calls come from
+// other goroutines, one at a time.
+//
+// Until Rebuild returns nil, NeedsRebuild reports true, searches see a
+// partial index, and a crash leaves an index that the next Open discards.
+func (ix *Index) Rebuild(ctx context.Context, docs func(yield func(Doc) error) error, mark uint64, progress func(done int)) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	if err := ix.reset(); err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	idx := ix.idx
+
+	type batch struct {
+		b *bleve.Batch
+		n int
+	}
+	var (
+		mu   sync.Mutex // guards done and the calls to progress
+		done int
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	batches := make(chan batch)
+	for range rebuildWorkers {
+		g.Go(func() error {
+			for b := range batches {
+				if err := idx.Batch(b.b); err != nil {
+					return fmt.Errorf("rebuild: write batch: %w", err)
+				}
+				mu.Lock()
+				done += b.n
+				if progress != nil {
+					progress(done)
+				}
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+
+	cur := batch{b: idx.NewBatch()}
+	err := docs(func(d Doc) error {
+		if err := gctx.Err(); err != nil {
+			return err
+		}
+		if err := ix.add(cur.b, d); err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+		if cur.n++; cur.n < ix.opts.BatchSize {
+			return nil
+		}
+		select {
+		case batches <- cur:
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+		cur = batch{b: idx.NewBatch()}
+		return nil
+	})
+	close(batches)
+	if werr := g.Wait(); werr != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		// A failed write cancels gctx, which the producer reports as
+		// context.Canceled: the write error is the cause.
+		err = werr
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return err
+	}
+
+	// The last batch records the mark and clears the rebuilding flag: the
+	// index is complete exactly when both are on disk.
+	cur.b.SetInternal(keyMark, encodeMark(mark))
+	cur.b.DeleteInternal(keyRebuilding)
+	if err := idx.Batch(cur.b); err != nil {
+		return fmt.Errorf("rebuild: write last batch: %w", err)
+	}
+	if progress != nil && cur.n > 0 {
+		progress(done + cur.n)
+	}
+
+	ix.mu.Lock()
+	ix.needsRebuild = false
+	ix.mu.Unlock()
+	return nil
+}
+
+// reset replaces the index with an empty one flagged as being rebuilt.
+// The caller holds wmu.
+func (ix *Index) reset() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.idx == nil {
+		return ErrClosed
+	}
+	err := ix.idx.Close()
+	ix.idx = nil
+	if err != nil {
+		return fmt.Errorf("close search index %s: %w", ix.dir, err)
+	}
+	idx, err := create(ix.dir)
+	if err != nil {
+		return err
+	}
+	ix.idx, ix.needsRebuild = idx, true
+	return nil
+}
