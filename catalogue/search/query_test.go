@@ -21,7 +21,8 @@ func TestFallbacks(t *testing.T) {
 		{"bource", []textMode{modeAll, modeAllTypos}}, // one word: no "any word"
 		{"ca dbm", []textMode{modeAll, modeAnyTypos}}, // short words
 		{"regie avances", []textMode{modeAll, modeAllTypos, modeAnyTypos}},
-		{"paie 4116", []textMode{modeAll, modeAllTypos, modeAnyTypos}}, // "paie" may be a prefix once not last
+		{"paie 4116", []textMode{modeAll, modeAllTypos, modeAnyTypos}}, // "paie" may be a prefix
+		{"paie", []textMode{modeAll, modeAllTypos}},
 	} {
 		if got := fallbacks(fa.analyzeQuery(tc.text)); !slices.Equal(got, tc.want) {
 			t.Errorf("fallbacks(%q) = %v, want %v", tc.text, got, tc.want)

@@ -39,6 +39,7 @@ func openFilled(t testing.TB, docs []Doc) *Index {
 }
 
 func TestRelevance(t *testing.T) {
+	t.Parallel()
 	notes, tools := loadNotes(t), loadBetagouv(t)
 	if len(notes) < 30 || len(tools) != 660 {
 		t.Fatalf("relevance set has %d notes and %d tools, want ≥ 30 and 660", len(notes), len(tools))

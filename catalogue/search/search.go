@@ -65,15 +65,19 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		counts *facetCounts
 		mode   textMode
 	)
-	if len(terms) == 0 {
-		res, counts, err = ix.run(ctx, q, query.NewMatchAllQuery(), SortUpdated)
-	} else {
+	filters := q.filters()
+	switch {
+	case len(terms) > 0:
 		for _, mode = range fallbacks(terms) {
-			res, counts, err = ix.run(ctx, q, textQuery(terms, mode), q.Sort)
+			res, counts, err = ix.run(ctx, q, textQuery(terms, mode, filters), q.Sort)
 			if err != nil || res.Total > 0 {
 				break
 			}
 		}
+	case len(filters) > 0:
+		res, counts, err = ix.run(ctx, q, query.NewConjunctionQuery(filters), SortUpdated)
+	default:
+		res, counts, err = ix.run(ctx, q, query.NewMatchAllQuery(), SortUpdated)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", q.Text, err)
@@ -99,17 +103,10 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	return out, nil
 }
 
-// run sends one request to bleve: text and filters, counting facets.
-func (ix *Index) run(ctx context.Context, q Query, text query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
-	if filters := q.filters(); len(filters) > 0 {
-		if _, all := text.(*query.MatchAllQuery); all {
-			text = query.NewConjunctionQuery(filters)
-		} else {
-			text = query.NewConjunctionQuery(append([]query.Query{text}, filters...))
-		}
-	}
+// run sends one request to bleve, counting facets.
+func (ix *Index) run(ctx context.Context, q Query, bq query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
 	counts := newFacetCounts()
-	req := bleve.NewSearchRequestOptions(facetQuery{Query: text, counts: counts}, q.Limit, q.Offset, false)
+	req := bleve.NewSearchRequestOptions(facetQuery{Query: bq, counts: counts}, q.Limit, q.Offset, false)
 	req.Fields = []string{fieldTitle, fieldKind, fieldUpdated, fieldBody, fieldSummary}
 	if sort == SortUpdated {
 		req.SortBy([]string{"-" + fieldUpdated, "-_score"})
