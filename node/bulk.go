@@ -1,0 +1,401 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// /mutu/bulk/1.0.0: a node that starts empty or far behind asks a peer
+// for every revision after a cursor, in (clock, CID) order; the peer
+// streams them in batches and ends with an end frame. The receiver
+// stores each batch and then saves the cursor (the last revision of the
+// batch), so that a transfer cut at any point resumes after what was
+// stored. One reconciliation follows, which fills whatever the ordered
+// stream could not (revisions that arrived at the peer later with older
+// clocks). See docs/protocol-node.md, "Bulk".
+
+// bulkRequest asks for the revisions after a cursor. Without after_cid
+// the stream starts at the first revision (after must then be 0).
+type bulkRequest struct {
+	V        uint64 `cbor:"v"`
+	Net      string `cbor:"net"`
+	After    uint64 `cbor:"after,omitempty"`
+	AfterCID []byte `cbor:"after_cid,omitempty"`
+}
+
+// bulkResponse is one frame of a bulk stream: a batch of revisions in
+// order, or the end of the stream, or (code) a refusal.
+type bulkResponse struct {
+	Code protocol.Code `cbor:"code,omitempty"`
+	Msg  string        `cbor:"msg,omitempty"`
+	Revs []bulkRev     `cbor:"revs,omitempty"`
+	End  bool          `cbor:"end,omitempty"`
+}
+
+// bulkRev is one revision of a batch.
+type bulkRev struct {
+	CID  []byte `cbor:"cid"`
+	Data []byte `cbor:"data"`
+}
+
+// Bulk limits and tuning.
+const (
+	maxBulkRequestFrame = 256
+	// maxBulkFrame bounds a batch frame: bulkFrameBytes of revisions
+	// plus one more revision that crossed it.
+	maxBulkFrame = protocol.MaxMessageSize
+	// bulkFrameBytes and bulkFrameRevs end a batch, whichever first.
+	bulkFrameBytes = 1 << 20
+	bulkFrameRevs  = 256
+	// bulkPage is how many revisions the responder reads from its
+	// catalogue per walk, so that no storage iterator stays open while
+	// the stream waits on the network.
+	bulkPage = 1024
+	// maxBulkServing is how many bulk streams a node serves at once.
+	maxBulkServing = 2
+	// defaultBulkMinDiff: see WithBulkThreshold.
+	defaultBulkMinDiff = 512
+)
+
+// errStopWalk ends a catalogue walk early.
+var errStopWalk = errors.New("stop walk")
+
+// handleBulk serves /mutu/bulk/1.0.0.
+func (n *Node) handleBulk(ctx context.Context, s network.Stream) (err error) {
+	g := guard(ctx, s, streamIdle)
+	defer g.release()
+	defer func() { finish(s, err) }()
+	p := s.Conn().RemotePeer()
+	var req bulkRequest
+	if err := decodeRequest(newReader(s), maxBulkRequestFrame, n.cfg.Network, &req); err != nil {
+		return n.refuseRequest(s, ProtoBulk, err)
+	}
+	after, afterCID := protocol.Clock(req.After), cid.Undef
+	if req.AfterCID != nil {
+		if afterCID, err = castCID(req.AfterCID); err != nil {
+			return n.refuse(s, ProtoBulk, err)
+		}
+	} else if req.After != 0 {
+		return n.refuse(s, ProtoBulk, protocol.Errorf(protocol.CodeMalformed, "after without after_cid"))
+	}
+	select {
+	case n.bulkSlots <- struct{}{}:
+		defer func() { <-n.bulkSlots }()
+	default:
+		return n.refuse(s, ProtoBulk, protocol.Errorf(protocol.CodeRateLimited, "serving %d bulk streams already; try again later", maxBulkServing))
+	}
+	n.log.Debug("serving bulk", "peer", p, "after", after, "after_cid", afterCID)
+	var frame bulkResponse
+	size := 0
+	flush := func() error {
+		if len(frame.Revs) == 0 {
+			return nil
+		}
+		if err := writeFrame(s, frame); err != nil {
+			return wrapPeer(ProtoBulk, p, err)
+		}
+		g.extend()
+		n.stats.bulkServed.Add(uint64(len(frame.Revs)))
+		frame.Revs, size = nil, 0
+		return nil
+	}
+	for {
+		page := make([]item, 0, bulkPage)
+		err := n.cat.RevisionsByClock(ctx, after, afterCID, func(c protocol.Clock, id cid.Cid) error {
+			page = append(page, item{c, id})
+			if len(page) == bulkPage {
+				return errStopWalk
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopWalk) {
+			return wrapPeer(ProtoBulk, p, fmt.Errorf("walk revisions: %w", err))
+		}
+		if len(page) == 0 {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := writeFrame(s, bulkResponse{End: true}); err != nil {
+				return wrapPeer(ProtoBulk, p, err)
+			}
+			return nil
+		}
+		for _, it := range page {
+			data, err := n.cat.Block(ctx, it.CID)
+			if err != nil {
+				if errors.Is(err, protocol.ErrNotFound) {
+					continue // removed meanwhile; reconciliation settles it
+				}
+				return wrapPeer(ProtoBulk, p, fmt.Errorf("read %s: %w", it.CID, err))
+			}
+			frame.Revs = append(frame.Revs, bulkRev{CID: it.CID.Bytes(), Data: data})
+			size += len(data)
+			if size >= bulkFrameBytes || len(frame.Revs) >= bulkFrameRevs {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		last := page[len(page)-1]
+		after, afterCID = last.Clock, last.CID
+	}
+}
+
+// runBulk fetches from p every revision after the saved cursor, storing
+// and saving the cursor batch by batch, until p sends the end frame.
+// Verification of a batch runs in parallel with the reading of the
+// next one. It returns the number of revisions stored.
+func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
+	after, afterCID := n.cursor.start(p)
+	if afterCID.Defined() {
+		n.log.Info("bulk transfer", "peer", p, "resume_after", afterCID)
+	} else {
+		n.log.Info("bulk transfer", "peer", p)
+	}
+	s, err := n.openStream(ctx, p, ProtoBulk)
+	if err != nil {
+		return 0, err
+	}
+	gd := guard(ctx, s, streamIdle)
+	defer gd.release()
+	defer func() { finish(s, err) }()
+	req := bulkRequest{V: wireVersion, Net: n.cfg.Network}
+	if afterCID.Defined() {
+		req.After, req.AfterCID = uint64(after), afterCID.Bytes()
+	}
+	if err := writeFrame(s, req); err != nil {
+		return 0, wrapPeer(ProtoBulk, p, fmt.Errorf("send request: %w", err))
+	}
+	if err := s.CloseWrite(); err != nil {
+		return 0, wrapPeer(ProtoBulk, p, err)
+	}
+
+	eg, ctx := errgroup.WithContext(ctx)
+	batches := make(chan []protocol.Block, 4)
+	eg.Go(func() error {
+		defer close(batches)
+		br := newReader(s)
+		for {
+			var resp bulkResponse
+			if err := readFrame(br, maxBulkFrame, &resp); err != nil {
+				if errors.Is(err, io.EOF) {
+					err = io.ErrUnexpectedEOF
+				}
+				n.penalizeCode(p, ProtoBulk, err)
+				return wrapPeer(ProtoBulk, p, fmt.Errorf("read batch: %w", err))
+			}
+			gd.extend()
+			if resp.Code != protocol.CodeOK {
+				return n.checkResponse(p, ProtoBulk, resp.Code, resp.Msg)
+			}
+			if resp.End {
+				return nil
+			}
+			blocks := make([]protocol.Block, len(resp.Revs))
+			for i, r := range resp.Revs {
+				c, err := castCID(r.CID)
+				if err != nil {
+					n.penalize(p, ProtoBulk, 1, err)
+					return wrapPeer(ProtoBulk, p, err)
+				}
+				blocks[i] = protocol.Block{CID: c, Data: r.Data}
+			}
+			select {
+			case batches <- blocks:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	})
+	// Verification of one batch overlaps the storing of the previous
+	// one, which the catalogue verifies again.
+	checked := make(chan []verified, 2)
+	eg.Go(func() error {
+		defer close(checked)
+		last := item{after, afterCID}
+		for blocks := range batches {
+			good, bad := verifyRevisions(ctx, blocks)
+			if len(bad) > 0 {
+				for _, b := range bad {
+					n.penalize(p, ProtoBulk, 1, b.err)
+				}
+				return wrapPeer(ProtoBulk, p, fmt.Errorf("%d invalid revisions in the stream: %w", len(bad), bad[0].err))
+			}
+			for _, v := range good {
+				it := item{v.rev.Clock, v.CID}
+				if last.CID.Defined() && compareItems(it, last) <= 0 {
+					err := protocol.Errorf(protocol.CodeMalformed, "revision %s is out of (clock, CID) order", v.CID)
+					n.penalize(p, ProtoBulk, 1, err)
+					return wrapPeer(ProtoBulk, p, err)
+				}
+				last = it
+			}
+			if len(good) == 0 {
+				continue
+			}
+			n.stats.revisionsReceived.Add(uint64(len(good)))
+			select {
+			case checked <- good:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	eg.Go(func() error {
+		for good := range checked {
+			added, _, err := n.ingest(ctx, p, good, syncRounds)
+			stored += added
+			if err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				// Left to the reconciliation that follows.
+				n.log.Debug("bulk batch partly stored", "peer", p, "err", err)
+			}
+			last := good[len(good)-1]
+			if err := n.cursor.save(last.rev.Clock, last.CID); err != nil {
+				n.log.Warn("save bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
+			}
+		}
+		return nil
+	})
+	if err := eg.Wait(); err != nil {
+		return stored, err
+	}
+	if err := n.cursor.finish(); err != nil {
+		n.log.Warn("remove bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
+	}
+	return stored, nil
+}
+
+// bulkCursor is the position of an unfinished bulk transfer: the last
+// revision stored, in (clock, CID) order. It is kept in memory and, if
+// a path is configured, in a small JSON file rewritten atomically after
+// every stored batch. A cursor that lags behind what was stored is
+// harmless (revisions already held are skipped), so the file is not
+// synced to disk.
+type bulkCursor struct {
+	path   string
+	mu     sync.Mutex // guards active, clock, id
+	active bool       // a transfer started and did not finish
+	clock  protocol.Clock
+	id     cid.Cid
+}
+
+// cursorFile is the JSON form of a bulk cursor.
+type cursorFile struct {
+	Version int    `json:"version"`
+	Clock   uint64 `json:"clock"`
+	CID     string `json:"cid"`
+}
+
+// load reads the saved cursor, if any.
+func (b *bulkCursor) load() error {
+	if b.path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(b.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read bulk cursor: %w", err)
+	}
+	var f cursorFile
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != 1 {
+		// Starting over costs time, not data.
+		return nil
+	}
+	c, err := protocol.ParseCID(f.CID)
+	if err != nil {
+		return nil
+	}
+	b.mu.Lock()
+	b.active, b.clock, b.id = true, protocol.Clock(f.Clock), c
+	b.mu.Unlock()
+	return nil
+}
+
+// pending reports whether a transfer is unfinished.
+func (b *bulkCursor) pending() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.active
+}
+
+// start marks a transfer as begun and returns where to resume:
+// cid.Undef for the beginning.
+func (b *bulkCursor) start(peer.ID) (protocol.Clock, cid.Cid) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.active = true
+	return b.clock, b.id
+}
+
+// save records the last stored revision.
+func (b *bulkCursor) save(clock protocol.Clock, id cid.Cid) error {
+	b.mu.Lock()
+	b.clock, b.id = clock, id
+	b.mu.Unlock()
+	if b.path == "" {
+		return nil
+	}
+	data, err := json.Marshal(cursorFile{Version: 1, Clock: uint64(clock), CID: id.String()})
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(b.path, data)
+}
+
+// finish forgets the cursor once a transfer reached its end.
+func (b *bulkCursor) finish() error {
+	b.mu.Lock()
+	b.active, b.clock, b.id = false, 0, cid.Undef
+	b.mu.Unlock()
+	if b.path == "" {
+		return nil
+	}
+	if err := os.Remove(b.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path with data: a temporary file in the same
+// directory, then a rename.
+func writeFileAtomic(path string, data []byte) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package node
+
+import (
+	"fmt"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// newHost builds the node's libp2p host: its persistent identity, TCP
+// and QUIC, the default security (TLS, Noise) and muxer (yamux), a
+// connection manager, the resource manager with its allow-list, and the
+// connection gater that refuses banned peers. Relay is off: mutu nodes
+// are reached directly or not at all.
+func newHost(cfg Config, o options, pen *penalties) (host.Host, error) {
+	cm, err := connmgr.NewConnManager(connLow, connHigh, connmgr.WithGracePeriod(connGrace))
+	if err != nil {
+		return nil, fmt.Errorf("node: connection manager: %w", err)
+	}
+	rm, err := rcmgr.NewResourceManager(
+		rcmgr.NewFixedLimiter(rcmgr.DefaultLimits.AutoScale()),
+		rcmgr.WithAllowlistedMultiaddrs(o.allowlist),
+		rcmgr.WithMetricsDisabled(),
+	)
+	if err != nil {
+		_ = cm.Close()
+		return nil, fmt.Errorf("node: resource manager: %w", err)
+	}
+	opts := []libp2p.Option{
+		libp2p.Identity(cfg.PrivKey),
+		libp2p.ListenAddrs(cfg.ListenAddrs...),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
+		libp2p.DefaultSecurity,
+		libp2p.DefaultMuxers,
+		libp2p.ConnectionManager(cm),
+		libp2p.ResourceManager(rm),
+		libp2p.ConnectionGater(gater{pen}),
+		libp2p.DisableRelay(),
+		libp2p.DisableMetrics(),
+		libp2p.UserAgent("mutu"),
+	}
+	if cfg.UPnP {
+		opts = append(opts, libp2p.NATPortMap())
+	}
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		_ = rm.Close()
+		_ = cm.Close()
+		return nil, fmt.Errorf("node: start libp2p host on %v: %w", cfg.ListenAddrs, err)
+	}
+	return h, nil
+}
+
+// addrInfo splits a full multiaddr (ending in /p2p/<ID>) into the peer
+// and its address.
+func addrInfo(a ma.Multiaddr) (peer.AddrInfo, error) {
+	ai, err := peer.AddrInfoFromP2pAddr(a)
+	if err != nil {
+		return peer.AddrInfo{}, fmt.Errorf("%s: want a full address ending in /p2p/<peer ID>: %w", a, err)
+	}
+	return *ai, nil
+}
+
+// fullAddrs returns the addresses of h with its /p2p/ID appended.
+func fullAddrs(h host.Host) []ma.Multiaddr {
+	ai := peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()}
+	out, err := peer.AddrInfoToP2pAddrs(&ai)
+	if err != nil {
+		return nil
+	}
+	return out
+}

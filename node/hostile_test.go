@@ -1,0 +1,394 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// hostile is a raw libp2p host that speaks mutu's protocols by hand.
+type hostile struct {
+	t     testing.TB
+	h     host.Host
+	topic *pubsub.Topic
+}
+
+// newHostile adds a raw host to the cluster, connected to victim. With
+// gossip, it joins the topic the way mutu nodes do (no author, content
+// IDs) so that its messages reach the victim's validator.
+func newHostile(t testing.TB, c *cluster, victim *testNode, gossip bool) *hostile {
+	t.Helper()
+	h, err := c.mn.GenPeer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	c.linkToAll(h.ID())
+	x := &hostile{t: t, h: h}
+	if gossip {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		ps, err := pubsub.NewGossipSub(ctx, h, pubsub.WithNoAuthor(), pubsub.WithMessageIdFn(messageID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x.topic, err = ps.Join(TopicName(DefaultNetwork)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.mn.ConnectPeers(h.ID(), victim.h.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if gossip {
+		eventually(t, 10*time.Second, "the victim to see the hostile peer on the topic", func() bool {
+			return len(x.topic.ListPeers()) > 0
+		})
+	}
+	return x
+}
+
+// exchange opens a stream of proto to the victim, writes raw, closes
+// its side, and returns the first frame of the answer.
+func (x *hostile) exchange(victim *testNode, proto libp2pproto.ID, raw []byte) (errorFrame, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := x.h.NewStream(ctx, victim.h.ID(), proto)
+	if err != nil {
+		return errorFrame{}, err
+	}
+	defer s.Reset()
+	if _, err := s.Write(raw); err != nil {
+		return errorFrame{}, err
+	}
+	_ = s.CloseWrite()
+	body, err := readRaw(bufio.NewReader(s), protocol.MaxMessageSize)
+	if err != nil {
+		return errorFrame{}, err
+	}
+	var resp errorFrame
+	if err := lenient.Unmarshal(body, &resp); err != nil {
+		return errorFrame{}, err
+	}
+	// A refusal ends the stream: nothing follows the error frame.
+	if _, err := s.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		return resp, errors.New("stream not closed after the error frame")
+	}
+	return resp, nil
+}
+
+// frame returns v as one frame.
+func frame(t testing.TB, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := writeFrame(&buf, v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// forge returns a revision whose CID matches its bytes but whose
+// signature does not verify.
+func forge(t testing.TB, au *author) protocol.Block {
+	t.Helper()
+	b := au.create(t, "Note falsifiée")
+	rev, err := protocol.DecodeRevision(b.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b.Data, rev.Sig)
+	if i < 0 {
+		t.Fatal("signature not found in the encoding")
+	}
+	data := bytes.Clone(b.Data)
+	data[i] ^= 0x01
+	return protocol.Block{CID: protocol.RevisionCID(data), Data: data}
+}
+
+// assertShunned checks that the victim holds nothing, blocked x, and
+// logged why.
+func assertShunned(t *testing.T, victim *testNode, x *hostile, reason string) {
+	t.Helper()
+	eventually(t, 20*time.Second, "the hostile peer to be blocked and disconnected", func() bool {
+		return victim.pen.banned(x.h.ID()) && !connected(victim, x.h.ID())
+	})
+	if n := victim.cat.len(); n != 0 {
+		t.Errorf("the victim stored %d revisions from a hostile peer", n)
+	}
+	for _, want := range []string{"blocked peer", reason} {
+		if !victim.logs.contains(want) {
+			t.Errorf("the victim's log does not say %q", want)
+		}
+	}
+}
+
+// assertStillServes checks that an honest peer still replicates with
+// the victim.
+func assertStillServes(t *testing.T, c *cluster, victim *testNode) {
+	t.Helper()
+	honest := c.add(nil, nil)
+	c.connect(honest, victim)
+	rev := newAuthor(t).create(t, "Note honnête")
+	honest.store(t, rev)
+	eventually(t, 20*time.Second, "the victim to accept an honest revision", func() bool {
+		return converged(1, victim, honest)
+	})
+}
+
+func TestHostileGossip(t *testing.T) {
+	tests := []struct {
+		name   string
+		msg    func(t testing.TB, au *author) []byte
+		reason string
+	}{
+		{"forged signature", func(t testing.TB, au *author) []byte {
+			f := forge(t, au)
+			return mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: f.Data})
+		}, "bad signature"},
+		{"CID not matching bytes", func(t testing.TB, au *author) []byte {
+			good, other := au.create(t, "vraie"), au.create(t, "autre")
+			return mustMarshal(t, gossipMsg{V: wireVersion, CID: other.CID.Bytes(), Data: good.Data})
+		}, "does not match its bytes"},
+		{"garbage", func(t testing.TB, au *author) []byte {
+			// Distinct bytes each time: pubsub drops repeated messages.
+			return []byte("\xa3avgarbage" + au.create(t, "x").CID.String())
+		}, "malformed"},
+		{"revision too large for gossip", func(t testing.TB, au *author) []byte {
+			big := au.sign(t, cid.Undef, nil, "grande", string(bytes.Repeat([]byte("x"), protocol.MaxGossipRevisionSize)))
+			return mustMarshal(t, gossipMsg{V: wireVersion, CID: big.CID.Bytes(), Data: big.Data})
+		}, "too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t)
+			victim := c.add(nil, nil)
+			x := newHostile(t, c, victim, true)
+			au := newAuthor(t)
+			for range banThreshold + 2 {
+				if err := x.topic.Publish(context.Background(), tt.msg(t, au)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			assertShunned(t, victim, x, tt.reason)
+			assertStillServes(t, c, victim)
+		})
+	}
+}
+
+func mustMarshal(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := protocol.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A message of a later gossip version is ignored, not punished.
+func TestGossipFutureVersionIgnored(t *testing.T) {
+	_, err := decodeGossip(mustMarshal(t, struct {
+		V    uint64 `cbor:"v"`
+		Next string `cbor:"next"`
+	}{2, "x"}))
+	if protocol.CodeOf(err) != protocol.CodeUnsupportedVersion {
+		t.Fatalf("decodeGossip(v2) = %v, want CodeUnsupportedVersion", err)
+	}
+}
+
+func TestHostileStreams(t *testing.T) {
+	uvarint := func(n uint64) []byte { return binary.AppendUvarint(nil, n) }
+	tests := []struct {
+		name    string
+		proto   libp2pproto.ID
+		raw     func(t testing.TB) []byte
+		code    protocol.Code
+		strikes int // against the peer after one such request
+	}{
+		{"oversized frame", ProtoFetch, func(t testing.TB) []byte {
+			return uvarint(100 << 20)
+		}, protocol.CodeTooLarge, 1},
+		{"oversized sync frame", ProtoSync, func(t testing.TB) []byte {
+			return uvarint(protocol.MaxMessageSize + 1)
+		}, protocol.CodeTooLarge, 1},
+		{"garbage frame", ProtoBulk, func(t testing.TB) []byte {
+			return append(uvarint(12), "not cbor\xff\xfe\x00\x01"...)
+		}, protocol.CodeMalformed, 1},
+		{"length longer than ten bytes", ProtoFetch, func(t testing.TB) []byte {
+			return bytes.Repeat([]byte{0xff}, 11)
+		}, protocol.CodeMalformed, 1},
+		{"not canonical", ProtoFetch, func(t testing.TB) []byte {
+			// Keys out of canonical order.
+			body := []byte("\xa3cnetdmutuav\x01dcids\x80")
+			return append(uvarint(uint64(len(body))), body...)
+		}, protocol.CodeMalformed, 1},
+		{"unknown version", ProtoFetch, func(t testing.TB) []byte {
+			return frame(t, struct {
+				V    uint64   `cbor:"v"`
+				Net  string   `cbor:"net"`
+				CIDs [][]byte `cbor:"cids"`
+				More string   `cbor:"more"`
+			}{V: 2, Net: DefaultNetwork, More: "future"})
+		}, protocol.CodeUnsupportedVersion, 0},
+		{"too many CIDs", ProtoFetch, func(t testing.TB) []byte {
+			req := fetchRequest{V: wireVersion, Net: DefaultNetwork}
+			c := protocol.BlockCID([]byte("x")).Bytes()
+			for range maxFetchCIDs + 1 {
+				req.CIDs = append(req.CIDs, c)
+			}
+			return frame(t, req)
+		}, protocol.CodeTooLarge, 1},
+		{"sync message that is not reconciliation", ProtoSync, func(t testing.TB) []byte {
+			return frame(t, syncRequest{V: wireVersion, Net: DefaultNetwork, Recon: []byte{1, 0xff, 0xff}})
+		}, protocol.CodeMalformed, 1},
+		{"bulk cursor without CID", ProtoBulk, func(t testing.TB) []byte {
+			return frame(t, bulkRequest{V: wireVersion, Net: DefaultNetwork, After: 7})
+		}, protocol.CodeMalformed, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t)
+			victim := c.add(nil, nil)
+			x := newHostile(t, c, victim, false)
+			resp, err := x.exchange(victim, tt.proto, tt.raw(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Code != tt.code {
+				t.Errorf("answer code %v (%q), want %v", resp.Code, resp.Msg, tt.code)
+			}
+			if got := victim.pen.count(x.h.ID()); got != tt.strikes {
+				t.Errorf("%d strikes against the peer, want %d", got, tt.strikes)
+			}
+			if !connected(victim, x.h.ID()) {
+				t.Error("one bad request disconnected the peer")
+			}
+		})
+	}
+}
+
+// A peer of another network is answered CodeWrongNetwork, then
+// disconnected and refused.
+func TestWrongNetwork(t *testing.T) {
+	c := newCluster(t)
+	victim := c.add(nil, nil)
+	x := newHostile(t, c, victim, false)
+	resp, err := x.exchange(victim, ProtoSync, frame(t, syncRequest{V: wireVersion, Net: "autre-reseau", Recon: []byte{1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Code != protocol.CodeWrongNetwork {
+		t.Fatalf("answer %v (%q), want CodeWrongNetwork", resp.Code, resp.Msg)
+	}
+	assertShunned(t, victim, x, `network \"autre-reseau\"`)
+}
+
+// Repeated bad requests get the peer blocked; a node that keeps
+// serving an honest peer meanwhile.
+func TestHostileRepeatedBadRequests(t *testing.T) {
+	c := newCluster(t)
+	victim := c.add(nil, nil)
+	x := newHostile(t, c, victim, false)
+	for i := 0; i < banThreshold; i++ {
+		_, _ = x.exchange(victim, ProtoFetch, binary.AppendUvarint(nil, 1<<30))
+	}
+	assertShunned(t, victim, x, "frame of 1073741824 bytes")
+	assertStillServes(t, c, victim)
+}
+
+// A flood of 10,000 requests is answered CodeRateLimited past the
+// limits; the peer ends up blocked and the node keeps serving.
+func TestFloodOfRequests(t *testing.T) {
+	c := newCluster(t)
+	victim := c.add(nil, nil)
+	x := newHostile(t, c, victim, false)
+	req := frame(t, fetchRequest{V: wireVersion, Net: DefaultNetwork, CIDs: [][]byte{protocol.BlockCID([]byte("absent")).Bytes()}})
+	var served, limited, failed atomic.Int64
+	var wg sync.WaitGroup
+	work := make(chan struct{})
+	for range 32 {
+		wg.Go(func() {
+			for range work {
+				resp, err := x.exchange(victim, ProtoFetch, req)
+				switch {
+				case err != nil:
+					failed.Add(1)
+				case resp.Code == protocol.CodeRateLimited:
+					limited.Add(1)
+				default:
+					served.Add(1)
+				}
+			}
+		})
+	}
+	for range 10000 {
+		work <- struct{}{}
+	}
+	close(work)
+	wg.Wait()
+	t.Logf("served %d, rate limited %d, refused or cut %d", served.Load(), limited.Load(), failed.Load())
+	if limited.Load() == 0 {
+		t.Error("no request was rate limited")
+	}
+	assertShunned(t, victim, x, "exceeding the rate limit")
+	assertStillServes(t, c, victim)
+}
+
+// A flood of 10,000 gossip messages does not take the node down.
+func TestFloodOfGossip(t *testing.T) {
+	c := newCluster(t)
+	victim := c.add(nil, nil)
+	x := newHostile(t, c, victim, true)
+	au := newAuthor(t)
+	f := forge(t, au)
+	for i := range 10000 {
+		// Distinct messages, all invalid.
+		msg := mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: append(bytes.Clone(f.Data), byte(i), byte(i>>8))})
+		if err := x.topic.Publish(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertShunned(t, victim, x, "blocked peer")
+	assertStillServes(t, c, victim)
+}
+
+// A peer that answers a fetch with bytes that do not match the CID
+// asked for is penalised, and nothing is stored.
+func TestHostileFetchResponder(t *testing.T) {
+	c := newCluster(t)
+	victim := c.add(nil, nil)
+	x := newHostile(t, c, victim, true)
+	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
+		defer s.Close()
+		var req fetchRequest
+		if err := readFrame(bufio.NewReader(s), maxFetchRequestFrame, &req); err != nil {
+			_ = s.Reset()
+			return
+		}
+		for _, c := range req.CIDs {
+			_ = writeFrame(s, fetchResponse{CID: c, Data: []byte("pas la bonne note")})
+		}
+	})
+	au := newAuthor(t)
+	for range banThreshold + 2 {
+		// Announce by CID only, as for a revision too large for gossip.
+		a := au.create(t, "annoncée")
+		if err := x.topic.Publish(context.Background(), mustMarshal(t, gossipMsg{V: wireVersion, CID: a.CID.Bytes()})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertShunned(t, victim, x, "does not match its bytes")
+}

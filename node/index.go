@@ -1,0 +1,114 @@
+package node
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/reconcile"
+)
+
+// item is one held revision as reconciliation sees it.
+type item struct {
+	Clock protocol.Clock
+	CID   cid.Cid
+}
+
+// compareItems orders items by clock, then by the bytes of the CID:
+// the order of Catalogue.RevisionsByClock and of reconciliation.
+func compareItems(a, b item) int {
+	if c := cmp.Compare(a.Clock, b.Clock); c != 0 {
+		return c
+	}
+	return strings.Compare(a.CID.KeyString(), b.CID.KeyString())
+}
+
+// revIndex is the node's in-memory set of the revisions its catalogue
+// holds: the reconciliation set, and a map that answers "is this
+// held?" without a storage read. It is filled from the catalogue at
+// start and on every periodic sync, and updated as the node stores or
+// publishes revisions.
+// It is safe for concurrent use.
+type revIndex struct {
+	set    *reconcile.Set
+	mu     sync.Mutex // guards clocks
+	clocks map[cid.Cid]protocol.Clock
+}
+
+func newRevIndex() *revIndex {
+	set, _ := reconcile.NewSet(nil) // an empty set cannot be refused
+	return &revIndex{set: set, clocks: make(map[cid.Cid]protocol.Clock)}
+}
+
+// add records a held revision and reports whether it was new.
+func (x *revIndex) add(clock protocol.Clock, c cid.Cid) bool {
+	return x.addAll([]item{{clock, c}}) == 1
+}
+
+// addAll records held revisions and returns how many were new. Items
+// the reconciliation set refuses (CIDs of a kind mutu does not use,
+// which verified revisions never have) are left out.
+func (x *revIndex) addAll(items []item) int {
+	x.mu.Lock()
+	var fresh []reconcile.Item
+	for _, it := range items {
+		if _, ok := x.clocks[it.CID]; ok {
+			continue
+		}
+		x.clocks[it.CID] = it.Clock
+		fresh = append(fresh, reconcile.Item{Clock: it.Clock, ID: it.CID})
+	}
+	x.mu.Unlock()
+	if len(fresh) == 0 {
+		return 0
+	}
+	if _, err := x.set.Insert(fresh...); err != nil {
+		// One bad item refuses the batch: insert one by one.
+		for _, it := range fresh {
+			if _, err := x.set.Insert(it); err != nil {
+				x.mu.Lock()
+				delete(x.clocks, it.ID)
+				x.mu.Unlock()
+			}
+		}
+	}
+	return len(fresh)
+}
+
+// has reports whether c is held.
+func (x *revIndex) has(c cid.Cid) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.clocks[c]
+	return ok
+}
+
+// len returns the number of held revisions.
+func (x *revIndex) len() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.clocks)
+}
+
+// load adds every revision the catalogue holds.
+func (x *revIndex) load(ctx context.Context, cat Catalogue) error {
+	var batch []item
+	err := cat.RevisionsByClock(ctx, 0, cid.Undef, func(clock protocol.Clock, c cid.Cid) error {
+		batch = append(batch, item{clock, c})
+		if len(batch) == 8192 {
+			x.addAll(batch)
+			batch = batch[:0]
+		}
+		return nil
+	})
+	x.addAll(batch)
+	if err != nil {
+		return fmt.Errorf("walk revisions: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// verified is a revision received from a peer that passed
+// protocol.VerifyRevision: its CID addresses its bytes, they decode
+// canonically, and its signature verifies.
+type verified struct {
+	protocol.Block
+	rev *protocol.Revision
+}
+
+// badBlock is a block that failed verification, with the reason.
+type badBlock struct {
+	cid cid.Cid
+	err error
+}
+
+// verifyRevisions verifies blocks in parallel, one worker per CPU, and
+// splits them into valid revisions (in the order given) and refused
+// ones. The work ends before it returns.
+func verifyRevisions(ctx context.Context, blocks []protocol.Block) ([]verified, []badBlock) {
+	revs := make([]*protocol.Revision, len(blocks))
+	errs := make([]error, len(blocks))
+	workers := min(runtime.GOMAXPROCS(0), (len(blocks)+15)/16)
+	if workers <= 1 {
+		for i, b := range blocks {
+			revs[i], errs[i] = protocol.VerifyRevision(b.CID, b.Data)
+		}
+	} else {
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range workers {
+			wg.Go(func() {
+				for i := range next {
+					revs[i], errs[i] = protocol.VerifyRevision(blocks[i].CID, blocks[i].Data)
+				}
+			})
+		}
+	feed:
+		for i := range blocks {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(next)
+		wg.Wait()
+	}
+	var good []verified
+	var bad []badBlock
+	for i, b := range blocks {
+		switch {
+		case errs[i] != nil:
+			bad = append(bad, badBlock{b.CID, errs[i]})
+		case revs[i] != nil:
+			good = append(good, verified{b, revs[i]})
+		}
+	}
+	return good, bad
+}
+
+// Rounds of ancestor fetching one ingest may take. A gossiped revision
+// whose history is deeper than gossipRounds is left to sync.
+const (
+	gossipRounds = 8
+	syncRounds   = 256
+)
+
+// ingest stores verified revisions received from p. Revisions the
+// catalogue refuses because their parents (or document) are not held
+// make the node fetch those ancestors from p and try again, for at
+// most rounds rounds. It returns how many revisions were newly stored
+// and the CIDs it could not store.
+func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds int) (added int, unresolved []cid.Cid, err error) {
+	pending := make([]verified, 0, len(revs))
+	for _, v := range revs {
+		if !n.index.has(v.CID) {
+			pending = append(pending, v)
+		}
+	}
+	defer func() {
+		if added > 0 {
+			n.kickAttachments()
+		}
+	}()
+	for round := 0; len(pending) > 0; round++ {
+		blocks := make([]protocol.Block, len(pending))
+		for i, v := range pending {
+			blocks[i] = v.Block
+		}
+		newly, addErr := n.cat.AddRevisions(ctx, blocks)
+		if ctx.Err() != nil {
+			return added, nil, ctx.Err()
+		}
+		stored := make(map[cid.Cid]bool, len(newly))
+		for _, c := range newly {
+			stored[c] = true
+		}
+		// One insertion per round: inserting among held items copies
+		// the reconciliation set.
+		fresh := make([]item, 0, len(newly))
+		for _, v := range pending {
+			if stored[v.CID] {
+				fresh = append(fresh, item{v.rev.Clock, v.CID})
+			}
+		}
+		added += n.index.addAll(fresh)
+		var still []verified
+		var heldAlready []item
+		for _, v := range pending {
+			if stored[v.CID] || n.index.has(v.CID) {
+				continue
+			}
+			held, err := n.cat.Has(ctx, v.CID)
+			if err != nil {
+				return added, nil, fmt.Errorf("node: check revision %s: %w", v.CID, err)
+			}
+			if held {
+				heldAlready = append(heldAlready, item{v.rev.Clock, v.CID})
+				continue
+			}
+			still = append(still, v)
+		}
+		n.index.addAll(heldAlready)
+		if len(still) == 0 {
+			return added, nil, nil
+		}
+		missing := n.missingAncestors(still)
+		if len(missing) == 0 || round >= rounds {
+			unresolved = make([]cid.Cid, len(still))
+			for i, v := range still {
+				unresolved[i] = v.CID
+			}
+			if addErr == nil {
+				addErr = fmt.Errorf("ancestors still missing after %d rounds", round)
+			}
+			return added, unresolved, fmt.Errorf("node: %d revisions from %s not stored: %w", len(still), p, addErr)
+		}
+		fetched, ferr := n.fetchRevisions(ctx, p, missing)
+		if len(fetched) == 0 {
+			if ferr == nil {
+				ferr = fmt.Errorf("peer does not hold the %d ancestors they need", len(missing))
+			}
+			unresolved = make([]cid.Cid, len(still))
+			for i, v := range still {
+				unresolved[i] = v.CID
+			}
+			return added, unresolved, fmt.Errorf("node: %d revisions from %s not stored: %w", len(still), p, ferr)
+		}
+		pending = append(fetched, still...)
+	}
+	return added, nil, nil
+}
+
+// missingAncestors returns the parents and documents that revs name
+// and that are neither held nor among revs.
+func (n *Node) missingAncestors(revs []verified) []cid.Cid {
+	among := make(map[cid.Cid]bool, len(revs))
+	for _, v := range revs {
+		among[v.CID] = true
+	}
+	seen := make(map[cid.Cid]bool)
+	var out []cid.Cid
+	need := func(c cid.Cid) {
+		if !c.Defined() || among[c] || seen[c] || n.index.has(c) {
+			return
+		}
+		seen[c] = true
+		out = append(out, c)
+	}
+	for _, v := range revs {
+		for _, p := range v.rev.Parents {
+			need(p)
+		}
+		need(v.rev.Doc)
+	}
+	return out
+}

@@ -1,0 +1,15 @@
+package node
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests if any goroutine outlives them:
+// every goroutine a node starts must end by Close. Goroutines already
+// running when the tests start (started by package initialisers of
+// dependencies, such as bleve's analysis queue) are not the node's.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent())
+}

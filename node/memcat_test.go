@@ -1,0 +1,222 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// memCatalogue is an in-memory Catalogue for the node's tests. It
+// really verifies what it stores (protocol.VerifyRevision and
+// protocol.CheckCID), refuses a revision whose parents or document are
+// not held with a *protocol.MissingError, and walks revisions in
+// (clock, CID) order. It is a test double for the node's logic; the
+// real store is exercised by the end-to-end tests.
+type memCatalogue struct {
+	mu     sync.Mutex // guards every field below
+	revs   map[cid.Cid]memRev
+	order  []item // sorted when !dirty
+	dirty  bool
+	blocks map[cid.Cid][]byte
+	// gate, when set, is called by AddRevisions before it stores
+	// anything; an error it returns is returned as is.
+	gate func(ctx context.Context, held int) error
+	// onAdd, when set, is called with every revision newly stored.
+	onAdd func(cid.Cid)
+	adds  int // AddRevisions calls
+}
+
+type memRev struct {
+	data []byte
+	rev  *protocol.Revision
+}
+
+var _ Catalogue = (*memCatalogue)(nil)
+
+func newMemCatalogue() *memCatalogue {
+	return &memCatalogue{revs: make(map[cid.Cid]memRev), blocks: make(map[cid.Cid][]byte)}
+}
+
+// rejectedError lists refused revisions, like catalogue.RejectedError.
+type rejectedError struct{ errs []error }
+
+func (e *rejectedError) Error() string {
+	return fmt.Sprintf("%d revisions refused: %v", len(e.errs), errors.Join(e.errs...))
+}
+func (e *rejectedError) Unwrap() []error { return e.errs }
+
+func (m *memCatalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) ([]cid.Cid, error) {
+	m.mu.Lock()
+	gate, held := m.gate, len(m.revs)
+	m.adds++
+	m.mu.Unlock()
+	if gate != nil {
+		if err := gate(ctx, held); err != nil {
+			return nil, err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var added []cid.Cid
+	var errs []error
+	for _, b := range blocks {
+		if _, ok := m.revs[b.CID]; ok {
+			continue
+		}
+		rev, err := protocol.VerifyRevision(b.CID, b.Data)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var missing []cid.Cid
+		for _, p := range rev.Parents {
+			if _, ok := m.revs[p]; !ok {
+				missing = append(missing, p)
+			}
+		}
+		if rev.Doc.Defined() {
+			if _, ok := m.revs[rev.Doc]; !ok && !slices.Contains(missing, rev.Doc) {
+				missing = append(missing, rev.Doc)
+			}
+		}
+		if len(missing) > 0 {
+			errs = append(errs, fmt.Errorf("revision %s: %w", b.CID, &protocol.MissingError{CIDs: missing}))
+			continue
+		}
+		m.revs[b.CID] = memRev{data: b.Data, rev: rev}
+		m.order = append(m.order, item{rev.Clock, b.CID})
+		m.dirty = true
+		added = append(added, b.CID)
+		if m.onAdd != nil {
+			m.onAdd(b.CID)
+		}
+	}
+	if len(errs) > 0 {
+		return added, &rejectedError{errs}
+	}
+	return added, nil
+}
+
+func (m *memCatalogue) AddBlocks(ctx context.Context, blocks []protocol.Block) error {
+	for _, b := range blocks {
+		if err := checkBlock(b); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, b := range blocks {
+		m.blocks[b.CID] = b.Data
+	}
+	return nil
+}
+
+func (m *memCatalogue) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.revs[c]; ok {
+		return r.data, nil
+	}
+	if b, ok := m.blocks[c]; ok {
+		return b, nil
+	}
+	return nil, protocol.Errorf(protocol.CodeNotFound, "%s not held", c)
+}
+
+func (m *memCatalogue) Has(ctx context.Context, c cid.Cid) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.revs[c]
+	_, ok2 := m.blocks[c]
+	return ok || ok2, nil
+}
+
+func (m *memCatalogue) RevisionsByClock(ctx context.Context, after protocol.Clock, afterCID cid.Cid, fn func(protocol.Clock, cid.Cid) error) error {
+	m.mu.Lock()
+	if m.dirty {
+		slices.SortFunc(m.order, compareItems)
+		m.dirty = false
+	}
+	order := m.order[:len(m.order):len(m.order)]
+	m.mu.Unlock()
+	start := 0
+	if afterCID.Defined() {
+		start, _ = slices.BinarySearchFunc(order, item{after, afterCID}, compareItems)
+		if start < len(order) && compareItems(order[start], item{after, afterCID}) == 0 {
+			start++
+		}
+	}
+	for _, it := range order[start:] {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(it.Clock, it.CID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memCatalogue) MissingBlocks(ctx context.Context) ([]MissingBlock, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []MissingBlock
+	for c, r := range m.revs {
+		var total uint64
+		for _, a := range r.rev.Attachments {
+			total += a.Size
+		}
+		doc := r.rev.Doc
+		if !doc.Defined() {
+			doc = c
+		}
+		for _, a := range r.rev.Attachments {
+			for _, b := range a.Blocks {
+				if _, ok := m.blocks[b]; !ok {
+					out = append(out, MissingBlock{CID: b, Doc: doc, AttachmentSize: a.Size, EntrySize: total})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// len returns the number of revisions held.
+func (m *memCatalogue) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.revs)
+}
+
+// cids returns the held revisions, sorted.
+func (m *memCatalogue) cids() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.revs))
+	for c := range m.revs {
+		out = append(out, c.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// hasBlock reports whether a raw block is held.
+func (m *memCatalogue) hasBlock(c cid.Cid) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.blocks[c]
+	return ok
+}
+
+// setGate installs a gate (see memCatalogue.gate).
+func (m *memCatalogue) setGate(g func(ctx context.Context, held int) error) {
+	m.mu.Lock()
+	m.gate = g
+	m.mu.Unlock()
+}

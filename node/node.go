@@ -1,0 +1,514 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/event"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// Node is a running mutu node: a libp2p host that replicates every
+// signed revision held in its Catalogue to every peer of its network
+// and back, live by gossip and after any time offline by sync.
+//
+// Its methods are safe for concurrent use.
+type Node struct {
+	cfg Config
+	o   options
+	cat Catalogue
+	log *slog.Logger
+
+	pen     *penalties
+	limiter *peerLimiter
+	index   *revIndex
+	syncs   *syncTracker
+	pulls   *pullQueue
+	known   *knownPeers
+	cursor  *bulkCursor
+	stats   counters
+	attach  chan struct{} // kicks the attachment worker; capacity 1
+	// syncSlots and bulkSlots bound the sessions served at once.
+	syncSlots chan struct{}
+	bulkSlots chan struct{}
+
+	mu      sync.Mutex // guards state; held while goroutines are added
+	state   lifecycle
+	host    host.Host
+	ownHost bool
+	gossip  *gossip // nil when gossip is off or before Start
+	mdns    interface{ Close() error }
+	events  event.Subscription
+
+	ctx       context.Context // lives from Start to Close
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup // every goroutine the node starts
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type lifecycle int
+
+const (
+	stateNew lifecycle = iota
+	stateRunning
+	stateClosed
+)
+
+// Protocol IDs of mutu's stream protocols. See docs/protocol-node.md.
+const (
+	ProtoSync  libp2pproto.ID = "/mutu/sync/1.0.0"
+	ProtoFetch libp2pproto.ID = "/mutu/fetch/1.0.0"
+	ProtoBulk  libp2pproto.ID = "/mutu/bulk/1.0.0"
+)
+
+// ErrClosed is returned by methods called on a closed node.
+var ErrClosed = errors.New("node: closed")
+
+// ErrNotStarted is returned by methods that need a running node.
+var ErrNotStarted = errors.New("node: not started")
+
+// New checks cfg and prepares a node over cat. Nothing is started: the
+// host (unless WithHost gives one) is built by Start.
+func New(cfg Config, cat Catalogue, opts ...Option) (*Node, error) {
+	if cat == nil {
+		return nil, errors.New("node: nil catalogue")
+	}
+	o := options{bulkMinDiff: -1}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.bulkMinDiff < 0 {
+		o.bulkMinDiff = defaultBulkMinDiff
+	}
+	cfg, err := cfg.withDefaults(o.host != nil)
+	if err != nil {
+		return nil, err
+	}
+	if o.host != nil && cfg.PrivKey != nil {
+		id, err := peer.IDFromPrivateKey(cfg.PrivKey)
+		if err != nil {
+			return nil, fmt.Errorf("node: node key: %w", err)
+		}
+		if id != o.host.ID() {
+			return nil, fmt.Errorf("node: Config.PrivKey is %s but the host given by WithHost is %s", id, o.host.ID())
+		}
+	}
+	n := &Node{
+		cfg:       cfg,
+		o:         o,
+		cat:       cat,
+		log:       cfg.Logger.With("network", cfg.Network),
+		pen:       newPenalties(),
+		limiter:   newPeerLimiter(requestRate, requestBurst, maxInflightPerPeer),
+		index:     newRevIndex(),
+		syncs:     newSyncTracker(),
+		pulls:     newPullQueue(),
+		known:     newKnownPeers(cfg.PeerStorePath),
+		cursor:    &bulkCursor{path: cfg.BulkCursorPath},
+		attach:    make(chan struct{}, 1),
+		syncSlots: make(chan struct{}, maxSyncServing),
+		bulkSlots: make(chan struct{}, maxBulkServing),
+		host:      o.host,
+	}
+	return n, nil
+}
+
+// Start builds the host (unless one was given), loads the set of held
+// revisions, registers the stream protocols, joins the gossip topic and
+// starts the background work: sync on every new connection and every
+// SyncInterval, redialling of known and bootstrap peers, attachment
+// fetching and, if enabled, mDNS. ctx bounds start-up only; the node
+// runs until Close.
+func (n *Node) Start(ctx context.Context) (err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch n.state {
+	case stateRunning:
+		return errors.New("node: already started")
+	case stateClosed:
+		return ErrClosed
+	}
+	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		if err != nil {
+			n.abortStart()
+		}
+	}()
+	if n.host == nil {
+		h, err := newHost(n.cfg, n.o, n.pen)
+		if err != nil {
+			return err
+		}
+		n.host, n.ownHost = h, true
+	}
+	n.log = n.log.With("self", n.host.ID())
+	if err := n.index.load(ctx, n.cat); err != nil {
+		return fmt.Errorf("node: load revisions: %w", err)
+	}
+	if err := n.cursor.load(); err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	if err := n.known.load(); err != nil {
+		// A damaged peer list costs only the peers it held.
+		n.log.Warn("known peers file unreadable; starting with none", "path", n.cfg.PeerStorePath, "err", err)
+	}
+	n.events, err = n.host.EventBus().Subscribe([]any{
+		new(event.EvtPeerConnectednessChanged),
+		new(event.EvtPeerIdentificationCompleted),
+	}, eventbus.BufSize(eventbusBuffer))
+	if err != nil {
+		return fmt.Errorf("node: subscribe to host events: %w", err)
+	}
+	n.host.SetStreamHandler(ProtoSync, n.handler(ProtoSync, n.handleSync))
+	n.host.SetStreamHandler(ProtoFetch, n.handler(ProtoFetch, n.handleFetch))
+	n.host.SetStreamHandler(ProtoBulk, n.handler(ProtoBulk, n.handleBulk))
+	if !n.o.noGossip {
+		g, err := startGossip(n)
+		if err != nil {
+			return err
+		}
+		n.gossip = g
+	}
+	if n.cfg.LAN {
+		m, err := startMDNS(n)
+		if err != nil {
+			return err
+		}
+		n.mdns = m
+	}
+	n.state = stateRunning
+	n.goLocked(n.eventLoop)
+	n.goLocked(n.periodicLoop)
+	n.goLocked(n.dialLoop)
+	n.goLocked(n.attachmentLoop)
+	if n.gossip != nil {
+		n.goLocked(n.gossip.readLoop)
+		n.goLocked(n.gossip.workLoop)
+	}
+	for _, p := range n.host.Network().Peers() {
+		n.requestSyncLocked(p, connectSyncDelay())
+	}
+	n.log.Info("node started", "peer", n.host.ID(), "addrs", n.host.Addrs(), "revisions", n.index.len(), "gossip", n.gossip != nil)
+	return nil
+}
+
+// abortStart undoes a failed Start; n.mu is held.
+func (n *Node) abortStart() {
+	n.cancel()
+	n.removeHandlers()
+	if n.mdns != nil {
+		_ = n.mdns.Close()
+	}
+	if n.gossip != nil {
+		n.gossip.close()
+	}
+	if n.events != nil {
+		_ = n.events.Close()
+	}
+	if n.ownHost && n.host != nil {
+		_ = n.host.Close()
+		n.host = nil
+	}
+	n.state = stateClosed
+}
+
+// Close stops the node: it cancels all work, removes the stream
+// handlers, leaves the gossip topic, waits for every goroutine the node
+// started, saves the known peers and closes the host it built.
+// Calling Close more than once returns the first result.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		n.mu.Lock()
+		was := n.state
+		n.state = stateClosed
+		n.mu.Unlock()
+		if was != stateRunning {
+			return
+		}
+		n.cancel()
+		n.removeHandlers()
+		var errs []error
+		if n.mdns != nil {
+			errs = append(errs, n.mdns.Close())
+		}
+		if n.gossip != nil {
+			n.gossip.close()
+		}
+		errs = append(errs, n.events.Close())
+		n.wg.Wait()
+		if err := n.known.save(); err != nil {
+			errs = append(errs, fmt.Errorf("node: save known peers: %w", err))
+		}
+		if n.ownHost {
+			errs = append(errs, n.host.Close())
+		}
+		n.closeErr = errors.Join(errs...)
+		n.log.Info("node stopped")
+	})
+	return n.closeErr
+}
+
+func (n *Node) removeHandlers() {
+	if n.host == nil {
+		return
+	}
+	for _, p := range []libp2pproto.ID{ProtoSync, ProtoFetch, ProtoBulk} {
+		n.host.RemoveStreamHandler(p)
+	}
+}
+
+// goLocked starts fn as a goroutine owned by the node; n.mu is held and
+// the node is running.
+func (n *Node) goLocked(fn func(ctx context.Context)) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		fn(n.ctx)
+	}()
+}
+
+// spawn starts fn as a goroutine owned by the node, unless the node is
+// not running. It reports whether fn was started.
+func (n *Node) spawn(fn func(ctx context.Context)) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.state != stateRunning {
+		return false
+	}
+	n.goLocked(fn)
+	return true
+}
+
+// enter registers work the host started on the node's behalf (a stream
+// handler) so that Close waits for it. It reports false once the node
+// is closing; the caller then drops the work. exit must follow a true.
+func (n *Node) enter() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.state != stateRunning {
+		return false
+	}
+	n.wg.Add(1)
+	return true
+}
+
+func (n *Node) exit() { n.wg.Done() }
+
+// running returns the host when the node runs.
+func (n *Node) running() (host.Host, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch n.state {
+	case stateNew:
+		return nil, ErrNotStarted
+	case stateClosed:
+		return nil, ErrClosed
+	}
+	return n.host, nil
+}
+
+// ID returns the node's peer ID, or "" before Start when the node
+// builds its own host.
+func (n *Node) ID() peer.ID {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.host == nil {
+		return ""
+	}
+	return n.host.ID()
+}
+
+// Host returns the node's libp2p host, nil before Start.
+func (n *Node) Host() host.Host {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.host
+}
+
+// Addrs returns the node's addresses as full multiaddrs ending in
+// /p2p/<peer ID>, the form Connect, Config.Bootstrap and invitation
+// codes take.
+func (n *Node) Addrs() []ma.Multiaddr {
+	h := n.Host()
+	if h == nil {
+		return nil
+	}
+	return fullAddrs(h)
+}
+
+// Peers returns the connected peers and their addresses.
+func (n *Node) Peers() []peer.AddrInfo {
+	h := n.Host()
+	if h == nil {
+		return nil
+	}
+	var out []peer.AddrInfo
+	for _, p := range h.Network().Peers() {
+		ai := peer.AddrInfo{ID: p}
+		for _, c := range h.Network().ConnsToPeer(p) {
+			ai.Addrs = append(ai.Addrs, c.RemoteMultiaddr())
+		}
+		out = append(out, ai)
+	}
+	return out
+}
+
+// Connect dials the peer at a full multiaddr (ending in /p2p/<peer ID>)
+// and remembers it as a known peer. Sync with it starts on its own once
+// connected.
+func (n *Node) Connect(ctx context.Context, addr ma.Multiaddr) error {
+	h, err := n.running()
+	if err != nil {
+		return err
+	}
+	ai, err := addrInfo(addr)
+	if err != nil {
+		return fmt.Errorf("node: connect: %w", err)
+	}
+	if ai.ID == h.ID() {
+		return fmt.Errorf("node: connect %s: that is this node", addr)
+	}
+	if n.pen.banned(ai.ID) {
+		return fmt.Errorf("node: connect %s: peer is blocked for sending bad data", ai.ID)
+	}
+	if err := h.Connect(ctx, ai); err != nil {
+		return fmt.Errorf("node: connect %s: %w", addr, err)
+	}
+	n.known.remember(ai.ID, ai.Addrs, time.Now())
+	return nil
+}
+
+// Publish spreads a revision the local catalogue has just stored. It
+// adds the revision to the set offered to peers and, if gossip is on,
+// announces it on the topic (whole up to protocol.MaxGossipRevisionSize,
+// by CID above). Gossip is best effort: peers that miss it get the
+// revision at their next sync, so an error here loses nothing.
+func (n *Node) Publish(ctx context.Context, b protocol.Block) error {
+	if _, err := n.running(); err != nil {
+		return err
+	}
+	rev, err := protocol.VerifyRevision(b.CID, b.Data)
+	if err != nil {
+		return fmt.Errorf("node: publish: %w", err)
+	}
+	n.index.add(rev.Clock, b.CID)
+	if n.gossip == nil {
+		return nil
+	}
+	if err := n.gossip.publish(ctx, b); err != nil {
+		return fmt.Errorf("node: publish %s: %w", b.CID, err)
+	}
+	return nil
+}
+
+// eventbusBuffer is the buffer of the host event subscription.
+const eventbusBuffer = 256
+
+// eventLoop reacts to connections: it starts a sync with every newly
+// connected peer (after a small random delay, so that both ends rarely
+// start at once), drops banned peers that slipped through (hosts given
+// by WithHost may have no gater), and remembers peers' listen
+// addresses once identify has learned them.
+func (n *Node) eventLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-n.events.Out():
+			if !ok {
+				return
+			}
+			switch e := e.(type) {
+			case event.EvtPeerConnectednessChanged:
+				if e.Connectedness != network.Connected {
+					continue
+				}
+				if n.pen.banned(e.Peer) {
+					_ = n.host.Network().ClosePeer(e.Peer)
+					continue
+				}
+				n.known.connected(e.Peer)
+				n.requestSync(e.Peer, connectSyncDelay())
+				n.kickAttachments()
+			case event.EvtPeerIdentificationCompleted:
+				if n.speaksMutu(e.Protocols) {
+					n.known.remember(e.Peer, e.ListenAddrs, time.Now())
+				}
+			}
+		}
+	}
+}
+
+// speaksMutu reports whether a peer announced the sync protocol.
+func (n *Node) speaksMutu(protos []libp2pproto.ID) bool {
+	for _, p := range protos {
+		if p == ProtoSync {
+			return true
+		}
+	}
+	return false
+}
+
+// connectSyncDelay is the pause before the sync that follows a new
+// connection: long enough for identify to finish, randomised so that
+// two peers connecting to each other seldom both start.
+func connectSyncDelay() time.Duration {
+	return 200*time.Millisecond + rand.N(400*time.Millisecond)
+}
+
+// periodicLoop runs a sync with every connected peer each
+// SyncInterval, refreshes the set of held revisions from the catalogue
+// (to pick up revisions stored without Publish), and tidies the
+// per-peer tables.
+func (n *Node) periodicLoop(ctx context.Context) {
+	t := time.NewTicker(n.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := n.index.load(ctx, n.cat); err != nil && ctx.Err() == nil {
+			n.log.Warn("refresh revision set from catalogue", "err", err)
+		}
+		for _, p := range n.host.Network().Peers() {
+			n.requestSync(p, rand.N(n.cfg.SyncInterval/4+1))
+		}
+		n.pen.prune()
+		n.limiter.prune(time.Now())
+		if err := n.known.save(); err != nil {
+			n.log.Warn("save known peers", "path", n.cfg.PeerStorePath, "err", err)
+		}
+	}
+}
+
+// sleep waits d or until ctx ends, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

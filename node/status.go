@@ -1,0 +1,111 @@
+package node
+
+import (
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Status is a snapshot of the node for people and for the local API.
+type Status struct {
+	PeerID  peer.ID
+	Addrs   []ma.Multiaddr // full, with /p2p/ID
+	Network string
+	Gossip  bool // live propagation is on
+	// PeersConnected counts peers with an open connection.
+	PeersConnected int
+	// Revisions counts the revisions held.
+	Revisions int
+	// Sync is the sync state of every peer synced with since start,
+	// ordered by peer ID.
+	Sync     []PeerSync
+	Counters Counters
+}
+
+// PeerSync is the outcome of the last sync with one peer.
+type PeerSync struct {
+	Peer      peer.ID
+	Connected bool
+	Running   bool      // a sync with the peer is in progress
+	LastSync  time.Time // end of the last sync; zero if none ended yet
+	Mode      string    // "reconcile" or "bulk+reconcile"
+	// Result is "ok" or the error that ended the last sync.
+	Result   string
+	Received int           // revisions received in the last sync
+	Offered  int           // revisions the peer lacked, offered to it for pulling
+	Duration time.Duration // of the last sync
+}
+
+// Counters are totals since start.
+type Counters struct {
+	GossipReceived    uint64 // revisions received by gossip (whole or announced)
+	GossipDropped     uint64 // gossip messages dropped because the worker lagged
+	Rejected          uint64 // pieces of bad input refused
+	RevisionsReceived uint64 // revisions received by fetch and bulk, verified
+	RevisionsServed   uint64 // revisions sent by fetch
+	BulkServed        uint64 // revisions sent by bulk
+	BlocksServed      uint64 // attachment blocks sent
+	BlocksReceived    uint64 // attachment blocks received, verified and stored
+}
+
+// counters is the live form of Counters.
+type counters struct {
+	gossipReceived    atomic.Uint64
+	gossipDropped     atomic.Uint64
+	rejected          atomic.Uint64
+	revisionsReceived atomic.Uint64
+	revisionsServed   atomic.Uint64
+	bulkServed        atomic.Uint64
+	blocksServed      atomic.Uint64
+	blocksReceived    atomic.Uint64
+}
+
+func (c *counters) snapshot() Counters {
+	return Counters{
+		GossipReceived:    c.gossipReceived.Load(),
+		GossipDropped:     c.gossipDropped.Load(),
+		Rejected:          c.rejected.Load(),
+		RevisionsReceived: c.revisionsReceived.Load(),
+		RevisionsServed:   c.revisionsServed.Load(),
+		BulkServed:        c.bulkServed.Load(),
+		BlocksServed:      c.blocksServed.Load(),
+		BlocksReceived:    c.blocksReceived.Load(),
+	}
+}
+
+// Status returns a snapshot of the node.
+func (n *Node) Status() Status {
+	st := Status{
+		Network:   n.cfg.Network,
+		Revisions: n.index.len(),
+		Counters:  n.stats.snapshot(),
+	}
+	h := n.Host()
+	if h != nil {
+		st.PeerID = h.ID()
+		st.Addrs = fullAddrs(h)
+		st.PeersConnected = len(h.Network().Peers())
+	}
+	n.mu.Lock()
+	st.Gossip = n.gossip != nil
+	n.mu.Unlock()
+	st.Sync = n.syncs.snapshot()
+	if h != nil {
+		for i := range st.Sync {
+			st.Sync[i].Connected = len(h.Network().ConnsToPeer(st.Sync[i].Peer)) > 0
+		}
+	}
+	slices.SortFunc(st.Sync, func(a, b PeerSync) int {
+		switch {
+		case a.Peer < b.Peer:
+			return -1
+		case a.Peer > b.Peer:
+			return 1
+		}
+		return 0
+	})
+	return st
+}
