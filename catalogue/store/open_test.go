@@ -3,6 +3,8 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -140,5 +142,32 @@ func TestNoBadgerErrors(t *testing.T) {
 	}
 	if _, err := s.Block(absent); !errors.Is(err, store.ErrClosed) || errors.Is(err, badger.ErrDBClosed) {
 		t.Errorf("Block after Close: %v; want store.ErrClosed only", err)
+	}
+}
+
+// TestOpenAfterCrashInMemtableCreation reopens a store in which a crash
+// left an empty memtable file behind (badger issue #2207).
+func TestOpenAfterCrashInMemtableCreation(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMeta("k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "00042.mem"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatalf("reopen with an empty memtable file: %v", err)
+	}
+	defer s.Close()
+	if v, err := s.GetMeta("k"); err != nil || string(v) != "v" {
+		t.Fatalf("data after reopen: %q %v", v, err)
 	}
 }

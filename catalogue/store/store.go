@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -61,6 +62,11 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 	if !opts.InMemory {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open store %s: %w", dir, err)
+		}
+	}
+	if !opts.InMemory {
+		if err := removeEmptyMemtables(dir); err != nil {
+			return nil, openError(dir, err)
 		}
 	}
 	db, err := badger.Open(bopts)
@@ -266,4 +272,37 @@ func exists(txn *badger.Txn, k []byte) (bool, error) {
 	default:
 		return false, storageError("get", err)
 	}
+}
+
+// removeEmptyMemtables removes the 0-byte .mem files of dir. A crash
+// between the creation of a memtable file and its first write leaves
+// one, on which badger's Open fails (badger issue #2207) and, failing,
+// leaves goroutines running. Such a file holds nothing. It is removed
+// only under badger's own directory lock, so never under a running
+// process; where that lock cannot be taken here, nothing is removed.
+func removeEmptyMemtables(dir string) error {
+	unlock, ok, err := lockDir(filepath.Join(dir, "LOCK"))
+	if err != nil || !ok {
+		return err // locked by another process: Open will say so
+	}
+	defer unlock()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".mem") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		if info.Size() == 0 {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
