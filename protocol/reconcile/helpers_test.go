@@ -77,14 +77,28 @@ type exchange struct {
 // responder holding b.
 func reconcile(t testing.TB, a, b *Set, opts ...Option) exchange {
 	t.Helper()
+	ini, res := sessions(t, a, b, opts...)
+	return run(t, ini, res)
+}
+
+// sessions starts an initiator over a and a responder over b; each
+// reads a snapshot of its set taken here.
+func sessions(t testing.TB, a, b *Set, opts ...Option) (ini, res *Session) {
+	t.Helper()
 	ini, err := NewInitiator(a, opts...)
 	if err != nil {
 		t.Fatalf("NewInitiator: %v", err)
 	}
-	res, err := NewResponder(b, opts...)
+	res, err = NewResponder(b, opts...)
 	if err != nil {
 		t.Fatalf("NewResponder: %v", err)
 	}
+	return ini, res
+}
+
+// run runs a session to its end.
+func run(t testing.TB, ini, res *Session) exchange {
+	t.Helper()
 	var x exchange
 	msg, err := ini.Initiate()
 	if err != nil {

@@ -151,6 +151,9 @@ func TestInsertDuringSession(t *testing.T) {
 	pool := genItems(rng, 6000, realisticStep)
 	a, b, aOnly, bOnly := split3(rng, pool[:4000], 100, 100)
 	setA, setB := mustSet(t, a), mustSet(t, b)
+	// The sessions take their snapshots before the inserts start, so
+	// that what they must find is known.
+	ini, res := sessions(t, setA, setB)
 
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -174,7 +177,7 @@ func TestInsertDuringSession(t *testing.T) {
 			}
 		}
 	}()
-	x := reconcile(t, setA, setB)
+	x := run(t, ini, res)
 	close(stop)
 	wg.Wait()
 	checkFound(t, x, aOnly, bOnly)
