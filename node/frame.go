@@ -37,12 +37,22 @@ func writeFrame(w io.Writer, v any) error {
 	if len(body) > protocol.MaxMessageSize {
 		return protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes, limit %d", len(body), protocol.MaxMessageSize)
 	}
-	buf := make([]byte, 0, maxUvarintLen+len(body))
-	buf = binary.AppendUvarint(buf, uint64(len(body)))
-	buf = append(buf, body...)
-	_, err = w.Write(buf)
+	head := binary.AppendUvarint(make([]byte, 0, maxUvarintLen+smallFrame), uint64(len(body)))
+	if len(body) > smallFrame {
+		// Large bodies are not copied: two writes.
+		if _, err := w.Write(head); err != nil {
+			return err
+		}
+		_, err = w.Write(body)
+		return err
+	}
+	_, err = w.Write(append(head, body...))
 	return err
 }
+
+// smallFrame is the largest body writeFrame copies to send it in one
+// write with its length.
+const smallFrame = 16 << 10
 
 // readRaw reads one frame of at most limit bytes and returns its body.
 // It returns io.EOF when the stream ends cleanly before a frame,
@@ -106,21 +116,10 @@ type header struct {
 	Net string `cbor:"net"`
 }
 
-// lenient decodes the header of a request of any version.
-var lenient cbor.DecMode
-
-func init() {
-	var err error
-	lenient, err = cbor.DecOptions{
-		MaxNestedLevels:  16,
-		MaxArrayElements: 1 << 16,
-		MaxMapPairs:      1 << 10,
-		IndefLength:      cbor.IndefLengthForbidden,
-	}.DecMode()
-	if err != nil {
-		panic(err) // the options above are constants
-	}
-}
+// lenient decodes the header of a request of any version: cbor's
+// default decoder, which ignores unknown fields and bounds nesting and
+// lengths, over a frame already bounded in size.
+var lenient = cbor.Unmarshal
 
 // errWrongNetwork marks a request from a node of another network; the
 // handler disconnects the peer after answering.
@@ -134,7 +133,7 @@ func decodeRequest(r *bufio.Reader, limit int, network string, v any) error {
 		return err
 	}
 	var h header
-	if err := lenient.Unmarshal(body, &h); err != nil {
+	if err := lenient(body, &h); err != nil {
 		return protocol.Errorf(protocol.CodeMalformed, "request header: %v", err)
 	}
 	if h.V != wireVersion {
@@ -203,7 +202,5 @@ func finish(s network.Stream, err error) {
 	_ = s.Close()
 }
 
-// newReader returns a buffered reader over s; frames are small
-// compared with the buffer only for control messages, so its size
-// matters little.
+// newReader returns the buffered reader frames are read from.
 func newReader(s io.Reader) *bufio.Reader { return bufio.NewReaderSize(s, 32<<10) }

@@ -197,7 +197,7 @@ func decodeGossip(data []byte) (any, error) {
 		var h struct {
 			V uint64 `cbor:"v"`
 		}
-		if lenient.Unmarshal(data, &h) == nil && h.V != wireVersion {
+		if lenient(data, &h) == nil && h.V != wireVersion {
 			return nil, protocol.Errorf(protocol.CodeUnsupportedVersion, "gossip message version %d", h.V)
 		}
 		return nil, fmt.Errorf("gossip message: %w", err)

@@ -81,7 +81,7 @@ func (x *hostile) exchange(victim *testNode, proto libp2pproto.ID, raw []byte) (
 		return errorFrame{}, err
 	}
 	var resp errorFrame
-	if err := lenient.Unmarshal(body, &resp); err != nil {
+	if err := lenient(body, &resp); err != nil {
 		return errorFrame{}, err
 	}
 	// A refusal ends the stream: nothing follows the error frame.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/ipfs/go-cid"
@@ -96,6 +97,11 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 		}
 	}()
 	for round := 0; len(pending) > 0; round++ {
+		// Parents carry older clocks than their children: in (clock,
+		// CID) order a batch can hold a revision and its ancestors.
+		slices.SortFunc(pending, func(a, b verified) int {
+			return compareItems(item{a.rev.Clock, a.CID}, item{b.rev.Clock, b.CID})
+		})
 		blocks := make([]protocol.Block, len(pending))
 		for i, v := range pending {
 			blocks[i] = v.Block
@@ -138,6 +144,12 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 			return added, nil, nil
 		}
 		missing := n.missingAncestors(still)
+		if len(missing) == 0 && len(fresh) > 0 && round < rounds {
+			// What they lacked was stored meanwhile (an ancestor later
+			// in the batch, against clock order): try them again.
+			pending = still
+			continue
+		}
 		if len(missing) == 0 || round >= rounds {
 			unresolved = make([]cid.Cid, len(still))
 			for i, v := range still {
