@@ -25,7 +25,7 @@ import (
 // batch), so that a transfer cut at any point resumes after what was
 // stored. One reconciliation follows, which fills whatever the ordered
 // stream could not (revisions that arrived at the peer later with older
-// clocks). See docs/protocol-node.md, "Bulk".
+// clocks). See docs/protocol.md (Part 2), "Bulk".
 
 // bulkRequest asks for the revisions after a cursor. Without after_cid
 // the stream starts at the first revision (after must then be 0).

@@ -18,7 +18,7 @@ import (
 // to maxFetchCIDs CIDs; the responder answers with one fetchResponse
 // frame per CID, in the order asked, then closes the stream. Revisions
 // and raw attachment blocks are fetched alike. See
-// docs/protocol-node.md, "Fetch".
+// docs/protocol.md (Part 2), "Fetch".
 
 // fetchRequest asks for blocks by CID.
 type fetchRequest struct {

@@ -18,7 +18,7 @@ import (
 // Every mutu stream carries frames: a uvarint byte length followed by
 // that many bytes of canonical DAG-CBOR (protocol.Marshal). A frame
 // longer than the cap of the message expected next is refused with
-// CodeTooLarge before its body is read. See docs/protocol-node.md,
+// CodeTooLarge before its body is read. See docs/protocol.md (Part 2),
 // "Framing".
 
 // wireVersion is the version of the stream and gossip messages this

@@ -24,7 +24,7 @@ import (
 // so the same revision published by two nodes is one message. Messages
 // carry no pubsub author or signature: revisions are signed by their
 // authors, and the validator checks CID and signature before anything
-// is stored or forwarded. See docs/protocol-node.md, "Gossip".
+// is stored or forwarded. See docs/protocol.md (Part 2), "Gossip".
 
 // TopicName returns the gossip topic of a network.
 func TopicName(network string) string { return "/mutu/" + network + "/revisions/1" }

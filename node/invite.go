@@ -21,7 +21,7 @@ import (
 // {"n": network name, "a": [address bytes, ...]} and checksum is the
 // first 4 bytes of SHA-256(payload). Codes are read case-insensitively
 // and may contain spaces, dashes or line breaks, which are ignored. See
-// docs/protocol-node.md, "Invitation codes".
+// docs/protocol.md (Part 2), "Invitation codes".
 
 // invitePrefix starts every invitation code; the digit is the format
 // version.

@@ -67,7 +67,7 @@ const (
 	stateClosed
 )
 
-// Protocol IDs of mutu's stream protocols. See docs/protocol-node.md.
+// Protocol IDs of mutu's stream protocols. See docs/protocol.md (Part 2).
 const (
 	ProtoSync  libp2pproto.ID = "/mutu/sync/1.0.0"
 	ProtoFetch libp2pproto.ID = "/mutu/fetch/1.0.0"

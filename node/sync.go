@@ -28,7 +28,7 @@ import (
 // and the responder pulls them with /mutu/fetch/1.0.0 (the node never
 // pushes). Both ends tell their revision count in their first frame,
 // so that a node far behind switches to /mutu/bulk/1.0.0. See
-// docs/protocol-node.md, "Sync".
+// docs/protocol.md (Part 2), "Sync".
 
 // syncRequest is one frame from the initiator: a reconciliation
 // message, or, last, done with the CIDs the responder lacks.

@@ -41,6 +41,6 @@
 // in the next session only, and a long or stalled session never blocks
 // Insert. A Session itself is not safe for concurrent use.
 //
-// See docs/reconcile.md for the wire format and the exchange step by
+// See docs/protocol.md (Part 3) for the wire format and the exchange step by
 // step.
 package reconcile

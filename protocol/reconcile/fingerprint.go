@@ -53,7 +53,7 @@ func fillSums(es []entry, from int) {
 	}
 }
 
-// fingerprint summarises the items of a range. See docs/reconcile.md,
+// fingerprint summarises the items of a range. See docs/protocol.md (Part 3),
 // "Fingerprint".
 type fingerprint [FingerprintSize]byte
 

@@ -23,7 +23,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 }
 
 // FuzzDecodeMessage checks that the decoder never panics, refuses with
-// the codes of docs/reconcile.md, and accepts only the canonical form.
+// the codes of docs/protocol.md (Part 3), and accepts only the canonical form.
 func FuzzDecodeMessage(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)

@@ -125,7 +125,7 @@ func TestItemsRefused(t *testing.T) {
 }
 
 // TestFingerprint checks the fingerprint against the definition in
-// docs/reconcile.md, computed with math/big.
+// docs/protocol.md (Part 3), computed with math/big.
 func TestFingerprint(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 7))
 	es := mustSet(t, genItems(rng, 3000, 1<<16)).snapshot()

@@ -9,7 +9,7 @@ import (
 	"github.com/mutu-network/mutu/protocol"
 )
 
-// Wire constants. See docs/reconcile.md for the message layout; the
+// Wire constants. See docs/protocol.md (Part 3) for the message layout; the
 // caps are part of the protocol: lowering one is a protocol change.
 const (
 	// Version is the first byte of every message. A message with
@@ -74,7 +74,7 @@ func tooLarge(format string, args ...any) error {
 }
 
 // decodeMessage parses and checks a message. It refuses anything that
-// is not in the one canonical form of docs/reconcile.md, so that
+// is not in the one canonical form of docs/protocol.md (Part 3), so that
 // encoding the result gives back exactly msg.
 func decodeMessage(msg []byte) ([]wireRange, error) {
 	if len(msg) > protocol.MaxMessageSize {
