@@ -103,16 +103,17 @@ func searchDoc(d *store.Doc) search.Doc {
 	for _, a := range d.Rev.Attachments {
 		extra = append(extra, a.Name)
 	}
+	plain, first := render.Text(e.Body)
 	doc := search.Doc{
 		ID:       d.ID.String(),
 		Kind:     string(e.Kind()),
 		Title:    e.Title(),
-		Summary:  e.Summary(),
+		Summary:  e.SummaryWith(first),
 		Tags:     e.Tags(),
 		Category: e.Category(),
 		Academie: e.Academie(),
 		Audience: e.Audience(),
-		Body:     render.PlainText(e.Body),
+		Body:     plain,
 		Extra:    strings.Join(extra, " "),
 		Updated:  d.Updated.Time(),
 	}

@@ -45,6 +45,16 @@ func (e *Entry) Summary() string {
 	return shorten(render.FirstParagraph(e.Body), MaxSummaryLen)
 }
 
+// SummaryWith is Summary for a caller that has the body's first
+// paragraph already (render.Text gives it with the plain text), so
+// that the body is not parsed again.
+func (e *Entry) SummaryWith(firstParagraph string) string {
+	if s := e.text(keySummary); s != "" {
+		return s
+	}
+	return shorten(firstParagraph, MaxSummaryLen)
+}
+
 // Tags returns the tags lowercased, in order, without duplicates or
 // empty tags: the form the search index and tag pages use.
 func (e *Entry) Tags() []string {

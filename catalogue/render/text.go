@@ -19,8 +19,15 @@ import (
 // (html/template does). Markdown shaped to make parsing slow (see
 // tooComplex) is returned as it is.
 func PlainText(md string) string {
+	plain, _ := Text(md)
+	return plain
+}
+
+// Text returns, from one parse, what PlainText and FirstParagraph
+// return: indexing needs both, and parsing is most of their cost.
+func Text(md string) (plain, firstParagraph string) {
 	if tooComplex(md) {
-		return md
+		return md, FirstParagraph(md)
 	}
 	src := []byte(md)
 	var b strings.Builder
@@ -33,6 +40,9 @@ func PlainText(md string) string {
 		switch n.Kind() {
 		case ast.KindParagraph, ast.KindTextBlock, ast.KindHeading:
 			chunk = inlineText(n, src)
+			if firstParagraph == "" && n.Kind() != ast.KindHeading && !inTable(n) {
+				firstParagraph = strings.Join(strings.Fields(chunk), " ")
+			}
 		case ast.KindCodeBlock, ast.KindFencedCodeBlock:
 			chunk = strings.TrimRight(string(n.Lines().Value(src)), "\n")
 		case east.KindTableHeader, east.KindTableRow:
@@ -52,7 +62,18 @@ func PlainText(md string) string {
 		prev = n
 		return ast.WalkSkipChildren, nil
 	})
-	return b.String()
+	return b.String(), firstParagraph
+}
+
+// inTable reports whether n sits inside a table, which FirstParagraph
+// skips.
+func inTable(n ast.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if p.Kind() == east.KindTable {
+			return true
+		}
+	}
+	return false
 }
 
 // FirstParagraph returns the plain text of the first paragraph of

@@ -1,6 +1,9 @@
 package render
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPlainText(t *testing.T) {
 	tests := []struct {
@@ -49,5 +52,26 @@ func TestFirstParagraph(t *testing.T) {
 				t.Errorf("FirstParagraph(%q) = %q, want %q", tt.md, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTextMatchesPlainTextAndFirstParagraph checks that the one-parse
+// Text gives what the two separate functions give.
+func TestTextMatchesPlainTextAndFirstParagraph(t *testing.T) {
+	for _, md := range []string{
+		"",
+		"# Titre\n\nPremier paragraphe.\n\nSecond.\n",
+		"| a | b |\n|---|---|\n| 1 | 2 |\n\nAprès le tableau.\n",
+		"```\ncode\n```\n\n- item un\n- item deux\n\nFin.\n",
+		"> citation\n\nTexte *en* **gras** et [lien](https://example.org).\n",
+		strings.Repeat("> ", 300) + "profond\n",
+	} {
+		plain, first := Text(md)
+		if want := PlainText(md); plain != want {
+			t.Errorf("Text(%q) plain = %q, PlainText = %q", md, plain, want)
+		}
+		if want := FirstParagraph(md); first != want {
+			t.Errorf("Text(%q) first = %q, FirstParagraph = %q", md, first, want)
+		}
 	}
 }
