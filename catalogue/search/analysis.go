@@ -9,7 +9,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/elision"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/stop"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 )
 
@@ -27,7 +26,7 @@ var keptStopWords = []string{"ça", "été"}
 
 // frenchAnalysis holds the analysis chain shared by indexing and
 // querying. Both analyzers run the same steps — Unicode word
-// segmentation, lowercase, elision (l', d', qu', jusqu'…), ASCII folding
+// segmentation (wordTokenizer), lowercase, elision (l', d', qu', jusqu'…), ASCII folding
 // and French stop words — and text then adds light stemming, so a query
 // analysed once yields both forms of every term.
 type frenchAnalysis struct {
@@ -56,7 +55,7 @@ var loadAnalysis = sync.OnceValues(func() (*frenchAnalysis, error) {
 		stopWords.AddToken(fold(w))
 	}
 
-	tokenizer := unicode.NewUnicodeTokenizer()
+	tokenizer := wordTokenizer{}
 	common := []analysis.TokenFilter{
 		lowercase.NewLowerCaseFilter(),
 		elision.NewElisionFilter(articles),

@@ -160,7 +160,9 @@ func (gr *genRand) noun() string {
 	case r < 10:
 		w = gr.pick(gr.topic)
 	case r < 14:
-		w = gr.pick(genDomain)
+		// Uniform: a Zipf law over the concatenated topics would make
+		// the first topic's words appear in nearly every note.
+		w = gr.uniform(genDomain)
 	case r < 19:
 		w = gr.pick(genCommon)
 	default:
@@ -272,7 +274,7 @@ func (g generator) note(i, bodySize int) Doc {
 		d.ReviewBy = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, gr.r.IntN(3*365))
 	}
 	if kind != "note" {
-		d.Extra = "https://outils.example.fr/" + fold(gr.pick(genDomain)) + " " + gr.uniform(genNames)
+		d.Extra = "https://outils.example.fr/" + fold(gr.uniform(genDomain)) + " " + gr.uniform(genNames)
 	}
 	return d
 }
@@ -288,7 +290,7 @@ func (g generator) query(i int) Query {
 		case 0:
 			w = gr.pick(genCommon)
 		case 1:
-			w = gr.pick(genDomain)
+			w = gr.uniform(genDomain)
 		}
 		if gr.r.IntN(4) == 0 {
 			w = plural(w)

@@ -32,6 +32,7 @@ var (
 	keyVersion    = []byte("mutu.search.version")    // mappingVersion, decimal
 	keyMark       = []byte("mutu.search.mark")       // caller's sequence, 8 bytes big-endian
 	keyRebuilding = []byte("mutu.search.rebuilding") // present while Rebuild fills the index
+	keyFacets     = []byte("mutu.search.facets")     // the facetDict, encoded
 )
 
 // Files that bleve keeps in an index directory: the only ones Open
@@ -76,8 +77,11 @@ type Index struct {
 
 	wmu sync.Mutex // serialises Apply and Rebuild so that marks follow call order
 
-	mu           sync.RWMutex // guards idx and needsRebuild
+	compacting sync.WaitGroup // the merge started by the last Rebuild
+
+	mu           sync.RWMutex // guards idx, dict and needsRebuild
 	idx          bleve.Index  // nil once closed
+	dict         *facetDict   // facet terms of idx
 	needsRebuild bool
 }
 
@@ -96,12 +100,12 @@ func Open(dir string, opts Options) (*Index, error) {
 	}
 	ix := &Index{dir: dir, opts: opts.withDefaults(), fa: fa}
 	if dir != "" {
-		idx, err := openExisting(dir)
+		idx, terms, err := openExisting(dir)
 		if err != nil {
 			return nil, err
 		}
 		if idx != nil {
-			ix.idx = idx
+			ix.idx, ix.dict = idx, newFacetDict(terms)
 			return ix, nil
 		}
 	}
@@ -109,33 +113,36 @@ func Open(dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix.idx, ix.needsRebuild = idx, true
+	ix.idx, ix.dict, ix.needsRebuild = idx, newFacetDict(nil), true
 	return ix, nil
 }
 
-// openExisting opens the index in dir if it is healthy and current. It
-// returns nil, nil when the index must be recreated.
-func openExisting(dir string) (bleve.Index, error) {
+// openExisting opens the index in dir if it is healthy and current, and
+// returns it with its facet terms. It returns a nil index when the index
+// must be recreated.
+func openExisting(dir string) (bleve.Index, []string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	idx, err := bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": lockTimeout})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open search index %s: %w", dir, ErrLocked)
+		return nil, nil, fmt.Errorf("open search index %s: %w", dir, ErrLocked)
 	}
 	if err != nil {
 		// bleve has released what it opened; idx is a typed nil.
-		return nil, nil
+		return nil, nil, nil
 	}
 	version, verr := idx.GetInternal(keyVersion)
 	rebuilding, rerr := idx.GetInternal(keyRebuilding)
-	if verr != nil || rerr != nil || string(version) != strconv.Itoa(mappingVersion) || rebuilding != nil {
+	facets, ferr := idx.GetInternal(keyFacets)
+	terms, derr := decodeFacetDict(facets)
+	if err := errors.Join(verr, rerr, ferr, derr); err != nil || string(version) != strconv.Itoa(mappingVersion) || rebuilding != nil {
 		if err := idx.Close(); err != nil {
-			return nil, fmt.Errorf("close outdated search index %s: %w", dir, err)
+			return nil, nil, fmt.Errorf("close outdated search index %s: %w", dir, err)
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
-	return idx, nil
+	return idx, terms, nil
 }
 
 // create makes a new empty index in dir (in memory when dir is ""),
@@ -226,7 +233,8 @@ func (ix *Index) Count() (uint64, error) {
 	return n, nil
 }
 
-// Close releases the index. Every acknowledged Apply is already on disk.
+// Close releases the index. Every acknowledged Apply is already on disk;
+// a compaction still running stops, leaving the index as it was.
 func (ix *Index) Close() error {
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
@@ -237,6 +245,7 @@ func (ix *Index) Close() error {
 	}
 	err := ix.idx.Close()
 	ix.idx = nil
+	ix.compacting.Wait() // returns once bleve's merger has stopped
 	if err != nil {
 		return fmt.Errorf("close search index %s: %w", ix.dir, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func openDir(t *testing.T, dir string) *Index {
@@ -68,8 +69,18 @@ func TestOpenKeepsHealthyIndex(t *testing.T) {
 	if m, _ := ix.Mark(); m != 5 {
 		t.Errorf("Mark = %d, want 5", m)
 	}
-	if err := ix.Apply(nil, []string{"n-regie"}, 6); err != nil {
+	// Facets are counted from numbers stored with the index.
+	if got, want := facet(search(t, ix, Query{}), "tags"), map[string]int{"regie": 2, "voyage": 2, "bourses": 1, "marches": 1, "tableur": 1}; !mapsEqual(got, want) {
+		t.Errorf("tags after reopen = %v, want %v", got, want)
+	}
+	if err := ix.Apply([]Doc{{ID: "n-new", Title: "Nouvelle fiche", Tags: []string{"nouveau"}}}, []string{"n-regie"}, 6); err != nil {
 		t.Fatal(err)
+	}
+	ix.Close()
+	ix = openDir(t, dir)
+	defer ix.Close()
+	if got, want := facet(search(t, ix, Query{}), "tags"), map[string]int{"regie": 1, "voyage": 1, "bourses": 1, "marches": 1, "tableur": 1, "nouveau": 1}; !mapsEqual(got, want) {
+		t.Errorf("tags after an Apply and a reopen = %v, want %v", got, want)
 	}
 	if got := ids(search(t, ix, Query{Text: "bourses"})); !slices.Equal(got, []string{"n-bourses"}) {
 		t.Errorf("bourses = %v", got)
@@ -91,6 +102,13 @@ func TestOpenRecreates(t *testing.T) {
 		{"interrupted rebuild", func(t *testing.T, dir string) {
 			ix := openDir(t, dir)
 			if err := ix.idx.SetInternal(keyRebuilding, []byte{1}); err != nil {
+				t.Fatal(err)
+			}
+			ix.Close()
+		}},
+		{"damaged facet dictionary", func(t *testing.T, dir string) {
+			ix := openDir(t, dir)
+			if err := ix.idx.SetInternal(keyFacets, []byte{9}); err != nil {
 				t.Fatal(err)
 			}
 			ix.Close()
@@ -238,3 +256,63 @@ func TestClosed(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// segments returns the number of segments of an index: in memory, and on
+// disk.
+func segments(t *testing.T, ix *Index) (mem, file uint64) {
+	t.Helper()
+	stats, _ := ix.idx.StatsMap()["index"].(map[string]interface{})
+	mem, _ = stats["num_root_memorysegments"].(uint64)
+	file, _ = stats["num_root_filesegments"].(uint64)
+	return mem, file
+}
+
+func TestRebuildCompacts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	g := generator{seed: 2}
+	docs := fixtures()
+	for i := range 300 {
+		docs = append(docs, g.note(i, 300))
+	}
+	check := func(ix *Index) {
+		t.Helper()
+		if n, _ := ix.Count(); n != uint64(len(docs)) {
+			t.Errorf("Count = %d, want %d", n, len(docs))
+		}
+		if got := ids(search(t, ix, Query{Text: "0691234A"})); !slices.Equal(got, []string{"n-uai-a"}) {
+			t.Errorf("0691234A = %v", got)
+		}
+	}
+
+	// Closing in the middle of the merge leaves a healthy index.
+	ix, err := Open(dir, Options{BatchSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Rebuild(context.Background(), docsOf(docs), 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix = openDir(t, dir)
+	defer ix.Close()
+	if ix.NeedsRebuild() {
+		t.Fatal("index closed during its compaction needs a rebuild")
+	}
+	check(ix)
+
+	// Left to run, the merge leaves one segment.
+	if err := ix.Rebuild(context.Background(), docsOf(docs), 4, nil); err != nil {
+		t.Fatal(err)
+	}
+	ix.compacting.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for mem, file := segments(t, ix); mem+file != 1; mem, file = segments(t, ix) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d segments in memory and %d on disk after compaction, want 1", mem, file)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	check(ix)
+}

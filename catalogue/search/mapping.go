@@ -14,7 +14,7 @@ import (
 // stored inside every index; Open recreates an index built under another
 // number. Increase it whenever analysis.go or this file changes what gets
 // indexed.
-const mappingVersion = 3
+const mappingVersion = 4
 
 // Field names inside the index.
 //
@@ -32,7 +32,8 @@ const (
 	fieldBody     = "body"      // stored only, for snippets
 	fieldExact    = "exact"     // title, tags, summary and extra, unstemmed
 	fieldKind     = "kind"      // stored only, for hits
-	fieldFacet    = "facet"     // "name:value" terms, for filters and facets
+	fieldFacet    = "facet"     // "name:value" terms, for filters
+	fieldFacetIDs = "facet_ids" // numbers of the facet terms, packed (see facets.go)
 	fieldUpdated  = "updated"   // date, stored, sort key
 	fieldReviewBy = "review_by" // date, for the Outdated filter
 )
@@ -56,24 +57,22 @@ func facetTerm(name, value string) string {
 
 // Indexing options per kind of field. No field keeps term vectors: they
 // would double the size of the index, and snippets are built from the
-// stored body instead (see snippet.go).
-//
-// Every filter and facet lives in the one field fieldFacet: counting
-// facets visits the doc values of each matching entry, and one field
-// costs one visit instead of six. Its doc values are neither chunked nor
-// compressed — a few dozen bytes per entry — so that a visit is a slice
-// lookup rather than the decompression of a chunk.
+// stored body instead (see snippet.go). The doc values read by every
+// search (fieldFacetIDs) and by sorting (fieldUpdated) are neither
+// chunked nor compressed, a few bytes per entry, so that reading one is a
+// slice lookup rather than the decompression of a chunk.
 const (
 	optText      = index.IndexField
 	optTextStore = index.IndexField | index.StoreField
 	optStore     = index.StoreField
-	optFacet     = index.IndexField | index.DocValues | index.SkipFreqNorm | index.SkipDVChunking | index.SkipDVCompression
+	optFilter    = index.IndexField | index.SkipFreqNorm
+	optFacetIDs  = index.IndexField | index.DocValues | index.SkipFreqNorm | index.SkipDVChunking | index.SkipDVCompression
 	optDate      = index.IndexField
 	optDateSort  = index.IndexField | index.StoreField | index.DocValues | index.SkipDVChunking | index.SkipDVCompression
 )
 
 // newMapping describes the fields to bleve. Documents are built by
-// document() with the same options; the mapping is what bleve saves in
+// bleveDocument() with the same options; the mapping is what bleve saves in
 // the index and checks at open.
 func newMapping() *mapping.IndexMappingImpl {
 	text := func(analyzer string, store bool) *mapping.FieldMapping {
@@ -87,8 +86,10 @@ func newMapping() *mapping.IndexMappingImpl {
 	}
 	stored := mapping.NewKeywordFieldMapping()
 	stored.Index, stored.IncludeTermVectors, stored.IncludeInAll, stored.DocValues = false, false, false, false
-	facet := mapping.NewKeywordFieldMapping()
-	facet.Store, facet.IncludeTermVectors, facet.IncludeInAll, facet.SkipFreqNorm = false, false, false, true
+	filter := mapping.NewKeywordFieldMapping()
+	filter.Store, filter.IncludeTermVectors, filter.IncludeInAll, filter.DocValues, filter.SkipFreqNorm = false, false, false, false, true
+	facetIDs := mapping.NewKeywordFieldMapping()
+	facetIDs.Store, facetIDs.IncludeTermVectors, facetIDs.IncludeInAll, facetIDs.SkipFreqNorm = false, false, false, true
 	date := func(store, docValues bool) *mapping.FieldMapping {
 		m := mapping.NewDateTimeFieldMapping()
 		m.Store, m.DocValues, m.IncludeInAll = store, docValues, false
@@ -103,7 +104,8 @@ func newMapping() *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fieldBody, stored)
 	dm.AddFieldMappingsAt(fieldExact, text(analyzerExact, false))
 	dm.AddFieldMappingsAt(fieldKind, stored)
-	dm.AddFieldMappingsAt(fieldFacet, facet)
+	dm.AddFieldMappingsAt(fieldFacet, filter)
+	dm.AddFieldMappingsAt(fieldFacetIDs, facetIDs)
 	dm.AddFieldMappingsAt(fieldUpdated, date(true, true))
 	dm.AddFieldMappingsAt(fieldReviewBy, date(false, false))
 
@@ -123,8 +125,9 @@ func normKeyword(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }
 
-// document turns a Doc into the bleve document that Apply indexes.
-func (fa *frenchAnalysis) document(d Doc) (*document.Document, error) {
+// bleveDocument turns a Doc into the bleve document that Apply indexes,
+// numbering its facet terms in dict. The caller holds wmu.
+func bleveDocument(fa *frenchAnalysis, dict *facetDict, d Doc) (*document.Document, error) {
 	if d.ID == "" {
 		return nil, fmt.Errorf("search: document %q: %w", d.Title, ErrNoID)
 	}
@@ -134,11 +137,14 @@ func (fa *frenchAnalysis) document(d Doc) (*document.Document, error) {
 			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(value), opts, fa.text))
 		}
 	}
+	var facetIDs []uint32
 	addFacet := func(name string, values ...string) {
 		for _, v := range values {
 			if v = normKeyword(v); v != "" {
+				term := facetTerm(name, v)
 				// A nil analyzer indexes the whole value as one term.
-				doc.AddField(document.NewTextFieldCustom(fieldFacet, nil, []byte(facetTerm(name, v)), optFacet, nil))
+				doc.AddField(document.NewTextFieldCustom(fieldFacet, nil, []byte(term), optFilter, nil))
+				facetIDs = append(facetIDs, dict.id(term))
 			}
 		}
 	}
@@ -178,6 +184,9 @@ func (fa *frenchAnalysis) document(d Doc) (*document.Document, error) {
 	addDate(fieldUpdated, d.Updated, optDateSort)
 	if addDate(fieldReviewBy, d.ReviewBy, optDate) {
 		addFacet(facetReview, d.ReviewBy.UTC().Format(time.RFC3339))
+	}
+	if len(facetIDs) > 0 {
+		doc.AddField(document.NewTextFieldCustom(fieldFacetIDs, nil, packFacetIDs(facetIDs), optFacetIDs, nil))
 	}
 	return doc, nil
 }

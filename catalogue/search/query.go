@@ -136,7 +136,7 @@ type textMode int
 const (
 	modeAll      textMode = iota // every word, as typed (folded and stemmed)
 	modeAllTypos                 // every word, also as a prefix or with typos
-	modeAnyTypos                 // any word, also with typos
+	modeAnyTypos                 // all words but one, also with typos
 )
 
 // fallbacks returns the modes to try in turn until one matches: those
@@ -158,7 +158,7 @@ func fallbacks(terms []queryTerm) []textMode {
 }
 
 // textQuery builds a query: one clause per word, which selects the
-// entries holding it (all of them, or any in modeAnyTypos), the filters,
+// entries holding it (all of them, or all but one in modeAnyTypos), the filters,
 // and optional clauses that raise the score of the entries holding the
 // words in their title, tags or summary. Words and filters form one
 // conjunction of posting lists, which bleve intersects by skipping; the
@@ -199,7 +199,12 @@ func textQuery(terms []queryTerm, mode textMode, filters []query.Query) query.Qu
 			termQuery(fieldSummary, t.stem, boostSummary))
 	}
 	if mode == modeAnyTypos && len(clauses) > 1 {
-		clauses = []query.Query{query.NewDisjunctionQuery(clauses)}
+		// A word found nowhere, even with a typo, must not hide the
+		// entries holding the others; a query of two words then finds
+		// the entries holding either.
+		any := query.NewDisjunctionQuery(clauses)
+		any.SetMin(float64(len(clauses) - 1))
+		clauses = []query.Query{any}
 	}
 	return query.NewBooleanQuery(append(clauses, filters...), boosts, nil)
 }

@@ -18,7 +18,7 @@ func TestFallbacks(t *testing.T) {
 	}{
 		{"ca", []textMode{modeAll}},                   // too short for typos
 		{"0691234A", []textMode{modeAll}},             // a code
-		{"bource", []textMode{modeAll, modeAllTypos}}, // one word: no "any word"
+		{"bource", []textMode{modeAll, modeAllTypos}}, // one word: no "all but one"
 		{"ca dbm", []textMode{modeAll, modeAnyTypos}}, // short words
 		{"regie avances", []textMode{modeAll, modeAllTypos, modeAnyTypos}},
 		{"paie 4116", []textMode{modeAll, modeAllTypos, modeAnyTypos}}, // "paie" may be a prefix

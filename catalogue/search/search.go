@@ -45,7 +45,8 @@ var facetNames = []string{facetKind, facetCategory, facetTags, facetAcademie, fa
 
 // Search runs q. Words match whatever their accents, case, number,
 // elision or gender; when no entry holds every word, words may differ by
-// a typo; when still none does, entries holding any of the words match.
+// a typo; when still none does, entries holding all the words but one
+// match (either word, for a query of two).
 func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	start := time.Now()
 	q, err := q.normalize()
@@ -105,7 +106,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 
 // run sends one request to bleve, counting facets.
 func (ix *Index) run(ctx context.Context, q Query, bq query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
-	counts := newFacetCounts()
+	counts := newFacetCounts(ix.dict.view())
 	req := bleve.NewSearchRequestOptions(facetQuery{Query: bq, counts: counts}, q.Limit, q.Offset, false)
 	req.Fields = []string{fieldTitle, fieldKind, fieldUpdated, fieldBody, fieldSummary}
 	if sort == SortUpdated {

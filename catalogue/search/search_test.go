@@ -218,6 +218,10 @@ func TestSearchRanking(t *testing.T) {
 	if got := ids(search(t, ix, Query{Text: "bourses trimestre xylophone"})); len(got) == 0 || got[0] != "n-bourses" {
 		t.Errorf("bourses trimestre xylophone = %v, want n-bourses first", got)
 	}
+	// Two words found nowhere leave too little to go on.
+	if res := search(t, ix, Query{Text: "bourses xylophone zanzibar"}); res.Total != 0 {
+		t.Errorf("bourses xylophone zanzibar = %v, want nothing", ids(res))
+	}
 	// Only stop words: a listing.
 	if res := search(t, ix, Query{Text: "de la"}); res.Total != uint64(len(fixtures())) {
 		t.Errorf("stop words only: total %d, want %d", res.Total, len(fixtures()))
@@ -281,7 +285,7 @@ func TestSnippetWindow(t *testing.T) {
 	}
 	ix := &Index{fa: fa}
 	long := strings.Repeat("Texte sans rapport avec la question posée. ", 20)
-	body := long + "La régie d'avances paie les menues dépenses." + long
+	body := long + "La régie d'avances paie les menues dépenses. " + long
 	got := ix.newSnippeter(fa.analyzeQuery("regie depenses"), false).snippet(body, "")
 	if !strings.HasPrefix(got, "… ") || !strings.HasSuffix(got, " …") {
 		t.Errorf("snippet of a long body not marked as cut: %q", got)

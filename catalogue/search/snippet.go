@@ -12,8 +12,8 @@ import (
 // Snippets are built from the stored body rather than by bleve's
 // highlighter, which needs term vectors (positions and offsets of every
 // word) and would roughly double the size of the index. Only the hits of
-// one page are scanned, with a light word scanner that applies the same
-// folding, elision and stemming as the index.
+// one page are scanned, with the tokenizer's word scanner and the same
+// folding, elision and stemming as the index, without allocating tokens.
 const (
 	snippetWidth   = 200      // bytes of source text in a snippet
 	snippetContext = 40       // bytes kept before the first match
@@ -26,18 +26,18 @@ const (
 type snippeter struct {
 	fa       *frenchAnalysis
 	terms    []queryTerm
-	typos    bool
+	loose    bool           // prefixes and typos matched too
 	exact    map[string]int // exact form → term index
 	stems    map[string]int // stemmed form → term index
 	stemHead map[string]bool
 	word     []byte // scratch buffer for the word being matched
 }
 
-func (ix *Index) newSnippeter(terms []queryTerm, typos bool) *snippeter {
+func (ix *Index) newSnippeter(terms []queryTerm, loose bool) *snippeter {
 	s := &snippeter{
 		fa:       ix.fa,
 		terms:    terms,
-		typos:    typos,
+		loose:    loose,
 		exact:    make(map[string]int, len(terms)),
 		stems:    make(map[string]int, len(terms)),
 		stemHead: make(map[string]bool, len(terms)),
@@ -75,10 +75,13 @@ func (s *snippeter) match(w []byte) int {
 		if t.code {
 			continue
 		}
+		if !s.loose {
+			continue
+		}
 		if len(t.exact) >= prefixMinLen && len(w) > len(t.exact) && string(w[:len(t.exact)]) == t.exact {
 			return i
 		}
-		if f := fuzziness(t); s.typos && f > 0 && w[0] == t.exact[0] && abs(len(w)-len(t.exact)) <= 4 {
+		if f := fuzziness(t); f > 0 && w[0] == t.exact[0] && abs(len(w)-len(t.exact)) <= 4 {
 			if withinEdits(string(w), t.exact, f) {
 				return i
 			}
@@ -123,7 +126,8 @@ func (s *snippeter) snippet(body, summary string) string {
 	return render(text, nil)
 }
 
-// find returns the matched words of text, in order.
+// find returns the matched words of text, in order. Words are cut as
+// the tokenizer cuts them.
 func (s *snippeter) find(text string) []span {
 	if len(s.terms) == 0 || text == "" {
 		return nil
@@ -131,28 +135,23 @@ func (s *snippeter) find(text string) []span {
 	if len(text) > snippetScanMax {
 		text = text[:snippetScanMax]
 	}
+	input := []byte(text)
 	var spans []span
-	stopAt := len(text)
+	stopAt := len(input)
 	for i := 0; i < stopAt; {
-		r, size := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(text[i:])
+		start, end, _ := nextWord(input, i)
+		if start == end {
+			break
 		}
-		if !isWordRune(r) {
-			i += size
-			continue
-		}
-		start := i
-		end := wordEnd(text, i)
 		i = end
-		w := appendLowerFold(s.word[:0], text[start:end])
+		w := appendLowerFold(s.word[:0], input[start:end])
 		s.word = w
 		wstart := start
 		if k := bytes.IndexByte(w, '\''); k > 0 {
 			if _, ok := s.fa.articles[string(w[:k])]; ok {
 				// Articles are ASCII, so the apostrophe is at the same
 				// offset in w and in text.
-				_, asz := utf8.DecodeRuneInString(text[start+k:])
+				_, asz := utf8.DecodeRune(input[start+k:])
 				wstart = start + k + asz
 				w = w[k+1:]
 			}
@@ -164,8 +163,8 @@ func (s *snippeter) find(text string) []span {
 			spans = append(spans, span{wstart, end, t})
 			// Once a window holds every term, no later window can
 			// beat it: scan to its end and stop.
-			if stopAt == len(text) && s.windowComplete(spans) {
-				stopAt = min(len(text), end+snippetWidth)
+			if stopAt == len(input) && s.windowComplete(spans) {
+				stopAt = min(len(input), end+snippetWidth)
 			}
 		}
 	}
@@ -184,7 +183,7 @@ func (s *snippeter) windowComplete(spans []span) bool {
 }
 
 // appendLowerFold appends word to dst in lower case and folded.
-func appendLowerFold(dst []byte, word string) []byte {
+func appendLowerFold(dst []byte, word []byte) []byte {
 	for i := 0; i < len(word); {
 		c := word[i]
 		if c < utf8.RuneSelf {
@@ -195,7 +194,7 @@ func appendLowerFold(dst []byte, word string) []byte {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(word[i:])
+		r, size := utf8.DecodeRune(word[i:])
 		i += size
 		r = unicode.ToLower(r)
 		switch to, ok := foldTable[r]; {
@@ -207,30 +206,6 @@ func appendLowerFold(dst []byte, word string) []byte {
 		}
 	}
 	return dst
-}
-
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
-}
-
-// wordEnd returns the end of the word starting at i: letters, digits and
-// apostrophes between letters.
-func wordEnd(text string, i int) int {
-	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		if isWordRune(r) {
-			i += size
-			continue
-		}
-		if r == '\'' || r == '’' {
-			if n, _ := utf8.DecodeRuneInString(text[i+size:]); isWordRune(n) && i+size < len(text) {
-				i += size
-				continue
-			}
-		}
-		break
-	}
-	return i
 }
 
 // render writes the window of text with the most distinct matched terms,
