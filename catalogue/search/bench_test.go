@@ -42,8 +42,10 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// peakRSS returns VmHWM from /proc/self/status, in bytes.
-func peakRSS() int64 {
+// procStatus returns a memory figure of /proc/self/status, in bytes:
+// VmHWM is the peak resident set, RssAnon and RssFile its current heap and
+// file-backed (mapped index segments) parts.
+func procStatus(key string) int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -51,7 +53,7 @@ func peakRSS() int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return kb << 10
 		}
@@ -153,6 +155,12 @@ func TestBenchmarkReport(t *testing.T) {
 		ix.compacting.Wait()
 		t.Logf("compaction into one segment, in the background after Rebuild: %v wall, cpu %v",
 			time.Since(w0).Round(time.Millisecond), (cpuTime() - c0).Round(time.Millisecond))
+		// bleve deletes the merged segments' files a moment later.
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if zaps, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap")); len(zaps) == 1 {
+				break
+			}
+		}
 	} else {
 		t.Logf("build: reusing the index in %s", dir)
 	}
@@ -226,7 +234,8 @@ func TestBenchmarkReport(t *testing.T) {
 			t.Logf("  %-24s wall %v", "", c.wall)
 		}
 	}
-	t.Logf("peak RSS (VmHWM): %.0f MB", float64(peakRSS())/1e6)
+	t.Logf("peak RSS (VmHWM): %.0f MB; at the end %.0f MB of heap and %.0f MB of mapped index files",
+		float64(procStatus("VmHWM"))/1e6, float64(procStatus("RssAnon"))/1e6, float64(procStatus("RssFile"))/1e6)
 }
 
 func numCPU() int {

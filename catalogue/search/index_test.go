@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -315,4 +316,57 @@ func TestRebuildCompacts(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	check(ix)
+}
+
+// TestConcurrentUse runs searches while Apply and Rebuild change the
+// index; run it with -race.
+func TestConcurrentUse(t *testing.T) {
+	ix := openDir(t, filepath.Join(t.TempDir(), "index"))
+	defer ix.Close()
+	ctx := context.Background()
+	if err := ix.Rebuild(ctx, docsOf(fixtures()), 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				for _, q := range []Query{{Text: "regie"}, {Tag: "voyage"}, {Text: "bource"}, {}} {
+					if _, err := ix.Search(ctx, q); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	g := generator{seed: 3}
+	for i := range 6 {
+		d := g.note(i, 500)
+		d.Tags = append(d.Tags, fmt.Sprintf("nouveau-%d", i)) // a new facet term each time
+		if err := ix.Apply([]Doc{d}, nil, uint64(2+i)); err != nil {
+			t.Fatal(err)
+		}
+		if i == 3 {
+			if err := ix.Rebuild(ctx, docsOf(fixtures()), 5, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(stop)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := facet(search(t, ix, Query{}), "tags")["nouveau-5"]; got != 1 {
+		t.Errorf("tag of the last Apply counted %d times, want 1", got)
+	}
 }

@@ -14,7 +14,7 @@ import (
 // stored inside every index; Open recreates an index built under another
 // number. Increase it whenever analysis.go or this file changes what gets
 // indexed.
-const mappingVersion = 4
+const mappingVersion = 5
 
 // Field names inside the index.
 //
@@ -142,9 +142,11 @@ func bleveDocument(fa *frenchAnalysis, dict *facetDict, d Doc) (*document.Docume
 		for _, v := range values {
 			if v = normKeyword(v); v != "" {
 				term := facetTerm(name, v)
-				// A nil analyzer indexes the whole value as one term.
-				doc.AddField(document.NewTextFieldCustom(fieldFacet, nil, []byte(term), optFilter, nil))
 				facetIDs = append(facetIDs, dict.id(term))
+				if name != facetReview { // filtered on as a date, in fieldReviewBy
+					// A nil analyzer indexes the whole value as one term.
+					doc.AddField(document.NewTextFieldCustom(fieldFacet, nil, []byte(term), optFilter, nil))
+				}
 			}
 		}
 	}

@@ -26,8 +26,10 @@ type Result struct {
 
 // Hit is one matching entry.
 type Hit struct {
+	// ID, Title and Kind are those of the Doc, as plain text.
 	ID, Title, Kind string
-	Score           float64
+	// Score ranks the hits of a search; it means nothing across searches.
+	Score float64
 	// Snippet is an extract of the entry around the words that matched,
 	// HTML-escaped, with each match inside <mark>…</mark>.
 	Snippet string
