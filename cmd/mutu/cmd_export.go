@@ -14,15 +14,7 @@ func exportCommand() *cli.Command {
 		ArgsUsage:   "DIR [ID...]",
 		Description: "Each file has its complete front matter (with its id and every unknown key); attachments go in a directory of the same name beside it.",
 		Flags:       []cli.Flag{jsonFlag},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, -1, "DIR [ID...]"); err != nil {
-				return err
-			}
-			s, err := openLocalSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: localSessionAction(1, -1, "DIR [ID...]", func(c *cli.Context, s *session) error {
 			ids, err := resolveAll(s, c.Args().Tail())
 			if err != nil {
 				return err
@@ -36,7 +28,7 @@ func exportCommand() *cli.Command {
 			}
 			fmt.Fprintf(c.App.Writer, "Exported %d entries and %d attachments to %s\n", len(res.Files), res.Attachments, c.Args().First())
 			return nil
-		},
+		}),
 	}
 }
 

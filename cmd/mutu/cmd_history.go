@@ -14,15 +14,7 @@ func historyCommand() *cli.Command {
 		Usage:     "list an entry's revisions, newest first",
 		ArgsUsage: "ID",
 		Flags:     []cli.Flag{jsonFlag},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, 1, "ID"); err != nil {
-				return err
-			}
-			s, err := openSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: sessionAction(1, 1, "ID", func(c *cli.Context, s *session) error {
 			revs, err := s.svc.History(c.Context, c.Args().First())
 			if err != nil {
 				return err
@@ -46,6 +38,6 @@ func historyCommand() *cli.Command {
 			}
 			fmt.Fprintln(tw, "(* current head)")
 			return tw.Flush()
-		},
+		}),
 	}
 }

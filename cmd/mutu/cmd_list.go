@@ -16,15 +16,7 @@ func listCommand() *cli.Command {
 			&cli.StringFlag{Name: "kind", Usage: "only entries of kind `K`: note, tool or software"},
 			jsonFlag,
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 0, 0, "[--kind K]"); err != nil {
-				return err
-			}
-			s, err := openSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: sessionAction(0, 0, "[--kind K]", func(c *cli.Context, s *session) error {
 			list, err := s.svc.List(c.Context, c.String("kind"))
 			if err != nil {
 				return err
@@ -46,6 +38,6 @@ func listCommand() *cli.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", shortID(e.ID), e.Kind, e.Updated.Local().Format("2006-01-02"), title)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 }

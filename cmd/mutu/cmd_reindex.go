@@ -12,15 +12,7 @@ func reindexCommand() *cli.Command {
 		Usage:       "rebuild the search index from the store",
 		ArgsUsage:   " ",
 		Description: "The index is derived data; mutu rebuilds it by itself when it is missing or damaged. Stop `mutu run` first.",
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 0, 0, ""); err != nil {
-				return err
-			}
-			s, err := openLocalSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: localSessionAction(0, 0, "", func(c *cli.Context, s *session) error {
 			if err := s.cat.Reindex(c.Context, progressPrinter(c.App.ErrWriter, "reindexing")); err != nil {
 				return err
 			}
@@ -30,6 +22,6 @@ func reindexCommand() *cli.Command {
 			}
 			fmt.Fprintf(c.App.Writer, "Search index rebuilt (%d entries).\n", docs)
 			return nil
-		},
+		}),
 	}
 }

@@ -11,15 +11,7 @@ func retractCommand() *cli.Command {
 		ArgsUsage:   "ID",
 		Description: "A retraction is a signed tombstone: it is kept forever and no peer can bring the entry back.",
 		Flags:       []cli.Flag{jsonFlag},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, 1, "ID"); err != nil {
-				return err
-			}
-			s, err := openSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: sessionAction(1, 1, "ID", func(c *cli.Context, s *session) error {
 			p, err := s.svc.Retract(c.Context, c.Args().First())
 			if err != nil {
 				return err
@@ -28,6 +20,6 @@ func retractCommand() *cli.Command {
 				return printJSON(c.App.Writer, p)
 			}
 			return printPublished(c.App.Writer, "Retracted", *p)
-		},
+		}),
 	}
 }

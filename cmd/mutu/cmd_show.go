@@ -19,21 +19,13 @@ func showCommand() *cli.Command {
 			&cli.BoolFlag{Name: "html", Usage: "print the body rendered as sanitized HTML"},
 			jsonFlag,
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, 1, "ID"); err != nil {
-				return err
-			}
-			s, err := openSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: sessionAction(1, 1, "ID", func(c *cli.Context, s *session) error {
 			e, err := s.svc.Show(c.Context, c.Args().First(), api.ShowOptions{Markdown: !c.Bool("html"), HTML: c.Bool("html") || c.Bool("json")})
 			if err != nil {
 				return err
 			}
 			return printEntry(c.App.Writer, e, c.Bool("html"), c.Bool("json"))
-		},
+		}),
 	}
 }
 

@@ -13,15 +13,7 @@ func statusCommand() *cli.Command {
 		Usage:     "show the node: peer ID, addresses, network, peers, revisions held, sync state",
 		ArgsUsage: " ",
 		Flags:     []cli.Flag{jsonFlag},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 0, 0, ""); err != nil {
-				return err
-			}
-			s, err := openSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: sessionAction(0, 0, "", func(c *cli.Context, s *session) error {
 			st, err := s.svc.Status(c.Context)
 			if err != nil {
 				return err
@@ -52,7 +44,7 @@ func statusCommand() *cli.Command {
 				return tw.Flush()
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -62,15 +54,7 @@ func peersCommand() *cli.Command {
 		Usage:     "list the connected peers",
 		ArgsUsage: " ",
 		Flags:     []cli.Flag{jsonFlag},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 0, 0, ""); err != nil {
-				return err
-			}
-			s, err := openSession(c)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: sessionAction(0, 0, "", func(c *cli.Context, s *session) error {
 			peers, err := s.svc.Peers(c.Context)
 			if err != nil {
 				return err
@@ -93,6 +77,6 @@ func peersCommand() *cli.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }

@@ -124,6 +124,33 @@ func shortID(id string) string {
 	return id
 }
 
+// sessionAction is the action of a command that works on a session:
+// it checks the number of arguments, opens the session (through a
+// running daemon when there is one), runs fn and closes the session.
+func sessionAction(min, max int, usage string, fn func(*cli.Context, *session) error) cli.ActionFunc {
+	return withSession(openSession, min, max, usage, fn)
+}
+
+// localSessionAction is sessionAction for commands that open the
+// catalogue themselves and so need the node stopped.
+func localSessionAction(min, max int, usage string, fn func(*cli.Context, *session) error) cli.ActionFunc {
+	return withSession(openLocalSession, min, max, usage, fn)
+}
+
+func withSession(open func(*cli.Context) (*session, error), min, max int, usage string, fn func(*cli.Context, *session) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if err := needArgs(c, min, max, usage); err != nil {
+			return err
+		}
+		s, err := open(c)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return fn(c, s)
+	}
+}
+
 // needArgs refuses a command line with the wrong number of arguments.
 func needArgs(c *cli.Context, min, max int, usage string) error {
 	n := c.NArg()
