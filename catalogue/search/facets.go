@@ -21,9 +21,10 @@ import (
 // terms per entry, that took up to two fifths of the time of a search
 // matching thousands of entries. Instead, the index numbers its facet terms ("category:
 // budget", "tags:regie") in a facetDict kept inside the index, and each
-// entry carries one doc value, fieldFacetIDs, that packs the numbers of
-// its terms. A search reads that one value per match and counts into an
-// array.
+// entry carries one doc value, fieldPacked, that packs its update time
+// and the numbers of its terms. A search reads that one value per match,
+// counts into an array and, when sorted by update, keeps the latest
+// matches itself (see latest.go).
 
 // facetDict numbers the facet terms of one index. Numbers are never
 // reused: a term stays numbered after its last entry is deleted.
@@ -110,64 +111,87 @@ func decodeFacetDict(b []byte) ([]string, error) {
 	return terms, nil
 }
 
-// appendFacetID appends id to a packed doc value: six bits per byte,
-// low bits first, the high bit set on every byte but the last. Bytes stay
+// appendPacked appends n to a packed doc value: six bits per byte, low
+// bits first, the high bit set on every byte but the last. Bytes stay
 // below 0xC0, clear of 0xFF, which separates terms in bleve's doc values.
-func appendFacetID(dst []byte, id uint32) []byte {
-	for id >= 0x40 {
-		dst = append(dst, 0x80|byte(id&0x3f))
-		id >>= 6
+func appendPacked(dst []byte, n uint64) []byte {
+	for n >= 0x40 {
+		dst = append(dst, 0x80|byte(n&0x3f))
+		n >>= 6
 	}
-	return append(dst, byte(id))
+	return append(dst, byte(n))
 }
 
-// packFacetIDs returns the doc value for a set of facet numbers.
-func packFacetIDs(ids []uint32) []byte {
+// updateKey orders entries by update time: milliseconds since 1970 plus
+// one, and 0 for an entry without a date (or dated before 1970), which
+// sorts last.
+func updateKey(t time.Time) uint64 {
+	if ms := t.UnixMilli(); !t.IsZero() && ms >= 0 {
+		return uint64(ms) + 1
+	}
+	return 0
+}
+
+// packDocValue returns the doc value of an entry: its updateKey, then
+// the numbers of its facet terms, sorted.
+func packDocValue(updated time.Time, ids []uint32) []byte {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	b := make([]byte, 0, 2*len(ids))
+	b := appendPacked(make([]byte, 0, 8+2*len(ids)), updateKey(updated))
 	for _, id := range ids {
-		b = appendFacetID(b, id)
+		b = appendPacked(b, uint64(id))
 	}
 	return b
 }
 
 // facetCounts holds the counts of one search.
 type facetCounts struct {
-	terms []string // the dictionary as the search found it
-	n     []int32  // matching entries per term number
-	err   error    // first error reading doc values
+	terms   []string // the dictionary as the search found it
+	n       []int32  // matching entries per term number
+	updated uint64   // updateKey of the entry visited last
+	err     error    // first error reading doc values
 }
 
 func newFacetCounts(terms []string) *facetCounts {
 	return &facetCounts{terms: terms, n: make([]int32, len(terms))}
 }
 
-// visit counts the terms packed in one entry's doc value.
+// visit reads one entry's doc value: its update key, then the terms
+// it counts.
 func (c *facetCounts) visit(_ string, packed []byte) {
-	var id uint32
+	var n uint64
 	shift := 0
+	first := true
 	for _, b := range packed {
 		if b&0x80 != 0 {
-			id |= uint32(b&0x3f) << shift
+			if shift < 64 {
+				n |= uint64(b&0x3f) << shift
+			}
 			shift += 6
 			continue
 		}
-		id |= uint32(b) << shift
-		if int(id) < len(c.n) {
-			c.n[id]++
+		if shift < 64 {
+			n |= uint64(b) << shift
 		}
-		id, shift = 0, 0
+		switch {
+		case first:
+			c.updated, first = n, false
+		case n < uint64(len(c.n)):
+			c.n[n]++
+		}
+		n, shift = 0, 0
 	}
 }
 
-// facetQuery is a query.Query that counts facets as it matches. It relies
-// on bleve building the searcher of a request once, and the collector
-// reading every match from it, which holds for a single index without
-// k-NN or hybrid search.
+// facetQuery is a query.Query that counts facets as it matches, and
+// keeps the latest matches when latest is set. It relies on bleve
+// building the searcher of a request once, and the collector reading
+// every match from it, which holds for a single index without k-NN or
+// hybrid search.
 type facetQuery struct {
 	query.Query
 	counts *facetCounts
+	latest *latest // nil unless sorted by update
 }
 
 // Searcher implements query.Query.
@@ -176,19 +200,21 @@ func (q facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 	if err != nil {
 		return nil, err
 	}
-	dvr, err := r.DocValueReader([]string{fieldFacetIDs})
+	dvr, err := r.DocValueReader([]string{fieldPacked})
 	if err != nil {
 		_ = s.Close()
 		return nil, err
 	}
-	return &facetSearcher{Searcher: s, dvr: dvr, counts: q.counts, visit: q.counts.visit}, nil
+	return &facetSearcher{Searcher: s, r: r, dvr: dvr, counts: q.counts, latest: q.latest, visit: q.counts.visit}, nil
 }
 
 // facetSearcher counts the facets of the documents it returns.
 type facetSearcher struct {
 	bsearch.Searcher
+	r      index.IndexReader
 	dvr    index.DocValueReader
 	counts *facetCounts
+	latest *latest
 	visit  index.DocValueVisitor // counts.visit, bound once
 }
 
@@ -210,7 +236,21 @@ func (s *facetSearcher) count(dm *bsearch.DocumentMatch) {
 	if dm == nil || s.counts.err != nil {
 		return
 	}
+	s.counts.updated = 0
 	s.counts.err = s.dvr.VisitDocValues(dm.IndexInternalID, s.visit)
+	if s.latest != nil {
+		s.latest.offer(s.counts.updated, dm.Score, dm.IndexInternalID)
+	}
+}
+
+// Close implements search.Searcher. bleve closes the searcher before the
+// index reader, which still names the latest matches.
+func (s *facetSearcher) Close() error {
+	var err error
+	if s.latest != nil && s.counts.err == nil {
+		err = s.latest.resolve(s.r)
+	}
+	return errors.Join(err, s.Searcher.Close())
 }
 
 // result splits the counts into the facets of a Result: the size most

@@ -4,18 +4,23 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 )
 
-func TestFacetIDsRoundTrip(t *testing.T) {
+func TestPackedDocValueRoundTrip(t *testing.T) {
 	ids := []uint32{0, 1, 63, 64, 4095, 4096, 1 << 20, 1<<32 - 1, 63}
-	packed := packFacetIDs(slices.Clone(ids))
+	updated := time.Date(2026, 11, 23, 18, 30, 0, 123e6, time.UTC)
+	packed := packDocValue(updated, slices.Clone(ids))
 	for _, b := range packed {
 		if b == 0xff {
-			t.Fatalf("packed ids %x hold bleve's doc value separator", packed)
+			t.Fatalf("packed doc value %x holds bleve's doc value separator", packed)
 		}
 	}
 	c := &facetCounts{n: make([]int32, 1<<20+1)}
 	c.visit("", packed)
+	if want := uint64(updated.UnixMilli()) + 1; c.updated != want {
+		t.Errorf("update key = %d, want %d", c.updated, want)
+	}
 	for _, id := range []uint32{0, 1, 63, 64, 4095, 4096, 1 << 20} {
 		if c.n[id] != 1 {
 			t.Errorf("id %d counted %d times, want 1", id, c.n[id])
@@ -23,9 +28,18 @@ func TestFacetIDsRoundTrip(t *testing.T) {
 	}
 	// Numbers beyond the dictionary a search knows are ignored.
 	c = &facetCounts{n: make([]int32, 2)}
-	c.visit("", packFacetIDs([]uint32{1, 5}))
-	if !slices.Equal(c.n, []int32{0, 1}) {
-		t.Errorf("counts = %v", c.n)
+	c.visit("", packDocValue(time.Time{}, []uint32{1, 5}))
+	if !slices.Equal(c.n, []int32{0, 1}) || c.updated != 0 {
+		t.Errorf("counts = %v, update key %d", c.n, c.updated)
+	}
+	// Dates without a time and before 1970 sort last.
+	for _, d := range []time.Time{{}, time.Date(1969, 7, 21, 2, 56, 0, 0, time.UTC)} {
+		if k := updateKey(d); k != 0 {
+			t.Errorf("updateKey(%v) = %d, want 0", d, k)
+		}
+	}
+	if updateKey(time.Unix(0, 0)) != 1 {
+		t.Error("updateKey(1970) is not 1")
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // stored inside every index; Open recreates an index built under another
 // number. Increase it whenever analysis.go or this file changes what gets
 // indexed.
-const mappingVersion = 5
+const mappingVersion = 6
 
 // Field names inside the index.
 //
@@ -33,8 +33,8 @@ const (
 	fieldExact    = "exact"     // title, tags, summary and extra, unstemmed
 	fieldKind     = "kind"      // stored only, for hits
 	fieldFacet    = "facet"     // "name:value" terms, for filters
-	fieldFacetIDs = "facet_ids" // numbers of the facet terms, packed (see facets.go)
-	fieldUpdated  = "updated"   // date, stored, sort key
+	fieldPacked   = "packed"    // update time and facet term numbers, packed (see facets.go)
+	fieldUpdated  = "updated"   // date, stored only
 	fieldReviewBy = "review_by" // date, for the Outdated filter
 )
 
@@ -57,18 +57,18 @@ func facetTerm(name, value string) string {
 
 // Indexing options per kind of field. No field keeps term vectors: they
 // would double the size of the index, and snippets are built from the
-// stored body instead (see snippet.go). The doc values read by every
-// search (fieldFacetIDs) and by sorting (fieldUpdated) are neither
-// chunked nor compressed, a few bytes per entry, so that reading one is a
-// slice lookup rather than the decompression of a chunk.
+// stored body instead (see snippet.go). The one doc value, read by every
+// search (fieldPacked), is neither chunked nor compressed, a few bytes per
+// entry, so that reading one is a slice lookup rather than the
+// decompression of a chunk.
 const (
 	optText      = index.IndexField
 	optTextStore = index.IndexField | index.StoreField
 	optStore     = index.StoreField
 	optFilter    = index.IndexField | index.SkipFreqNorm
-	optFacetIDs  = index.IndexField | index.DocValues | index.SkipFreqNorm | index.SkipDVChunking | index.SkipDVCompression
+	optPacked    = index.IndexField | index.DocValues | index.SkipFreqNorm | index.SkipDVChunking | index.SkipDVCompression
 	optDate      = index.IndexField
-	optDateSort  = index.IndexField | index.StoreField | index.DocValues | index.SkipDVChunking | index.SkipDVCompression
+	optDateStore = index.StoreField
 )
 
 // newMapping describes the fields to bleve. Documents are built by
@@ -88,11 +88,11 @@ func newMapping() *mapping.IndexMappingImpl {
 	stored.Index, stored.IncludeTermVectors, stored.IncludeInAll, stored.DocValues = false, false, false, false
 	filter := mapping.NewKeywordFieldMapping()
 	filter.Store, filter.IncludeTermVectors, filter.IncludeInAll, filter.DocValues, filter.SkipFreqNorm = false, false, false, false, true
-	facetIDs := mapping.NewKeywordFieldMapping()
-	facetIDs.Store, facetIDs.IncludeTermVectors, facetIDs.IncludeInAll, facetIDs.SkipFreqNorm = false, false, false, true
-	date := func(store, docValues bool) *mapping.FieldMapping {
+	packed := mapping.NewKeywordFieldMapping()
+	packed.Store, packed.IncludeTermVectors, packed.IncludeInAll, packed.SkipFreqNorm = false, false, false, true
+	date := func(index, store bool) *mapping.FieldMapping {
 		m := mapping.NewDateTimeFieldMapping()
-		m.Store, m.DocValues, m.IncludeInAll = store, docValues, false
+		m.Index, m.Store, m.DocValues, m.IncludeInAll = index, store, false, false
 		return m
 	}
 
@@ -105,9 +105,9 @@ func newMapping() *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fieldExact, text(analyzerExact, false))
 	dm.AddFieldMappingsAt(fieldKind, stored)
 	dm.AddFieldMappingsAt(fieldFacet, filter)
-	dm.AddFieldMappingsAt(fieldFacetIDs, facetIDs)
-	dm.AddFieldMappingsAt(fieldUpdated, date(true, true))
-	dm.AddFieldMappingsAt(fieldReviewBy, date(false, false))
+	dm.AddFieldMappingsAt(fieldPacked, packed)
+	dm.AddFieldMappingsAt(fieldUpdated, date(false, true))
+	dm.AddFieldMappingsAt(fieldReviewBy, date(true, false))
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
@@ -183,13 +183,11 @@ func bleveDocument(fa *frenchAnalysis, dict *facetDict, d Doc) (*document.Docume
 	addFacet(facetTags, d.Tags...)
 	addFacet(facetAcademie, d.Academie)
 	addFacet(facetAudience, d.Audience...)
-	addDate(fieldUpdated, d.Updated, optDateSort)
+	addDate(fieldUpdated, d.Updated, optDateStore)
 	if addDate(fieldReviewBy, d.ReviewBy, optDate) {
 		addFacet(facetReview, d.ReviewBy.UTC().Format(time.RFC3339))
 	}
-	if len(facetIDs) > 0 {
-		doc.AddField(document.NewTextFieldCustom(fieldFacetIDs, nil, packFacetIDs(facetIDs), optFacetIDs, nil))
-	}
+	doc.AddField(document.NewTextFieldCustom(fieldPacked, nil, packDocValue(d.Updated, facetIDs), optPacked, nil))
 	return doc, nil
 }
 

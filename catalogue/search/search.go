@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -106,19 +107,58 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	return out, nil
 }
 
-// run sends one request to bleve, counting facets.
+// hitFields are the stored fields a hit shows.
+var hitFields = []string{fieldTitle, fieldKind, fieldUpdated, fieldBody, fieldSummary}
+
+// run sends one request to bleve, counting facets. Sorted by update,
+// it asks bleve for no hits: the facet searcher keeps the latest
+// matches, and a second request reads their fields.
 func (ix *Index) run(ctx context.Context, q Query, bq query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
 	counts := newFacetCounts(ix.dict.view())
-	req := bleve.NewSearchRequestOptions(facetQuery{Query: bq, counts: counts}, q.Limit, q.Offset, false)
-	req.Fields = []string{fieldTitle, fieldKind, fieldUpdated, fieldBody, fieldSummary}
+	fq := facetQuery{Query: bq, counts: counts}
+	size, from := q.Limit, q.Offset
 	if sort == SortUpdated {
-		req.SortBy([]string{"-" + fieldUpdated, "-_score"})
+		fq.latest = newLatest(q.Offset + q.Limit)
+		size, from = 0, 0
 	}
+	req := bleve.NewSearchRequestOptions(fq, size, from, false)
+	req.Fields = hitFields
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err == nil {
 		err = counts.err
 	}
+	if err != nil || fq.latest == nil {
+		return res, counts, err
+	}
+	res.Hits, err = ix.latestHits(ctx, fq.latest, q.Offset)
 	return res, counts, err
+}
+
+// latestHits reads the fields of the latest matches from the offset-th
+// on, in their order. An entry deleted since the search is left out.
+func (ix *Index) latestHits(ctx context.Context, l *latest, offset int) (bsearch.DocumentMatchCollection, error) {
+	if offset >= len(l.hits) {
+		return nil, nil
+	}
+	kept := l.hits[offset:]
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(l.ids[offset:]), len(kept), 0, false)
+	req.Fields = hitFields
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
+	for _, h := range res.Hits {
+		byID[h.ID] = h
+	}
+	hits := make(bsearch.DocumentMatchCollection, 0, len(kept))
+	for _, k := range kept {
+		if h := byID[k.ext]; h != nil {
+			h.Score = k.score
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
 }
 
 func stringField(fields map[string]interface{}, name string) string {

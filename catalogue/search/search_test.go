@@ -188,6 +188,14 @@ func TestSearchSortUpdated(t *testing.T) {
 	if got := ids(page); !slices.Equal(got, want[2:4]) || page.Total != uint64(len(want)) {
 		t.Errorf("page 2 = %v (total %d), want %v (total %d)", got, page.Total, want[2:4], len(want))
 	}
+	last := search(t, ix, Query{Limit: 5, Offset: 5})
+	if got := ids(last); !slices.Equal(got, want[5:]) {
+		t.Errorf("last page = %v, want %v", got, want[5:])
+	}
+	beyond := search(t, ix, Query{Limit: 5, Offset: 50})
+	if len(beyond.Hits) != 0 || beyond.Total != uint64(len(want)) {
+		t.Errorf("page beyond the end = %v (total %d), want none (total %d)", ids(beyond), beyond.Total, len(want))
+	}
 }
 
 func TestSearchRanking(t *testing.T) {
