@@ -137,6 +137,7 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, translateRule(err))
 	}
 	res.Added = len(ch.Added)
+	c.attach.touch(revs)
 	// Second pass: the attachment blocks.
 	var batch []protocol.Block
 	var size int
@@ -167,8 +168,9 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 	for _, v := range revs {
 		c.clock.Observe(v.Rev.Clock)
 	}
-	if err := c.catchUpIndex(); err != nil {
+	if err := c.catchUpIndex(ctx); err != nil {
 		c.log.Warn("search index not updated", "err", err)
+		c.wakeIndexer()
 	}
 	return res, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mutu-network/mutu/catalogue/search"
@@ -40,6 +41,11 @@ type Catalogue struct {
 	log   *slog.Logger
 	now   func() time.Time
 	opts  Options
+
+	attach attachWatch // documents whose attachments may be incomplete
+
+	ix      indexer       // applies received revisions to the index
+	indexed atomic.Uint64 // the index's mark: changes up to it are indexed
 
 	pubMu sync.Mutex // serializes local publishing, so sequence numbers follow each other
 	ixMu  sync.Mutex // serializes applying the change log to the index
@@ -88,16 +94,18 @@ func Open(dir string, opts Options) (*Catalogue, error) {
 		c.log.Info("search index missing or out of date: rebuilding it from the store")
 		err = c.Reindex(context.Background(), opts.Progress)
 	} else {
-		err = c.catchUpIndex()
+		err = c.catchUpIndex(context.Background())
 	}
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
+	c.startIndexer()
 	return c, nil
 }
 
-// Close closes the index and the store.
+// Close stops the indexer and closes the index and the store.
 func (c *Catalogue) Close() error {
+	c.stopIndexer()
 	return errors.Join(c.index.Close(), c.store.Close())
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -384,7 +385,18 @@ func TestRefusesClockFromTheFuture(t *testing.T) {
 	if _, err := c.AddRevisions(ctx, []protocol.Block{b}); !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), "ahead") {
 		t.Fatalf("a revision from the far future: %v", err)
 	}
+	// Revisions a node verified on receipt get the same check.
+	if _, err := c.AddVerified(ctx, []store.Verified{{Block: b, Rev: r}}); !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), "ahead") {
+		t.Fatalf("a verified revision from the far future: %v", err)
+	}
 	if ok, _ := c.Has(ctx, b.CID); ok {
 		t.Fatal("a revision from the far future was stored")
+	}
+	r.Clock = protocol.MakeClock(time.Now())
+	if b, err = r.Sign(newKey(t)); err != nil {
+		t.Fatal(err)
+	}
+	if added, err := c.AddVerified(ctx, []store.Verified{{Block: b, Rev: r}}); err != nil || len(added) != 1 {
+		t.Fatalf("AddVerified of a revision of now: added %v, %v", added, err)
 	}
 }

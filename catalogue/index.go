@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/render"
@@ -15,53 +16,144 @@ import (
 	"github.com/mutu-network/mutu/catalogue/store"
 )
 
-// indexBatch is how many documents go into one index batch.
+// indexBatch is how many documents go into one index batch. bleve
+// holds a batch's analysis in memory: batches of 2,048 made a fresh
+// node's catch-up 15 % faster but doubled its peak memory.
 const indexBatch = 512
 
+// indexer applies received revisions to the search index in the
+// background, so that a node catching up keeps receiving, verifying and
+// storing while bleve analyses what came before: AddRevisions wakes it
+// and returns. Local writes (Publish, Edit, Retract, imports) update the
+// index before they return, so their author finds them at once.
+type indexer struct {
+	wake chan struct{} // capacity 1: a wake-up is pending
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func (c *Catalogue) startIndexer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.ix = indexer{wake: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
+	go c.indexLoop(ctx)
+}
+
+// stopIndexer stops the indexer between two batches; what it had not
+// applied is applied at the next Open.
+func (c *Catalogue) stopIndexer() {
+	if c.ix.stop != nil {
+		c.ix.stop()
+		<-c.ix.done
+	}
+}
+
+func (c *Catalogue) wakeIndexer() {
+	select {
+	case c.ix.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Catalogue) indexLoop(ctx context.Context) {
+	defer close(c.ix.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.ix.wake:
+		}
+		if err := c.catchUpIndex(ctx); err != nil && ctx.Err() == nil {
+			// The store holds the revisions: the next wake-up or the
+			// next Open tries again.
+			c.log.Warn("search index not updated", "err", err)
+		}
+	}
+}
+
+// SyncIndex returns once the search index holds every change stored
+// before the call. Received revisions reach the index in the
+// background, moments after AddRevisions returns.
+func (c *Catalogue) SyncIndex(ctx context.Context) error {
+	return c.catchUpIndex(ctx)
+}
+
 // catchUpIndex applies to the search index every document change the
-// store logged after the index's mark, in batches. The mark moves in
-// the same index batch as the documents, so a process killed midway
-// resumes where it stopped.
-func (c *Catalogue) catchUpIndex() error {
+// store logged after the index's mark, in batches, until ctx is done.
+// The mark moves in the same index batch as the documents, so a process
+// killed midway resumes where it stopped.
+func (c *Catalogue) catchUpIndex(ctx context.Context) error {
 	c.ixMu.Lock()
 	defer c.ixMu.Unlock()
 	mark, err := c.index.Mark()
 	if err != nil {
 		return fmt.Errorf("catalogue: read index mark: %w", err)
 	}
+	c.indexed.Store(mark)
 	if mark > c.store.ChangeSeq() {
 		// The index is ahead of the store: it belongs to another store.
 		c.log.Warn("search index is ahead of the store: rebuilding it", "index_mark", mark, "store_seq", c.store.ChangeSeq())
 		return c.rebuildLocked(context.Background(), nil)
 	}
-	pending := make(map[cid.Cid]bool)
-	var last uint64
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		puts, dels, err := c.indexDocs(pending)
-		if err != nil {
-			return err
-		}
-		if err := c.index.Apply(puts, dels, last); err != nil {
-			return fmt.Errorf("catalogue: update search index: %w", err)
-		}
-		clear(pending)
-		return nil
+	// Two stages: one reads the changed documents from the store and
+	// makes them into index documents, while the other has bleve
+	// analyse and write the batch before.
+	type work struct {
+		puts []search.Doc
+		dels []string
+		last uint64
 	}
-	err = c.store.ChangesSince(mark, func(seq uint64, doc cid.Cid) error {
-		pending[doc] = true
-		last = seq
-		if len(pending) >= indexBatch {
-			return flush()
+	batches := make(chan work, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(batches)
+		pending := make(map[cid.Cid]bool)
+		var last uint64
+		send := func() error {
+			if len(pending) == 0 {
+				return nil
+			}
+			puts, dels, err := c.indexDocs(pending)
+			if err != nil {
+				return err
+			}
+			pending = make(map[cid.Cid]bool)
+			select {
+			case batches <- work{puts, dels, last}:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		err := c.store.ChangesSince(mark, func(seq uint64, doc cid.Cid) error {
+			pending[doc] = true
+			last = seq
+			if len(pending) < indexBatch {
+				return nil
+			}
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			return send()
+		})
+		if err != nil {
+			return fmt.Errorf("catalogue: read change log: %w", err)
+		}
+		return send()
+	})
+	g.Go(func() error {
+		for w := range batches {
+			if err := c.index.Apply(w.puts, w.dels, w.last); err != nil {
+				return fmt.Errorf("catalogue: update search index: %w", err)
+			}
+			c.indexed.Store(w.last)
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("catalogue: read change log: %w", err)
+	err = g.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	return flush()
+	return err
 }
 
 // indexDocs turns changed documents into index puts and deletes.
@@ -153,14 +245,33 @@ func (c *Catalogue) rebuildLocked(ctx context.Context, progress func(done, total
 	if err := c.index.Rebuild(ctx, docs, mark, report); err != nil {
 		return fmt.Errorf("catalogue: rebuild search index: %w", err)
 	}
+	c.indexed.Store(mark)
 	c.log.Info("search index rebuilt", "documents", total, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
+
+// Indexed returns the sequence number of the last store change the
+// search index holds. It grows whenever the index changes: what is
+// computed from searches may be cached under it.
+func (c *Catalogue) Indexed() uint64 {
+	return c.indexed.Load()
+}
+
+// searchCatchUp is the most changes a search applies to the index
+// itself before it runs. A few revisions just received (a live edit, a
+// retract) are then found at once; a node deep in a catch-up searches
+// what is indexed so far rather than wait for the indexer.
+const searchCatchUp = 64
 
 // Search runs a query over the catalogue.
 func (c *Catalogue) Search(ctx context.Context, q search.Query) (*search.Result, error) {
 	if q.Now.IsZero() {
 		q.Now = c.now()
+	}
+	if behind := c.store.ChangeSeq() - c.indexed.Load(); behind > 0 && behind <= searchCatchUp {
+		if err := c.catchUpIndex(ctx); err != nil && ctx.Err() == nil {
+			c.log.Warn("search index not updated", "err", err)
+		}
 	}
 	res, err := c.index.Search(ctx, q)
 	if err != nil {

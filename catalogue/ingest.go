@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -15,26 +16,25 @@ import (
 )
 
 // AddRevisions verifies revisions received from peers (CID, canonical
-// encoding, record rules, signature) in parallel, stores the valid
-// ones in atomic batches (the store enforces the DAG rules) and
-// updates the search index. Revisions already held are skipped. It
-// returns the CIDs newly stored; refused revisions are listed in a
-// *RejectedError, and a revision whose parents are not held carries a
+// encoding, record rules, signature) in parallel, then stores them as
+// AddVerified does. Revisions already held are skipped. It returns the
+// CIDs newly stored; refused revisions are listed in a *RejectedError,
+// and a revision whose parents are not held carries a
 // *protocol.MissingError naming them.
 func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) ([]cid.Cid, error) {
 	verified := make([]store.Verified, len(blocks))
 	reasons := make([]error, len(blocks))
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, b := range blocks {
 		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
+			if err := gctx.Err(); err != nil {
 				return err
 			}
 			if ok, err := c.store.Has(b.CID); err == nil && ok {
 				return nil // held already: nothing to verify
 			}
-			r, err := c.verifyReceived(b)
+			r, err := protocol.VerifyRevision(b.CID, b.Data)
 			if err != nil {
 				reasons[i] = err
 				return nil
@@ -56,6 +56,35 @@ func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) (
 			valid = append(valid, v)
 		}
 	}
+	return c.addVerified(valid, rejected)
+}
+
+// AddVerified stores revisions received from peers that passed
+// protocol.VerifyRevision already, as a node checks them on receipt:
+// it spares verifying each signature twice. The store enforces the DAG
+// rules in atomic batches, revisions whose clock runs too far ahead
+// (MaxClockSkew) are refused, and the indexer then brings the search
+// index up to date in the background (SyncIndex waits for it). Results
+// and errors are those of AddRevisions.
+func (c *Catalogue) AddVerified(ctx context.Context, revs []store.Verified) ([]cid.Cid, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.addVerified(slices.Clone(revs), make(map[cid.Cid]error))
+}
+
+// addVerified stores valid (which it may reorder and shorten) and
+// reports the revisions in rejected and those the store refuses.
+func (c *Catalogue) addVerified(valid []store.Verified, rejected map[cid.Cid]error) ([]cid.Cid, error) {
+	kept := valid[:0]
+	for _, v := range valid {
+		if err := c.checkClock(v.Block.CID, v.Rev); err != nil {
+			rejected[v.Block.CID] = err
+			continue
+		}
+		kept = append(kept, v)
+	}
+	valid = kept
 	var added []cid.Cid
 	if len(valid) > 0 {
 		ch, errs, err := c.store.PutEach(valid)
@@ -63,6 +92,7 @@ func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) (
 			return nil, fmt.Errorf("catalogue: store revisions: %w", err)
 		}
 		added = ch.Added
+		c.attach.touch(valid)
 		for _, e := range errs {
 			var re *store.RevisionError
 			if errors.As(e, &re) {
@@ -73,9 +103,7 @@ func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) (
 			for _, v := range valid {
 				c.clock.Observe(v.Rev.Clock)
 			}
-			if err := c.catchUpIndex(); err != nil {
-				c.log.Warn("search index not updated", "err", err)
-			}
+			c.wakeIndexer()
 		}
 	}
 	if len(rejected) > 0 {
@@ -98,10 +126,16 @@ func (c *Catalogue) verifyReceived(b protocol.Block) (*protocol.Revision, error)
 	if err != nil {
 		return nil, err
 	}
+	return r, c.checkClock(b.CID, r)
+}
+
+// checkClock refuses a revision whose clock is more than MaxClockSkew
+// ahead of this node's wall clock.
+func (c *Catalogue) checkClock(k cid.Cid, r *protocol.Revision) error {
 	if limit := protocol.MakeClock(c.now().Add(MaxClockSkew)); r.Clock > limit {
-		return nil, protocol.Errorf(protocol.CodeInvalid, "revision %s: its clock (%s) is more than %v ahead of this node's", b.CID, r.Clock.Time().Format(time.RFC3339), MaxClockSkew)
+		return protocol.Errorf(protocol.CodeInvalid, "revision %s: its clock (%s) is more than %v ahead of this node's", k, r.Clock.Time().Format(time.RFC3339), MaxClockSkew)
 	}
-	return r, nil
+	return nil
 }
 
 // translateRule turns a store rule error into the protocol's terms.
@@ -161,38 +195,4 @@ func (c *Catalogue) RevisionsByClock(ctx context.Context, after protocol.Clock, 
 // Count returns how many revisions and documents are held.
 func (c *Catalogue) Count() (revisions, docs int, err error) {
 	return c.store.Count()
-}
-
-// MissingBlocks lists the attachment blocks of current entries that are
-// not held.
-func (c *Catalogue) MissingBlocks(ctx context.Context) ([]MissingBlock, error) {
-	var out []MissingBlock
-	err := c.store.Docs(func(d *store.Doc) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if d.Retracted || d.Rev == nil {
-			return nil
-		}
-		var total uint64
-		for _, a := range d.Rev.Attachments {
-			total += a.Size
-		}
-		for _, a := range d.Rev.Attachments {
-			for _, b := range a.Blocks {
-				ok, err := c.store.Has(b)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					out = append(out, MissingBlock{CID: b, Doc: d.ID, AttachmentSize: a.Size, EntrySize: total})
-				}
-			}
-		}
-		return nil
-	}, store.WithRevisions())
-	if err != nil {
-		return nil, fmt.Errorf("catalogue: list missing blocks: %w", err)
-	}
-	return out, nil
 }

@@ -42,5 +42,8 @@ func BenchmarkAddRevisions(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	if err := c.SyncIndex(ctx); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notes/s")
 }

@@ -173,10 +173,11 @@ func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revis
 	if _, err := c.store.Put(batch); err != nil {
 		return nil, fmt.Errorf("catalogue: store revisions: %w", err)
 	}
-	if err := c.catchUpIndex(); err != nil {
-		// The revisions are stored; the index catches up at the next
-		// write or the next start.
+	c.attach.touch(batch)
+	if err := c.catchUpIndex(context.Background()); err != nil {
+		// The revisions are stored; the indexer tries again.
 		c.log.Warn("search index not updated", "err", err)
+		c.wakeIndexer()
 	}
 	return pubs, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -102,11 +103,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 		slices.SortFunc(pending, func(a, b verified) int {
 			return compareItems(item{a.rev.Clock, a.CID}, item{b.rev.Clock, b.CID})
 		})
-		blocks := make([]protocol.Block, len(pending))
-		for i, v := range pending {
-			blocks[i] = v.Block
-		}
-		newly, addErr := n.cat.AddRevisions(ctx, blocks)
+		newly, addErr := n.store(ctx, pending)
 		if ctx.Err() != nil {
 			return added, nil, ctx.Err()
 		}
@@ -174,6 +171,23 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 		pending = append(fetched, still...)
 	}
 	return added, nil, nil
+}
+
+// store hands verified revisions to the catalogue, which verifies them
+// again unless it can take them as they are.
+func (n *Node) store(ctx context.Context, revs []verified) ([]cid.Cid, error) {
+	if va, ok := n.cat.(verifiedAdder); ok {
+		vs := make([]store.Verified, len(revs))
+		for i, v := range revs {
+			vs[i] = store.Verified{Block: v.Block, Rev: v.rev}
+		}
+		return va.AddVerified(ctx, vs)
+	}
+	blocks := make([]protocol.Block, len(revs))
+	for i, v := range revs {
+		blocks[i] = v.Block
+	}
+	return n.cat.AddRevisions(ctx, blocks)
 }
 
 // missingAncestors returns the parents and documents that revs name

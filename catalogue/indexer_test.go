@@ -1,0 +1,82 @@
+package catalogue
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"testing"
+
+	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// signNotes returns n signed notes that all hold the word "rattrapage".
+func signNotes(t testing.TB, me ed25519.PrivateKey, from, n int) []protocol.Block {
+	t.Helper()
+	blocks := make([]protocol.Block, n)
+	for i := range blocks {
+		r := &protocol.Revision{Op: protocol.OpPut, Seq: uint64(from + i + 1), Clock: protocol.Clock(from + i + 1),
+			Entry: &protocol.Entry{
+				Meta: map[string]any{"kind": "note", "title": fmt.Sprintf("Fiche %d", from+i)},
+				Body: "Note reçue pendant le rattrapage d'un nœud.",
+			}}
+		b, err := r.Sign(me)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks[i] = b
+	}
+	return blocks
+}
+
+// TestReceivedRevisionsReachTheIndex follows revisions from peers into
+// the search index, which the indexer updates in the background: a
+// search right after a few arrive finds them, SyncIndex waits for a
+// large batch, and a catalogue closed before the indexer is done
+// catches up when it opens again.
+func TestReceivedRevisionsReachTheIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Close() }()
+	me := newKey(t)
+	found := func(when string, want uint64) {
+		t.Helper()
+		res, err := c.Search(ctx, search.Query{Text: "rattrapage"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != want {
+			t.Errorf("%s: search finds %d notes, want %d", when, res.Total, want)
+		}
+	}
+	add := func(blocks []protocol.Block) {
+		t.Helper()
+		if _, err := c.AddRevisions(ctx, blocks); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	add(signNotes(t, me, 0, 500))
+	if err := c.SyncIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	found("after SyncIndex", 500)
+	add(signNotes(t, me, 500, 3))
+	found("right after three more", 503)
+
+	add(signNotes(t, me, 503, 3000))
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	found("after closing before the indexer was done", 3503)
+	if c.Indexed() == 0 {
+		t.Error("Indexed is 0 on an index holding entries")
+	}
+}
