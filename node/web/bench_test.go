@@ -54,6 +54,9 @@ func TestServeLargeCatalogue(t *testing.T) {
 	if _, docs, _ := cat.Count(); docs < n {
 		start := time.Now()
 		fillCatalogue(t, cat, n-docs)
+		if err := cat.SyncIndex(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		took := time.Since(start)
 		t.Logf("filled %d notes in %v (%.0f notes/s)", n-docs, took.Round(time.Second), float64(n-docs)/took.Seconds())
 	}

@@ -85,14 +85,14 @@ type feedCache struct {
 }
 
 type cachedFeed struct {
-	revisions int
+	revisions uint64
 	body      []byte
 }
 
 // maxCachedFeeds bounds the cache; categories are free text.
 const maxCachedFeeds = 64
 
-func (fc *feedCache) get(key string, revisions int) []byte {
+func (fc *feedCache) get(key string, revisions uint64) []byte {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	if f, ok := fc.feeds[key]; ok && f.revisions == revisions {
@@ -101,7 +101,7 @@ func (fc *feedCache) get(key string, revisions int) []byte {
 	return nil
 }
 
-func (fc *feedCache) put(key string, revisions int, body []byte) {
+func (fc *feedCache) put(key string, revisions uint64, body []byte) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	if fc.feeds == nil || len(fc.feeds) >= maxCachedFeeds {
@@ -112,15 +112,12 @@ func (fc *feedCache) put(key string, revisions int, body []byte) {
 
 // writeFeed answers the feed of category ("" for every entry).
 func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, category string) {
-	revs, _, err := s.cat.Count()
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
+	revs := s.cat.Indexed()
 	origin := siteOrigin(r, s.sessions.secure)
 	key := origin + " " + category
 	body := s.feeds.get(key, revs)
 	if body == nil {
+		var err error
 		if body, err = s.buildFeed(r, origin, category); err != nil {
 			s.internalError(w, r, err)
 			return

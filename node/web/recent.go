@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -31,15 +30,15 @@ type recentCache struct {
 
 	mu         sync.Mutex // guards the fields below
 	lists      *recentLists
-	stale      bool // a write was made here: recompute before showing
-	staleAt    int  // revision count after that write
+	stale      bool   // a write was made here: recompute before showing
+	staleAt    uint64 // catalogue.Indexed after that write
 	refreshing bool
 	started    time.Time // of the last refresh
 }
 
 // recentLists is the content of the home page at one revision count.
 type recentLists struct {
-	revisions int // catalogue revision count they were computed at
+	revisions uint64 // catalogue.Indexed when they were computed
 	byKind    map[string]kindList
 }
 
@@ -55,10 +54,7 @@ func newRecentCache(s *Server) *recentCache { return &recentCache{s: s} }
 // get returns the lists, computing them if there are none yet and
 // scheduling a refresh if the catalogue changed.
 func (rc *recentCache) get(ctx context.Context) (*recentLists, error) {
-	revs, _, err := rc.s.cat.Count()
-	if err != nil {
-		return nil, fmt.Errorf("web: count revisions: %w", err)
-	}
+	revs := rc.s.cat.Indexed()
 	rc.mu.Lock()
 	lists := rc.lists
 	if rc.stale {
@@ -87,10 +83,7 @@ func (rc *recentCache) get(ctx context.Context) (*recentLists, error) {
 // refresh recomputes the lists now and keeps them unless lists of a
 // later revision count were kept meanwhile.
 func (rc *recentCache) refresh(ctx context.Context) (*recentLists, error) {
-	revs, _, err := rc.s.cat.Count()
-	if err != nil {
-		return nil, fmt.Errorf("web: count revisions: %w", err)
-	}
+	revs := rc.s.cat.Indexed()
 	lists := &recentLists{revisions: revs, byKind: make(map[string]kindList)}
 	now := rc.s.now()
 	for _, k := range entry.Kinds() {
@@ -118,13 +111,11 @@ func (rc *recentCache) refresh(ctx context.Context) (*recentLists, error) {
 // invalidate makes the next home page recompute the lists, so that a
 // write made here shows at once.
 func (rc *recentCache) invalidate() {
-	revs, _, err := rc.s.cat.Count()
+	revs := rc.s.cat.Indexed()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.stale = true
-	if err == nil {
-		rc.staleAt = max(rc.staleAt, revs)
-	}
+	rc.staleAt = max(rc.staleAt, revs)
 }
 
 // homeView is the home page.

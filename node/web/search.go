@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -241,11 +240,7 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, f filters, pa
 // searchCards runs q, through the result cache, and reads its hits.
 // With snippets, a hit's search extract stands in for its summary.
 func (s *Server) searchCards(ctx context.Context, q search.Query, snippets bool) (*searchData, error) {
-	revs, _, err := s.cat.Count()
-	if err != nil {
-		return nil, fmt.Errorf("web: count revisions: %w", err)
-	}
-	key := resultKey(revs, q)
+	key := resultKey(s.cat.Indexed(), q)
 	if d := s.results.get(key); d != nil {
 		return d, nil
 	}
