@@ -1,6 +1,7 @@
 package node
 
 import (
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -11,5 +12,8 @@ import (
 // running when the tests start (started by package initialisers of
 // dependencies, such as bleve's analysis queue) are not the node's.
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(b1EnvDir); dir != "" {
+		os.Exit(b1Child(dir)) // the fresh node of BenchmarkFreshNodeSyncDisk
+	}
 	goleak.VerifyTestMain(m, goleak.IgnoreCurrent())
 }

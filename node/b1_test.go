@@ -1,0 +1,273 @@
+package node
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// BenchmarkFreshNodeSyncDisk is B1 as a bassin meets it: a fresh node,
+// in a process of its own with the real catalogue on disk (badger
+// store, synced writes, bleve index), catches up with one peer holding
+// N notes of about 5 KB of real French text, over TCP on 127.0.0.1. It
+// reports the time until the node holds every revision, the time until
+// its search finds every note, and the peak RSS of its process.
+//
+//	go test ./node -run '^$' -bench FreshNodeSyncDisk -benchtime 1x -timeout 30m -args -bench.notes=100000
+//
+// MUTU_B1_PROFILE=file writes the CPU profile of the fresh node.
+func BenchmarkFreshNodeSyncDisk(b *testing.B) {
+	n := *benchNotes
+	blocks := frenchCorpus(b, n)
+	src := newMemCatalogue()
+	preload(b, src, blocks)
+	a := startReal(b, nodeKey(b), src, func(cfg *Config) { cfg.ListenAddrs = loopback()[:1] })
+	b.ResetTimer()
+	var stored, searchable time.Duration
+	var rss, anon, file int64
+	for range b.N {
+		r, peak := runB1Child(b, a.Addrs()[0], n)
+		stored += r.Stored
+		searchable += r.Searchable
+		rss, anon, file = max(rss, peak), max(anon, r.PeakAnon), max(file, r.PeakFile)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/stored.Seconds(), "stored-notes/s")
+	b.ReportMetric(float64(n)*float64(b.N)/searchable.Seconds(), "searchable-notes/s")
+	b.ReportMetric(searchable.Seconds()/float64(b.N), "s-to-searchable")
+	b.ReportMetric(float64(rss)/1e6, "MB-peak-RSS")
+	b.ReportMetric(float64(anon)/1e6, "MB-peak-anon")
+	b.ReportMetric(float64(file)/1e6, "MB-peak-file")
+	b.ReportMetric(0, "ns/op")
+}
+
+// b1Result is what the child process reports, as one JSON line.
+type b1Result struct {
+	Stored, Searchable time.Duration
+	// Peak resident memory of the process by kind, sampled every 50 ms:
+	// anonymous (heap, stacks) and file-backed (the store's and the
+	// index's files mapped in memory, which the kernel may drop).
+	PeakAnon, PeakFile int64
+}
+
+// Environment of the child process of BenchmarkFreshNodeSyncDisk.
+const (
+	b1EnvDir   = "MUTU_B1_DIR"
+	b1EnvPeer  = "MUTU_B1_PEER"
+	b1EnvNotes = "MUTU_B1_NOTES"
+	// MUTU_B1_PROFILE, set by whoever runs the benchmark, names a file
+	// for the CPU profile of the fresh node.
+	b1EnvProfile = "MUTU_B1_PROFILE"
+)
+
+// runB1Child runs the test binary again as the fresh node, and returns
+// its report and its peak RSS in bytes.
+func runB1Child(b *testing.B, peer ma.Multiaddr, n int) (b1Result, int64) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), b1EnvDir+"="+b.TempDir(), b1EnvPeer+"="+peer.String(), b1EnvNotes+"="+strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("fresh node: %v", err)
+	}
+	var r b1Result
+	if err := json.Unmarshal(out, &r); err != nil {
+		b.Fatalf("fresh node said %q: %v", out, err)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Fatal("no resource usage for the fresh node")
+	}
+	return r, ru.Maxrss * 1024 // kilobytes on Linux
+}
+
+// b1Child is the fresh node of BenchmarkFreshNodeSyncDisk, run by
+// TestMain when the environment names its home. It returns the exit
+// code of the process.
+func b1Child(dir string) int {
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "fresh node:", err)
+		return 1
+	}
+	n, err := strconv.Atoi(os.Getenv(b1EnvNotes))
+	if err != nil {
+		return fail(err)
+	}
+	peer, err := ma.NewMultiaddr(os.Getenv(b1EnvPeer))
+	if err != nil {
+		return fail(err)
+	}
+	if path := os.Getenv(b1EnvProfile); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fail(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cat, err := catalogue.Open(filepath.Join(dir, "catalogue"), catalogue.Options{Logger: logger})
+	if err != nil {
+		return fail(err)
+	}
+	defer cat.Close()
+	key, _, err := crypto.GenerateEd25519Key(crand.Reader)
+	if err != nil {
+		return fail(err)
+	}
+	nd, err := New(Config{Logger: logger, SyncInterval: time.Hour, PrivKey: key, ListenAddrs: loopback()[:1]}, cat)
+	if err != nil {
+		return fail(err)
+	}
+	ctx := context.Background()
+	if err := nd.Start(ctx); err != nil {
+		return fail(err)
+	}
+	defer nd.Close()
+	var r b1Result
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			r.PeakAnon = max(r.PeakAnon, procStatus("RssAnon"))
+			r.PeakFile = max(r.PeakFile, procStatus("RssFile"))
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	start := time.Now()
+	if err := nd.Connect(ctx, peer); err != nil {
+		return fail(err)
+	}
+	for nd.Status().Revisions < n {
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.Stored = time.Since(start)
+	for {
+		res, err := cat.Search(ctx, search.Query{Limit: 1})
+		if err != nil {
+			return fail(err)
+		}
+		if res.Total >= uint64(n) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.Searchable = time.Since(start)
+	close(stop)
+	<-sampled
+	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+// procStatus returns a size in bytes from /proc/self/status, 0 if none.
+func procStatus(key string) int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+var frenchText struct {
+	once  sync.Once
+	words []string
+}
+
+// frenchCorpus returns n signed notes of about 5 KB, cut from the real
+// French text of the betagouv corpus shared by the project's tests, so
+// that indexing meets a real vocabulary. Without the corpus, it falls
+// back to the repeated sentence of corpus().
+func frenchCorpus(b *testing.B, n int) []protocol.Block {
+	frenchText.once.Do(func() {
+		files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "betagouv-startups", "*.md"))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			// The body: what follows the front matter.
+			text := string(data)
+			if rest, ok := strings.CutPrefix(text, "---\n"); ok {
+				if _, body, ok := strings.Cut(rest, "\n---\n"); ok {
+					text = body
+				}
+			}
+			frenchText.words = append(frenchText.words, strings.Fields(text)...)
+		}
+	})
+	words := frenchText.words
+	if len(words) < 10000 {
+		b.Logf("betagouv corpus not found: notes repeat one sentence")
+		return corpus(b, n)
+	}
+	key, err := protocol.NewAuthorKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	hlc := protocol.NewHLC(nil)
+	categories := []string{"budget", "comptabilite", "bourses-aides", "restauration-hebergement", "marches-publics", "voyages-sorties", "regies"}
+	tags := []string{"ca", "dbm", "regie", "egalim", "bourses", "inventaire", "controle-interne", "paie", "fonds-social", "voyage"}
+	blocks := make([]protocol.Block, n)
+	var body strings.Builder
+	for i := range blocks {
+		body.Reset()
+		at := rng.IntN(len(words) - 2000)
+		for k := 0; body.Len() < 5000; k++ {
+			if k > 0 && k%80 == 0 {
+				body.WriteString("\n\n")
+			} else if k > 0 {
+				body.WriteByte(' ')
+			}
+			body.WriteString(words[at+k])
+		}
+		title := fmt.Sprintf("Fiche %d : %s", i, strings.Join(words[at:at+6], " "))
+		r := &protocol.Revision{Op: protocol.OpPut, Seq: uint64(i + 1), Clock: hlc.Now(),
+			Entry: &protocol.Entry{Meta: map[string]any{
+				"kind": "note", "title": title, "category": categories[i%len(categories)],
+				"tags": []any{tags[i%len(tags)], tags[(i/7)%len(tags)]},
+			}, Body: body.String()}}
+		blk, err := r.Sign(key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		blocks[i] = blk
+	}
+	return blocks
+}
