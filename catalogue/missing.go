@@ -36,11 +36,16 @@ func (w *attachWatch) touch(revs []store.Verified) {
 		if !doc.Defined() {
 			doc = v.Block.CID
 		}
-		if w.docs == nil {
-			w.docs = make(map[cid.Cid]bool)
-		}
-		w.docs[doc] = true
+		w.add(doc)
 	}
+}
+
+// add notes a document to read at the next call. The caller holds mu.
+func (w *attachWatch) add(doc cid.Cid) {
+	if w.docs == nil {
+		w.docs = make(map[cid.Cid]bool)
+	}
+	w.docs[doc] = true
 }
 
 // MissingBlocks lists the attachment blocks of current entries that are
@@ -94,10 +99,7 @@ func (c *Catalogue) MissingBlocks(ctx context.Context) ([]MissingBlock, error) {
 		}
 	}
 	for id := range incomplete {
-		if w.docs == nil {
-			w.docs = make(map[cid.Cid]bool)
-		}
-		w.docs[id] = true
+		w.add(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: list missing blocks: %w", err)

@@ -18,15 +18,14 @@ import (
 // descending but the last.
 type latest struct {
 	k    int
-	hits latestHeap // the k best so far, worst first
-	ids  []string   // once resolved: the external IDs, best first
+	hits latestHeap // the k best so far, worst first; best first once resolved
 }
 
 type latestHit struct {
 	updated uint64
 	score   float64
 	id      index.IndexInternalID // owned copy
-	ext     string
+	ext     string                // external ID, once resolved
 }
 
 func newLatest(k int) *latest {
@@ -67,13 +66,12 @@ func (l *latest) offer(updated uint64, score float64, id index.IndexInternalID) 
 // external IDs in r, the reader of the search that found them.
 func (l *latest) resolve(r index.IndexReader) error {
 	l.rank()
-	l.ids = make([]string, len(l.hits))
 	for i := range l.hits {
 		ext, err := r.ExternalID(l.hits[i].id)
 		if err != nil {
 			return err
 		}
-		l.hits[i].ext, l.ids[i] = ext, ext
+		l.hits[i].ext = ext
 	}
 	return nil
 }

@@ -141,7 +141,11 @@ func (ix *Index) latestHits(ctx context.Context, l *latest, offset int) (bsearch
 		return nil, nil
 	}
 	kept := l.hits[offset:]
-	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(l.ids[offset:]), len(kept), 0, false)
+	ids := make([]string, len(kept))
+	for i, k := range kept {
+		ids[i] = k.ext
+	}
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(kept), 0, false)
 	req.Fields = hitFields
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
