@@ -21,9 +21,15 @@ const (
 	maxInlineWork = 1 << 28
 )
 
-// inlineDelimiters are the characters that open inline constructs
-// goldmark may scan ahead from.
-const inlineDelimiters = "[]`*_~<!\\"
+// isDelimiter marks the characters that open inline constructs
+// goldmark may scan ahead from: a table, since every byte of every body
+// is looked up.
+var isDelimiter = func() (t [256]bool) {
+	for _, c := range []byte("[]`*_~<!\\") {
+		t[c] = true
+	}
+	return t
+}()
 
 // tooComplex reports whether md is shaped so that parsing it could take
 // time that grows faster than its length.
@@ -44,7 +50,7 @@ func tooComplex(md string) bool {
 		}
 		blockSize += len(line)
 		for i := 0; i < len(line); i++ {
-			if strings.IndexByte(inlineDelimiters, line[i]) >= 0 {
+			if isDelimiter[line[i]] {
 				blockDelims++
 			}
 		}

@@ -32,7 +32,7 @@ func Text(md string) (plain, firstParagraph string) {
 	src := []byte(md)
 	var b strings.Builder
 	var prev ast.Node
-	_ = ast.Walk(parse(src), func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+	_ = ast.Walk(parseText(src), func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
@@ -86,7 +86,7 @@ func FirstParagraph(md string) string {
 	}
 	src := []byte(md)
 	var first string
-	_ = ast.Walk(parse(src), func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+	_ = ast.Walk(parseText(src), func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
