@@ -184,6 +184,7 @@ func (ix *Index) compact(idx bleve.Index) {
 	}
 	merger, ok := adv.(interface {
 		ForceMerge(context.Context, *mergeplan.MergePlanOptions) error
+		StatsMap() map[string]any
 	})
 	if !ok {
 		return
@@ -191,11 +192,30 @@ func (ix *Index) compact(idx bleve.Index) {
 	ix.compacting.Add(1)
 	go func() {
 		defer ix.compacting.Done()
+		// One forced merge plans over the segments on disk when it
+		// starts: the last batch of a rebuild may still be in memory,
+		// and stay a segment of its own. A few rounds end with one.
 		// An error leaves more segments, not a damaged index; the merge
 		// also ends when the index closes.
 		plan := mergeplan.SingleSegmentMergePlanOptions
-		_ = merger.ForceMerge(context.Background(), &plan)
+		for range compactRounds {
+			err := merger.ForceMerge(context.Background(), &plan)
+			if mem, file := rootSegments(merger.StatsMap()); err != nil || mem+file <= 1 {
+				return
+			}
+		}
 	}()
+}
+
+// compactRounds bounds the forced merges of one compaction.
+const compactRounds = 4
+
+// rootSegments returns, from the statistics of a scorch index, the
+// number of its segments in memory and on disk.
+func rootSegments(stats map[string]any) (mem, file uint64) {
+	mem, _ = stats["num_root_memorysegments"].(uint64)
+	file, _ = stats["num_root_filesegments"].(uint64)
+	return mem, file
 }
 
 // reset replaces the index with an empty one flagged as being rebuilt.
