@@ -257,6 +257,17 @@ func (c *Catalogue) Indexed() uint64 {
 	return c.indexed.Load()
 }
 
+// IndexBacklog returns the number of store changes that the search
+// index does not hold yet: revisions received and stored, which searches
+// find once the indexer reaches them. It is 0 when search is up to date.
+func (c *Catalogue) IndexBacklog() uint64 {
+	indexed, stored := c.indexed.Load(), c.store.ChangeSeq()
+	if indexed >= stored {
+		return 0
+	}
+	return stored - indexed
+}
+
 // searchCatchUp is the most changes a search applies to the index
 // itself before it runs. A few revisions just received (a live edit, a
 // retract) are then found at once; a node deep in a catch-up searches

@@ -65,10 +65,19 @@ func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	found("after SyncIndex", 500)
+	if n := c.IndexBacklog(); n != 0 {
+		t.Errorf("IndexBacklog = %d after SyncIndex, want 0", n)
+	}
 	add(signNotes(t, me, 500, 3))
 	found("right after three more", 503)
 
+	// With the indexer stopped, as a process killed in a catch-up
+	// leaves it, the backlog shows and the next Open catches up.
+	c.stopIndexer()
 	add(signNotes(t, me, 503, 3000))
+	if n := c.IndexBacklog(); n < 3000 {
+		t.Errorf("IndexBacklog = %d with 3000 revisions not indexed", n)
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -78,5 +87,8 @@ func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 	found("after closing before the indexer was done", 3503)
 	if c.Indexed() == 0 {
 		t.Error("Indexed is 0 on an index holding entries")
+	}
+	if n := c.IndexBacklog(); n != 0 {
+		t.Errorf("IndexBacklog = %d after a search caught up, want 0", n)
 	}
 }

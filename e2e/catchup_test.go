@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,8 +87,15 @@ func TestOfflineCatchUp(t *testing.T) {
 	if d := diffIDs(harness.IDs(c.List()), union); d != "" {
 		t.Errorf("mutu list on C: %s", d)
 	}
-	if got := c.Status().Revisions; got != wantRevisions {
-		t.Errorf("C holds %d revisions, A %d", got, wantRevisions)
+	st := c.Status()
+	if st.Revisions != wantRevisions {
+		t.Errorf("C holds %d revisions, A %d", st.Revisions, wantRevisions)
+	}
+	if st.IndexBacklog != 0 {
+		t.Errorf("C's status shows %d changes still to index after its search found them all", st.IndexBacklog)
+	}
+	if !slices.ContainsFunc(st.Sync, func(p harness.PeerSync) bool { return p.Result == "ok" && p.Received > 0 }) {
+		t.Errorf("C's status shows no sync that received revisions: %+v", st.Sync)
 	}
 	// French search, through the command line: accents and plurals do
 	// not matter.

@@ -250,7 +250,10 @@ func (a netAdapter) Status() api.Status {
 		out.Addrs = append(out.Addrs, addr.String())
 	}
 	for _, p := range s.Sync {
-		out.Sync = append(out.Sync, api.PeerSync{Peer: p.Peer.String(), LastSync: p.LastSync, Result: p.Result})
+		out.Sync = append(out.Sync, api.PeerSync{
+			Peer: p.Peer.String(), Connected: p.Connected, Running: p.Running, LastSync: p.LastSync,
+			Mode: p.Mode, Result: p.Result, Received: p.Received,
+		})
 	}
 	return out
 }

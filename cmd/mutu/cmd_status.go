@@ -5,6 +5,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/mutu-network/mutu/node/api"
 )
 
 func statusCommand() *cli.Command {
@@ -31,21 +33,39 @@ func statusCommand() *cli.Command {
 				}
 			}
 			fmt.Fprintf(w, "Author: %s\nEntries: %d\nRevisions: %d\n", st.Author, st.Entries, st.Revisions)
+			if st.IndexBacklog == 0 {
+				fmt.Fprintln(w, "Search: up to date")
+			} else {
+				fmt.Fprintf(w, "Search: %d changes still to index\n", st.IndexBacklog)
+			}
 			if len(st.Sync) > 0 {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "PEER\tLAST SYNC\tRESULT")
+				fmt.Fprintln(tw, "PEER\tSTATE\tLAST SYNC\tRECEIVED\tRESULT")
 				for _, p := range st.Sync {
-					last := "never"
+					last, result := "never", p.Result
 					if !p.LastSync.IsZero() {
 						last = p.LastSync.Local().Format("2006-01-02 15:04:05")
+					} else {
+						result = "-"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Peer, last, p.Result)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Peer, syncState(p), last, p.Received, result)
 				}
 				return tw.Flush()
 			}
 			return nil
 		}),
 	}
+}
+
+// syncState says in a word where the node stands with a peer.
+func syncState(p api.PeerSync) string {
+	switch {
+	case p.Running:
+		return "syncing"
+	case p.Connected:
+		return "connected"
+	}
+	return "disconnected"
 }
 
 func peersCommand() *cli.Command {

@@ -75,14 +75,19 @@ type Status struct {
 	Revisions      int        `json:"revisions"`
 	Entries        int        `json:"entries"`
 	Author         string     `json:"author"`
+	IndexBacklog   uint64     `json:"index_backlog"`
 	Sync           []PeerSync `json:"sync"`
 }
 
 // PeerSync is the sync state with one peer.
 type PeerSync struct {
-	Peer     string    `json:"peer"`
-	LastSync time.Time `json:"last_sync"`
-	Result   string    `json:"result"`
+	Peer      string    `json:"peer"`
+	Connected bool      `json:"connected"`
+	Running   bool      `json:"running"`
+	LastSync  time.Time `json:"last_sync"`
+	Mode      string    `json:"mode"`
+	Result    string    `json:"result"`
+	Received  int       `json:"received"`
 }
 
 // Peer is one connected peer, as peers prints it.

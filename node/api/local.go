@@ -318,6 +318,7 @@ func (l *Local) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	s.Revisions, s.Entries = revs, docs
+	s.IndexBacklog = l.Cat.IndexBacklog()
 	s.Author = protocol.PublicKey(l.Author).String()
 	return &s, nil
 }

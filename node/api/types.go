@@ -142,22 +142,30 @@ type FacetCount struct {
 
 // Status describes the node.
 type Status struct {
-	Running        bool       `json:"running"`
-	PeerID         string     `json:"peer_id"`
-	Network        string     `json:"network"`
-	Addrs          []string   `json:"addrs"`
-	PeersConnected int        `json:"peers_connected"`
-	Revisions      int        `json:"revisions"`
-	Entries        int        `json:"entries"`
-	Author         string     `json:"author"`
-	Sync           []PeerSync `json:"sync,omitempty"`
+	Running        bool     `json:"running"`
+	PeerID         string   `json:"peer_id"`
+	Network        string   `json:"network"`
+	Addrs          []string `json:"addrs"`
+	PeersConnected int      `json:"peers_connected"`
+	Revisions      int      `json:"revisions"`
+	Entries        int      `json:"entries"`
+	Author         string   `json:"author"`
+	// IndexBacklog counts the stored changes that search does not
+	// find yet: the indexer is still reaching them, as after a large
+	// catch-up. 0 when search is up to date.
+	IndexBacklog uint64     `json:"index_backlog"`
+	Sync         []PeerSync `json:"sync,omitempty"`
 }
 
 // PeerSync is the sync state with one peer.
 type PeerSync struct {
-	Peer     string    `json:"peer"`
-	LastSync time.Time `json:"last_sync"`
-	Result   string    `json:"result"`
+	Peer      string    `json:"peer"`
+	Connected bool      `json:"connected"`
+	Running   bool      `json:"running"`   // a sync with the peer is in progress
+	LastSync  time.Time `json:"last_sync"` // end of the last sync; zero if none ended yet
+	Mode      string    `json:"mode"`      // "reconcile" or "bulk+reconcile"
+	Result    string    `json:"result"`    // "ok" or the error that ended the last sync
+	Received  int       `json:"received"`  // revisions received in the last sync
 }
 
 // Peer is a connected peer.
