@@ -33,6 +33,7 @@ type frenchAnalysis struct {
 	text     analysis.Analyzer
 	exact    analysis.Analyzer
 	stem     stemFilter
+	textMemo memoFilter        // the filters of text, remembered per word
 	articles analysis.TokenMap // elided words: l, d, qu, jusqu…
 }
 
@@ -62,12 +63,14 @@ var loadAnalysis = sync.OnceValues(func() (*frenchAnalysis, error) {
 		foldFilter{},
 		stop.NewStopTokensFilter(stopWords),
 	}
-	stem := stemFilter{light: fr.NewFrenchLightStemmerFilter(), cache: newStemCache()}
+	stem := stemFilter{light: fr.NewFrenchLightStemmerFilter()}
+	textMemo := newMemoFilter(append(common[:len(common):len(common)], stem)...)
 	fa := &frenchAnalysis{
-		exact: &analysis.DefaultAnalyzer{Tokenizer: tokenizer, TokenFilters: common},
-		text: &analysis.DefaultAnalyzer{Tokenizer: tokenizer,
-			TokenFilters: append(common[:len(common):len(common)], stem)},
+		exact: &analysis.DefaultAnalyzer{Tokenizer: tokenizer,
+			TokenFilters: []analysis.TokenFilter{newMemoFilter(common...)}},
+		text:     &analysis.DefaultAnalyzer{Tokenizer: tokenizer, TokenFilters: []analysis.TokenFilter{textMemo}},
 		stem:     stem,
+		textMemo: textMemo,
 		articles: articles,
 	}
 	for name, a := range map[string]analysis.Analyzer{analyzerText: fa.text, analyzerExact: fa.exact} {
@@ -81,77 +84,106 @@ var loadAnalysis = sync.OnceValues(func() (*frenchAnalysis, error) {
 	return fa, nil
 })
 
+// memoFilter runs a chain of token filters that each map one token on
+// its own (lowercase, elision, folding, stop words, stemming), and
+// remembers what the chain made of every word: words follow Zipf's law,
+// so one lookup answers most tokens of a body, where the chain would
+// rewrite every token five times. Terms it returns are shared: bleve
+// copies them and never modifies them.
+type memoFilter struct {
+	chain []analysis.TokenFilter
+	mu    *sync.RWMutex // guards memo
+	memo  map[string]memoTerm
+}
+
+// memoTerm is what the chain made of a word: its term, or nothing.
+type memoTerm struct {
+	term    []byte
+	dropped bool
+}
+
+// memoMax bounds the words remembered, and memoWordMax their length;
+// the words seen first are the frequent ones.
+const (
+	memoMax     = 1 << 18
+	memoWordMax = 24
+)
+
+func newMemoFilter(chain ...analysis.TokenFilter) memoFilter {
+	return memoFilter{chain: chain, mu: new(sync.RWMutex), memo: make(map[string]memoTerm, 1<<12)}
+}
+
+// remembered returns what the chain made of word, if it ran on it.
+func (f memoFilter) remembered(word []byte) (memoTerm, bool) {
+	f.mu.RLock()
+	m, ok := f.memo[string(word)]
+	f.mu.RUnlock()
+	return m, ok
+}
+
+// word returns what the chain makes of one word.
+func (f memoFilter) word(w []byte) memoTerm {
+	if m, ok := f.remembered(w); ok {
+		return m
+	}
+	return f.run(&analysis.Token{Term: w})
+}
+
+// Filter implements analysis.TokenFilter.
+func (f memoFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
+	out := input[:0]
+	for _, tok := range input {
+		m, ok := f.remembered(tok.Term)
+		if !ok {
+			m = f.run(tok)
+		}
+		if !m.dropped {
+			tok.Term = m.term
+			out = append(out, tok)
+		}
+	}
+	return out
+}
+
+// run passes one token through the chain and remembers the outcome.
+func (f memoFilter) run(tok *analysis.Token) memoTerm {
+	word := string(tok.Term)
+	one := analysis.TokenStream{{Term: []byte(word), Start: tok.Start, End: tok.End, Position: tok.Position, Type: tok.Type}}
+	for _, filter := range f.chain {
+		one = filter.Filter(one)
+	}
+	m := memoTerm{dropped: len(one) == 0}
+	if !m.dropped {
+		m.term = one[0].Term
+	}
+	if len(word) <= memoWordMax {
+		f.mu.Lock()
+		if len(f.memo) < memoMax {
+			f.memo[word] = m
+		}
+		f.mu.Unlock()
+	}
+	return m
+}
+
 // stemFilter applies bleve's French light stemmer to words and leaves
 // codes alone: a token holding a digit (UAI 0691234A, account 4116,
 // version 3.0) must match only itself, while the stemmer would cut a
 // final "e" or "r" and make 0691234E meet 0691234R.
-//
-// Stems are cached: words follow Zipf's law, so a small table answers
-// most tokens without the stemmer's conversions to and from runes.
 type stemFilter struct {
 	light *fr.FrenchLightStemmerFilter
-	cache *stemCache
 }
 
 // Filter implements analysis.TokenFilter.
 func (f stemFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
-	var misses analysis.TokenStream
-	var words []string
+	var words analysis.TokenStream
 	for _, tok := range input {
-		if isCode(tok.Term) {
-			continue
+		if !isCode(tok.Term) {
+			words = append(words, tok)
 		}
-		if stem, ok := f.cache.get(tok.Term); ok {
-			tok.Term = stem
-			continue
-		}
-		misses = append(misses, tok)
-		words = append(words, string(tok.Term))
 	}
-	if len(misses) == 0 {
-		return input
-	}
-	f.light.Filter(misses)
-	for i, tok := range misses {
-		f.cache.put(words[i], tok.Term)
-	}
+	f.light.Filter(words) // in place: the tokens are shared with input
 	return input
-}
-
-// stemCache maps words to their stems. It stops growing at
-// stemCacheMax entries; the words seen first are the frequent ones.
-type stemCache struct {
-	mu sync.RWMutex // guards m
-	m  map[string][]byte
-}
-
-const (
-	stemCacheMax     = 1 << 18
-	stemCacheWordMax = 24 // longer words are rare and not cached
-)
-
-func newStemCache() *stemCache {
-	return &stemCache{m: make(map[string][]byte, 1<<12)}
-}
-
-// get returns the stem of word. The stem is shared: callers must not
-// modify it.
-func (c *stemCache) get(word []byte) ([]byte, bool) {
-	c.mu.RLock()
-	stem, ok := c.m[string(word)]
-	c.mu.RUnlock()
-	return stem, ok
-}
-
-func (c *stemCache) put(word string, stem []byte) {
-	if len(word) > stemCacheWordMax {
-		return
-	}
-	c.mu.Lock()
-	if len(c.m) < stemCacheMax {
-		c.m[word] = stem
-	}
-	c.mu.Unlock()
 }
 
 // isCode reports whether a term holds a digit; such terms are matched
@@ -191,13 +223,4 @@ func (fa *frenchAnalysis) analyzeQuery(text string) []queryTerm {
 		terms = append(terms, queryTerm{exact: exact[i], stem: string(tok.Term), code: isCode(exact[i])})
 	}
 	return terms
-}
-
-// stemWord returns the stemmed form of one folded word.
-func (fa *frenchAnalysis) stemWord(word string) string {
-	if isCode(word) {
-		return word
-	}
-	toks := fa.stem.Filter(analysis.TokenStream{{Term: []byte(word)}})
-	return string(toks[0].Term)
 }

@@ -1,7 +1,10 @@
 package search
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2/analysis"
 )
 
 func TestFold(t *testing.T) {
@@ -128,6 +131,40 @@ func TestWithinEdits(t *testing.T) {
 	} {
 		if got := withinEdits(tc.a, tc.b, tc.k); got != tc.want {
 			t.Errorf("withinEdits(%q, %q, %d) = %v, want %v", tc.a, tc.b, tc.k, got, tc.want)
+		}
+	}
+}
+
+// TestMemoFilter checks that remembering what the chain made of each
+// word changes nothing: the same terms at the same places, whether the
+// words were seen before or not, and the dropped stop words.
+func TestMemoFilter(t *testing.T) {
+	fa, err := loadAnalysis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := fa.text.(*analysis.DefaultAnalyzer).TokenFilters[0].(memoFilter).chain
+	direct := &analysis.DefaultAnalyzer{Tokenizer: wordTokenizer{}, TokenFilters: plain}
+	memo := &analysis.DefaultAnalyzer{Tokenizer: wordTokenizer{}, TokenFilters: []analysis.TokenFilter{newMemoFilter(plain...)}}
+	g := generator{seed: 3}
+	texts := []string{
+		"L'acte constitutif de la régie d'avances fixe le montant : 0691234A, compte 4116. Jusqu'à l'été, ça va.",
+		"Les bourses des collèges et des lycées ; QU'IL Œuvre à l'intendance " + strings.Repeat("x", 40),
+	}
+	for i := range 20 {
+		texts = append(texts, g.note(i, 2000).Body)
+	}
+	for round := range 2 { // cold, then every word remembered
+		for _, text := range texts {
+			want, got := direct.Analyze([]byte(text)), memo.Analyze([]byte(text))
+			if len(got) != len(want) {
+				t.Fatalf("round %d: %d tokens, want %d", round, len(got), len(want))
+			}
+			for i := range want {
+				if string(got[i].Term) != string(want[i].Term) || got[i].Position != want[i].Position || got[i].Start != want[i].Start {
+					t.Fatalf("round %d: token %d = %q at %d, want %q at %d", round, i, got[i].Term, got[i].Position, want[i].Term, want[i].Position)
+				}
+			}
 		}
 	}
 }

@@ -95,13 +95,13 @@ func (s *snippeter) match(w []byte) int {
 	return -1
 }
 
-// stemOf returns the stem of a folded word, from the stem cache when
-// the word was indexed or searched before.
+// stemOf returns the stem of a folded word, remembered by the text
+// chain (a stop word, which no query holds, is its own stem).
 func (s *snippeter) stemOf(w []byte) []byte {
-	if stem, ok := s.fa.stem.cache.get(w); ok {
-		return stem
+	if m := s.fa.textMemo.word(w); !m.dropped {
+		return m.term
 	}
-	return []byte(s.fa.stemWord(string(w)))
+	return w
 }
 
 // span is a matched word in the source text.
