@@ -60,6 +60,48 @@ func BenchmarkFreshNodeSyncDisk(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
+// BenchmarkFreshNodeFloorDisk is B1's floor: the same notes handed to a
+// catalogue on disk in batches of 1,000, as the sync protocol hands them
+// over, with no network: verified, hashed and stored, then indexed. The
+// ratio of B1 to it is what the network and the node cost.
+//
+//	go test ./node -run '^$' -bench FreshNodeFloorDisk -benchtime 1x -timeout 30m -args -bench.notes=100000
+func BenchmarkFreshNodeFloorDisk(b *testing.B) {
+	n := *benchNotes
+	blocks := frenchCorpus(b, n)
+	ctx := context.Background()
+	b.ResetTimer()
+	var stored, searchable time.Duration
+	for range b.N {
+		b.StopTimer()
+		cat, err := catalogue.Open(filepath.Join(b.TempDir(), "catalogue"), catalogue.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		for i := 0; i < n; i += 1000 {
+			if _, err := cat.AddRevisions(ctx, blocks[i:min(i+1000, n)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stored += time.Since(start)
+		if err := cat.SyncIndex(ctx); err != nil {
+			b.Fatal(err)
+		}
+		searchable += time.Since(start)
+		b.StopTimer()
+		if err := cat.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/stored.Seconds(), "stored-notes/s")
+	b.ReportMetric(float64(n)*float64(b.N)/searchable.Seconds(), "searchable-notes/s")
+	b.ReportMetric(searchable.Seconds()/float64(b.N), "s-to-searchable")
+	b.ReportMetric(0, "ns/op")
+}
+
 // b1Result is what the child process reports, as one JSON line.
 type b1Result struct {
 	Stored, Searchable time.Duration
