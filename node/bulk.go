@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -222,7 +223,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 	})
 	// Verification of one batch overlaps the storing of the previous
 	// one, which the catalogue verifies again.
-	checked := make(chan []verified, 2)
+	checked := make(chan []store.Verified, 2)
 	eg.Go(func() error {
 		defer close(checked)
 		last := item{after, afterCID}
@@ -235,7 +236,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 				return wrapPeer(ProtoBulk, p, fmt.Errorf("%d invalid revisions in the stream: %w", len(bad), bad[0].err))
 			}
 			for _, v := range good {
-				it := item{v.rev.Clock, v.CID}
+				it := item{v.Rev.Clock, v.CID}
 				if last.CID.Defined() && compareItems(it, last) <= 0 {
 					err := protocol.Errorf(protocol.CodeMalformed, "revision %s is out of (clock, CID) order", v.CID)
 					n.penalize(p, ProtoBulk, 1, err)
@@ -267,7 +268,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 				n.log.Debug("bulk batch partly stored", "peer", p, "err", err)
 			}
 			last := good[len(good)-1]
-			if err := n.cursor.save(last.rev.Clock, last.CID); err != nil {
+			if err := n.cursor.save(last.Rev.Clock, last.CID); err != nil {
 				n.log.Warn("save bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
 			}
 		}

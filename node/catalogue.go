@@ -16,16 +16,17 @@ import (
 //
 // All methods are safe for concurrent use.
 type Catalogue interface {
-	// AddRevisions verifies (CID, canonical encoding, signature, record
-	// and DAG rules) and stores revisions received from peers, in one
-	// or more atomic batches, and has the search index updated. Revisions
-	// already held are skipped. It returns the CIDs newly stored. When
-	// some revisions are refused, the valid ones are still stored and
-	// the error lists the refused CIDs with their reasons; errors.Is
-	// with protocol.ErrBadSignature, protocol.ErrBadCID, ... works on
-	// it. A revision whose parents are not held is refused with an
-	// error for which protocol.Missing returns their CIDs.
-	AddRevisions(ctx context.Context, blocks []protocol.Block) (added []cid.Cid, err error)
+	// AddVerified stores revisions received from peers, whose CID,
+	// encoding and signature the node checked on receipt (with
+	// protocol.VerifyRevision), in one or more atomic batches, and has
+	// the search index updated. It checks the record and DAG rules and
+	// the clock. Revisions already held are skipped. It returns the CIDs
+	// newly stored. When some revisions are refused, the valid ones are
+	// still stored and the error lists the refused CIDs with their
+	// reasons; errors.Is with protocol.ErrBadSignature, ... works on it.
+	// A revision whose parents are not held is refused with an error for
+	// which protocol.Missing returns their CIDs.
+	AddVerified(ctx context.Context, revs []store.Verified) (added []cid.Cid, err error)
 
 	// AddBlocks verifies and stores raw attachment blocks.
 	AddBlocks(ctx context.Context, blocks []protocol.Block) error
@@ -49,18 +50,7 @@ type Catalogue interface {
 	MissingBlocks(ctx context.Context) ([]MissingBlock, error)
 }
 
-// verifiedAdder is a Catalogue that also takes revisions the node
-// verified on receipt (with protocol.VerifyRevision), sparing a second
-// check of every signature, a tenth of the work of a fresh node's
-// catch-up. *catalogue.Catalogue implements it.
-type verifiedAdder interface {
-	AddVerified(ctx context.Context, revs []store.Verified) (added []cid.Cid, err error)
-}
-
-var (
-	_ Catalogue     = (*catalogue.Catalogue)(nil)
-	_ verifiedAdder = (*catalogue.Catalogue)(nil)
-)
+var _ Catalogue = (*catalogue.Catalogue)(nil)
 
 // MissingBlock is an attachment block referenced but not held.
 type MissingBlock = catalogue.MissingBlock

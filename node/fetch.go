@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 
+	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -186,8 +187,8 @@ func (n *Node) fetchRaw(ctx context.Context, p peer.ID, cids []cid.Cid) (blocks 
 // fetchRevisions fetches revisions from p in batches, verifies them in
 // parallel and returns the valid ones. Each invalid revision costs p a
 // strike.
-func (n *Node) fetchRevisions(ctx context.Context, p peer.ID, cids []cid.Cid) ([]verified, error) {
-	var out []verified
+func (n *Node) fetchRevisions(ctx context.Context, p peer.ID, cids []cid.Cid) ([]store.Verified, error) {
+	var out []store.Verified
 	for start := 0; start < len(cids); start += fetchBatch {
 		batch := cids[start:min(start+fetchBatch, len(cids))]
 		blocks, _, err := n.fetchRaw(ctx, p, batch)

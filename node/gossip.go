@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 
+	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -222,7 +223,7 @@ func decodeGossip(data []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return verified{protocol.Block{CID: c, Data: m.Data}, rev}, nil
+	return store.Verified{Block: protocol.Block{CID: c, Data: m.Data}, Rev: rev}, nil
 }
 
 // encodeGossip returns the gossip message for b.
@@ -292,7 +293,7 @@ func (g *gossip) workLoop(ctx context.Context) {
 // that forwarded them.
 func (g *gossip) process(ctx context.Context, batch []*pubsub.Message) {
 	type work struct {
-		revs      []verified
+		revs      []store.Verified
 		announced []cid.Cid
 	}
 	byPeer := make(map[peer.ID]*work)
@@ -305,7 +306,7 @@ func (g *gossip) process(ctx context.Context, batch []*pubsub.Message) {
 			order = append(order, m.ReceivedFrom)
 		}
 		switch v := m.ValidatorData.(type) {
-		case verified:
+		case store.Verified:
 			w.revs = append(w.revs, v)
 		case announce:
 			if !g.n.index.has(v.cid) {

@@ -14,14 +14,6 @@ import (
 	"github.com/mutu-network/mutu/protocol"
 )
 
-// verified is a revision received from a peer that passed
-// protocol.VerifyRevision: its CID addresses its bytes, they decode
-// canonically, and its signature verifies.
-type verified struct {
-	protocol.Block
-	rev *protocol.Revision
-}
-
 // badBlock is a block that failed verification, with the reason.
 type badBlock struct {
 	cid cid.Cid
@@ -31,7 +23,7 @@ type badBlock struct {
 // verifyRevisions verifies blocks in parallel, one worker per CPU, and
 // splits them into valid revisions (in the order given) and refused
 // ones. The work ends before it returns.
-func verifyRevisions(ctx context.Context, blocks []protocol.Block) ([]verified, []badBlock) {
+func verifyRevisions(ctx context.Context, blocks []protocol.Block) ([]store.Verified, []badBlock) {
 	revs := make([]*protocol.Revision, len(blocks))
 	errs := make([]error, len(blocks))
 	workers := min(runtime.GOMAXPROCS(0), (len(blocks)+15)/16)
@@ -60,14 +52,14 @@ func verifyRevisions(ctx context.Context, blocks []protocol.Block) ([]verified, 
 		close(next)
 		wg.Wait()
 	}
-	var good []verified
+	var good []store.Verified
 	var bad []badBlock
 	for i, b := range blocks {
 		switch {
 		case errs[i] != nil:
 			bad = append(bad, badBlock{b.CID, errs[i]})
 		case revs[i] != nil:
-			good = append(good, verified{b, revs[i]})
+			good = append(good, store.Verified{Block: b, Rev: revs[i]})
 		}
 	}
 	return good, bad
@@ -85,8 +77,8 @@ const (
 // make the node fetch those ancestors from p and try again, for at
 // most rounds rounds. It returns how many revisions were newly stored
 // and the CIDs it could not store.
-func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds int) (added int, unresolved []cid.Cid, err error) {
-	pending := make([]verified, 0, len(revs))
+func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rounds int) (added int, unresolved []cid.Cid, err error) {
+	pending := make([]store.Verified, 0, len(revs))
 	for _, v := range revs {
 		if !n.index.has(v.CID) {
 			pending = append(pending, v)
@@ -100,10 +92,10 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 	for round := 0; len(pending) > 0; round++ {
 		// Parents carry older clocks than their children: in (clock,
 		// CID) order a batch can hold a revision and its ancestors.
-		slices.SortFunc(pending, func(a, b verified) int {
-			return compareItems(item{a.rev.Clock, a.CID}, item{b.rev.Clock, b.CID})
+		slices.SortFunc(pending, func(a, b store.Verified) int {
+			return compareItems(item{a.Rev.Clock, a.CID}, item{b.Rev.Clock, b.CID})
 		})
-		newly, addErr := n.store(ctx, pending)
+		newly, addErr := n.cat.AddVerified(ctx, pending)
 		if ctx.Err() != nil {
 			return added, nil, ctx.Err()
 		}
@@ -116,11 +108,11 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 		fresh := make([]item, 0, len(newly))
 		for _, v := range pending {
 			if stored[v.CID] {
-				fresh = append(fresh, item{v.rev.Clock, v.CID})
+				fresh = append(fresh, item{v.Rev.Clock, v.CID})
 			}
 		}
 		added += n.index.addAll(fresh)
-		var still []verified
+		var still []store.Verified
 		var heldAlready []item
 		for _, v := range pending {
 			if stored[v.CID] || n.index.has(v.CID) {
@@ -131,7 +123,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 				return added, nil, fmt.Errorf("node: check revision %s: %w", v.CID, err)
 			}
 			if held {
-				heldAlready = append(heldAlready, item{v.rev.Clock, v.CID})
+				heldAlready = append(heldAlready, item{v.Rev.Clock, v.CID})
 				continue
 			}
 			still = append(still, v)
@@ -173,26 +165,9 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []verified, rounds in
 	return added, nil, nil
 }
 
-// store hands verified revisions to the catalogue, which verifies them
-// again unless it can take them as they are.
-func (n *Node) store(ctx context.Context, revs []verified) ([]cid.Cid, error) {
-	if va, ok := n.cat.(verifiedAdder); ok {
-		vs := make([]store.Verified, len(revs))
-		for i, v := range revs {
-			vs[i] = store.Verified{Block: v.Block, Rev: v.rev}
-		}
-		return va.AddVerified(ctx, vs)
-	}
-	blocks := make([]protocol.Block, len(revs))
-	for i, v := range revs {
-		blocks[i] = v.Block
-	}
-	return n.cat.AddRevisions(ctx, blocks)
-}
-
 // missingAncestors returns the parents and documents that revs name
 // and that are neither held nor among revs.
-func (n *Node) missingAncestors(revs []verified) []cid.Cid {
+func (n *Node) missingAncestors(revs []store.Verified) []cid.Cid {
 	among := make(map[cid.Cid]bool, len(revs))
 	for _, v := range revs {
 		among[v.CID] = true
@@ -207,10 +182,10 @@ func (n *Node) missingAncestors(revs []verified) []cid.Cid {
 		out = append(out, c)
 	}
 	for _, v := range revs {
-		for _, p := range v.rev.Parents {
+		for _, p := range v.Rev.Parents {
 			need(p)
 		}
-		need(v.rev.Doc)
+		need(v.Rev.Doc)
 	}
 	return out
 }

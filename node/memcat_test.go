@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -51,7 +52,30 @@ func (e *rejectedError) Error() string {
 }
 func (e *rejectedError) Unwrap() []error { return e.errs }
 
+// AddRevisions verifies blocks and stores the valid ones, as the real
+// catalogue does: tests preload catalogues with it.
 func (m *memCatalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) ([]cid.Cid, error) {
+	var revs []store.Verified
+	var errs []error
+	for _, b := range blocks {
+		rev, err := protocol.VerifyRevision(b.CID, b.Data)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		revs = append(revs, store.Verified{Block: b, Rev: rev})
+	}
+	added, err := m.AddVerified(ctx, revs)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return added, &rejectedError{errs}
+	}
+	return added, nil
+}
+
+func (m *memCatalogue) AddVerified(ctx context.Context, revs []store.Verified) ([]cid.Cid, error) {
 	m.mu.Lock()
 	gate, held := m.gate, len(m.revs)
 	m.adds++
@@ -65,13 +89,9 @@ func (m *memCatalogue) AddRevisions(ctx context.Context, blocks []protocol.Block
 	defer m.mu.Unlock()
 	var added []cid.Cid
 	var errs []error
-	for _, b := range blocks {
+	for _, v := range revs {
+		b, rev := v.Block, v.Rev
 		if _, ok := m.revs[b.CID]; ok {
-			continue
-		}
-		rev, err := protocol.VerifyRevision(b.CID, b.Data)
-		if err != nil {
-			errs = append(errs, err)
 			continue
 		}
 		var missing []cid.Cid

@@ -18,8 +18,8 @@ import (
 // received, or made by protocol.Revision.Sign. The store trusts it: it
 // neither hashes nor verifies it again.
 type Verified struct {
-	Block protocol.Block
-	Rev   *protocol.Revision
+	protocol.Block
+	Rev *protocol.Revision
 }
 
 // Changes reports what a Put stored.
