@@ -1,0 +1,109 @@
+package node
+
+import (
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+)
+
+// lanEnvChild marks the run of TestLANDiscovery inside its network
+// namespace.
+const lanEnvChild = "MUTU_LAN_NETNS"
+
+// TestLANDiscovery checks that nodes started with LAN discovery find
+// each other by mDNS, and that a node without it, or of another network,
+// is not found. mDNS multicasts on every interface, so the test runs
+// again inside a network namespace of its own (unshare), whose only
+// interface is a loopback with multicast turned on: nothing leaves it.
+func TestLANDiscovery(t *testing.T) {
+	if os.Getenv(lanEnvChild) == "" {
+		runInNetNamespace(t)
+		return
+	}
+	isolated(t)
+
+	lan := func(network string) *testNode {
+		return startReal(t, nodeKey(t), nil, func(cfg *Config) {
+			cfg.LAN = true
+			cfg.Network = network
+		})
+	}
+	a, b := lan("bassin-a"), lan("bassin-a")
+	other := lan("bassin-b")
+	quiet := startReal(t, nodeKey(t), nil, func(cfg *Config) { cfg.Network = "bassin-a" })
+
+	found := func(x, y *testNode) bool {
+		return x.h.Network().Connectedness(y.h.ID()) == network.Connected
+	}
+	eventually(t, 30*time.Second, "A and B found each other on the LAN", func() bool { return found(a, b) })
+	if !a.logs.contains("found peer on the LAN") && !b.logs.contains("found peer on the LAN") {
+		t.Error("neither A nor B logs the peer found on the LAN")
+	}
+	// mDNS answers within a second or so; give the others time to be
+	// found by mistake.
+	time.Sleep(3 * time.Second)
+	for _, n := range []*testNode{a, b} {
+		if found(n, other) {
+			t.Errorf("%s connected to a node of another network", n.h.ID())
+		}
+		if found(n, quiet) {
+			t.Errorf("%s found a node that does not announce itself", n.h.ID())
+		}
+	}
+}
+
+// runInNetNamespace runs the calling test again, in a new user and
+// network namespace, and fails with its output if it fails. It skips
+// the test where namespaces cannot be made.
+func runInNetNamespace(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("unshare not found: cannot isolate mDNS in a network namespace")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("ip not found: cannot set up loopback multicast in a network namespace")
+	}
+	if err := exec.Command("unshare", "--user", "--map-root-user", "--net", "true").Run(); err != nil {
+		t.Skipf("no network namespace for this user (%v)", err)
+	}
+	cmd := exec.Command("unshare", "--user", "--map-root-user", "--net",
+		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), lanEnvChild+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s in its network namespace: %v\n%s", t.Name(), err, out)
+	}
+	t.Logf("in its network namespace:\n%s", out)
+}
+
+// isolated checks that the test runs where its only interface is a
+// loopback, and turns multicast on there for mDNS.
+func isolated(t *testing.T) {
+	t.Helper()
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagLoopback == 0 {
+			t.Fatalf("interface %s in what should be an empty network namespace: refusing to send multicast", ifc.Name)
+		}
+	}
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up", "multicast", "on"},
+		{"route", "add", "224.0.0.0/4", "dev", "lo"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				t.Fatalf("ip %v: %s", args, out)
+			}
+			t.Fatal(err)
+		}
+	}
+}
