@@ -34,9 +34,13 @@ type PeerSync struct {
 	Mode      string    // "reconcile" or "bulk+reconcile"
 	// Result is "ok" or the error that ended the last sync.
 	Result   string
-	Received int           // revisions received in the last sync
-	Offered  int           // revisions the peer lacked, offered to it for pulling
-	Duration time.Duration // of the last sync
+	Received int // revisions received in the last sync
+	// ReceivedTotal counts the revisions received from the peer since
+	// start: by the syncs of this node, and those the peer offered at
+	// the end of its own syncs.
+	ReceivedTotal int
+	Offered       int           // revisions the peer lacked, offered to it for pulling
+	Duration      time.Duration // of the last sync
 }
 
 // Counters are totals since start.

@@ -320,6 +320,7 @@ type syncEntry struct {
 	running   bool
 	again     bool // asked for while running: run once more after
 	last      PeerSync
+	received  int // revisions received from the peer since start
 }
 
 func newSyncTracker() *syncTracker {
@@ -386,7 +387,17 @@ func (t *syncTracker) record(p peer.ID, st PeerSync) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st.Peer = p
-	t.entry(p).last = st
+	e := t.entry(p)
+	e.last = st
+	e.received += st.Received
+}
+
+// pulled counts revisions received from p outside a sync of this
+// node's: those p offered at the end of a sync it started.
+func (t *syncTracker) pulled(p peer.ID, n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.entry(p).received += n
 }
 
 func (t *syncTracker) snapshot() []PeerSync {
@@ -398,6 +409,7 @@ func (t *syncTracker) snapshot() []PeerSync {
 		st := e.last
 		st.Peer = p
 		st.Running = e.running
+		st.ReceivedTotal = e.received
 		out = append(out, st)
 	}
 	return out
@@ -499,6 +511,7 @@ func (n *Node) pull(p peer.ID, cids []cid.Cid) {
 				}
 			}
 			got, err := n.fetchAndStore(ctx, p, fresh)
+			n.syncs.pulled(p, got)
 			if err != nil && ctx.Err() == nil {
 				n.log.Debug("pull offered revisions", "peer", p, "stored", got, "err", err)
 			}

@@ -252,7 +252,7 @@ func (a netAdapter) Status() api.Status {
 	for _, p := range s.Sync {
 		out.Sync = append(out.Sync, api.PeerSync{
 			Peer: p.Peer.String(), Connected: p.Connected, Running: p.Running, LastSync: p.LastSync,
-			Mode: p.Mode, Result: p.Result, Received: p.Received,
+			Mode: p.Mode, Result: p.Result, Received: p.Received, ReceivedTotal: p.ReceivedTotal,
 		})
 	}
 	return out

@@ -48,7 +48,7 @@ func statusCommand() *cli.Command {
 					} else {
 						result = "-"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Peer, syncState(p), last, p.Received, result)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Peer, syncState(p), last, p.ReceivedTotal, result)
 				}
 				return tw.Flush()
 			}

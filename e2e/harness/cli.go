@@ -88,6 +88,9 @@ type PeerSync struct {
 	Mode      string    `json:"mode"`
 	Result    string    `json:"result"`
 	Received  int       `json:"received"`
+	// ReceivedTotal counts the revisions received from the peer since
+	// the node started.
+	ReceivedTotal int `json:"received_total"`
 }
 
 // Peer is one connected peer, as peers prints it.

@@ -166,6 +166,9 @@ type PeerSync struct {
 	Mode      string    `json:"mode"`      // "reconcile" or "bulk+reconcile"
 	Result    string    `json:"result"`    // "ok" or the error that ended the last sync
 	Received  int       `json:"received"`  // revisions received in the last sync
+	// ReceivedTotal counts the revisions received from the peer since
+	// the node started, those it offered at the end of its syncs included.
+	ReceivedTotal int `json:"received_total"`
 }
 
 // Peer is a connected peer.
