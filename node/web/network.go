@@ -24,15 +24,18 @@ type networkView struct {
 	Sync        []syncView
 	Revisions   int
 	Entries     int
+	Backlog     uint64 // stored changes search does not find yet
 	Invite      string // for operators
 	InviteError string
 }
 
 type syncView struct {
 	Peer     string
+	Running  bool
 	LastSync time.Time
 	OK       bool
 	Result   string
+	Received int // revisions received from the peer since start
 }
 
 func (s *Server) network(w http.ResponseWriter, r *http.Request) {
@@ -42,12 +45,12 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	v.Revisions, v.Entries = revs, docs
+	v.Revisions, v.Entries, v.Backlog = revs, docs, s.cat.IndexBacklog()
 	if s.net != nil {
 		st := s.net.Status()
 		v.Running, v.Network, v.PeerID, v.Addrs, v.Connected = true, st.Network, st.PeerID, st.Addrs, st.PeersConnected
 		for _, p := range st.Sync {
-			v.Sync = append(v.Sync, syncView{Peer: p.Peer, LastSync: p.LastSync, OK: p.Result == "ok", Result: p.Result})
+			v.Sync = append(v.Sync, syncView{Peer: p.Peer, Running: p.Running, LastSync: p.LastSync, OK: p.Result == "ok", Result: p.Result, Received: p.ReceivedTotal})
 		}
 		v.Peers = s.net.Peers()
 		sort.Slice(v.Peers, func(i, j int) bool { return v.Peers[i].ID < v.Peers[j].ID })

@@ -34,7 +34,7 @@ func (f *fakeNet) Publish(_ context.Context, b protocol.Block) error {
 func (f *fakeNet) Status() api.Status {
 	return api.Status{PeerID: f.id, Network: "bassin-lyon", PeersConnected: 1,
 		Addrs: []string{"/ip4/127.0.0.1/tcp/4001/p2p/" + f.id, "/ip4/192.0.2.7/tcp/4001/p2p/" + f.id},
-		Sync:  []api.PeerSync{{Peer: "12D3KooWpair", LastSync: time.Now(), Result: "ok"}}}
+		Sync:  []api.PeerSync{{Peer: "12D3KooWpair", LastSync: time.Now(), Result: "ok", ReceivedTotal: 4217}}}
 }
 
 func (f *fakeNet) Peers() []api.Peer {
@@ -58,7 +58,7 @@ func TestNetworkPage(t *testing.T) {
 	}
 	reader := e.client()
 	res := reader.get("/reseau")
-	for _, want := range []string{"bassin-lyon", "12D3KooWpair", "/ip4/192.0.2.8/tcp/4001", "réussie"} {
+	for _, want := range []string{"bassin-lyon", "12D3KooWpair", "/ip4/192.0.2.8/tcp/4001", "réussie", "<td>4217</td>"} {
 		if !strings.Contains(res.body, want) {
 			t.Errorf("network page lacks %q", want)
 		}

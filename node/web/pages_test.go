@@ -39,7 +39,7 @@ func TestReadingPages(t *testing.T) {
 		{"/entree/" + tool, 200, []string{"Outil de l&#39;État", "Compte agent"}},
 		{"/entree/" + soft, 200, []string{"forge.example/inventaire", "Bêta"}},
 		{"/entree/" + note + "/historique", 200, []string{"Publication", "1 version"}},
-		{"/reseau", 200, []string{"ne fonctionne pas en réseau", "3 entrées"}},
+		{"/reseau", 200, []string{"ne fonctionne pas en réseau", "3 entrées", "La recherche trouve tout ce qu'il détient"}},
 		{"/connexion", 200, []string{`autocomplete="current-password"`, `name="csrf"`}},
 		{"/entree/bafyreiaaaaaaaaaaaaaaaa", 404, []string{"Entrée introuvable"}},
 		{"/nulle-part", 404, []string{"Page introuvable"}},
