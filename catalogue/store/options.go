@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -32,12 +33,19 @@ type Options struct {
 }
 
 // Tuning for a small machine (a school's spare PC or a 1 GB VM):
-// badger's defaults (five 64 MB memtables, a 256 MB block cache) are
-// sized for servers.
+// badger's defaults (five 64 MB memtables, a 256 MB block cache, Snappy
+// on every table) are sized for servers.
+//
+// Tables are not compressed: what they hold is keys and small records,
+// the revisions and blocks being in the value log, which badger never
+// compresses. Compacting compressed tables kept about 60 MB of buffers
+// on the heap of a node catching up with 100,000 notes. Uncompressed
+// tables are read straight from their mapped files, so the block cache
+// would only copy them (badger's documentation advises against it).
 const (
 	memTableSize   = 16 << 20 // one transaction may hold 15% of it (2.4 MB)
 	numMemtables   = 3
-	blockCacheSize = 16 << 20
+	blockCacheSize = 0
 	indexCacheSize = 8 << 20
 	// valueThreshold sends values of 1 KiB and more (revisions and
 	// attachment blocks) to the value log, so that compactions move
@@ -81,6 +89,7 @@ func badgerOptions(dir string, opts Options) badger.Options {
 		WithIndexCacheSize(indexCacheSize).
 		WithValueThreshold(threshold).
 		WithValueLogFileSize(valueLogFileSize).
+		WithCompression(options.None).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
 		WithMetricsEnabled(false).
