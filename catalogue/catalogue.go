@@ -31,6 +31,10 @@ type Options struct {
 	// Progress, when set, is called while the search index is rebuilt
 	// with the entries indexed so far and the total.
 	Progress func(done, total int)
+
+	// progressEvery is how often a long catch-up of the index logs its
+	// progress; indexProgressEvery when 0 (tests lower it).
+	progressEvery time.Duration
 }
 
 // Catalogue is a node's catalogue. It is safe for concurrent use.

@@ -16,6 +16,10 @@ import (
 	"github.com/mutu-network/mutu/catalogue/store"
 )
 
+// indexProgressEvery is how often a catch-up of the search index that
+// lasts (a fresh node receiving a whole catalogue) logs its progress.
+const indexProgressEvery = 10 * time.Second
+
 // indexBatch is how many documents go into one index batch. bleve
 // holds a batch's analysis in memory: batches of 2,048 made a fresh
 // node's catch-up 15 % faster but doubled its peak memory.
@@ -141,11 +145,24 @@ func (c *Catalogue) catchUpIndex(ctx context.Context) error {
 		return send()
 	})
 	g.Go(func() error {
+		every := c.opts.progressEvery
+		if every == 0 {
+			every = indexProgressEvery
+		}
+		start, logged, done := time.Now(), time.Now(), 0
 		for w := range batches {
 			if err := c.index.Apply(w.puts, w.dels, w.last); err != nil {
 				return fmt.Errorf("catalogue: update search index: %w", err)
 			}
 			c.indexed.Store(w.last)
+			done += len(w.puts) + len(w.dels)
+			if time.Since(logged) >= every {
+				c.log.Info("indexing received entries", "indexed", done, "changes_left", c.IndexBacklog())
+				logged = time.Now()
+			}
+		}
+		if logged != start {
+			c.log.Info("search index caught up", "indexed", done, "took", time.Since(start).Round(time.Millisecond))
 		}
 		return nil
 	})

@@ -4,7 +4,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mutu-network/mutu/catalogue/search"
 	"github.com/mutu-network/mutu/protocol"
@@ -92,3 +96,38 @@ func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 		t.Errorf("IndexBacklog = %d after a search caught up, want 0", n)
 	}
 }
+
+// TestIndexCatchUpLogsProgress checks that a catch-up of the index that
+// lasts says how far it is, and when it is done.
+func TestIndexCatchUpLogsProgress(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	c, err := Open(t.TempDir(), Options{Logger: logger, progressEvery: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.AddRevisions(ctx, signNotes(t, newKey(t), 0, 1200)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"indexing received entries", "changes_left=", "search index caught up"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

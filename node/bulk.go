@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -155,6 +156,9 @@ func (n *Node) handleBulk(ctx context.Context, s network.Stream) (err error) {
 	}
 }
 
+// bulkProgressEvery is how often a bulk transfer logs its progress.
+const bulkProgressEvery = 10 * time.Second
+
 // runBulk fetches from p every revision after the saved cursor, storing
 // and saving the cursor batch by batch, until p sends the end frame.
 // Verification of a batch runs in parallel with the reading of the
@@ -222,7 +226,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 		}
 	})
 	// Verification of one batch overlaps the storing of the previous
-	// one, which the catalogue verifies again.
+	// one.
 	checked := make(chan []store.Verified, 2)
 	eg.Go(func() error {
 		defer close(checked)
@@ -257,9 +261,15 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 		return nil
 	})
 	eg.Go(func() error {
+		start, logged := time.Now(), time.Now()
 		for good := range checked {
 			added, _, err := n.ingest(ctx, p, good, syncRounds)
 			stored += added
+			if time.Since(logged) >= bulkProgressEvery {
+				n.log.Info("bulk transfer progress", "peer", p, "stored", stored,
+					"per_second", int(float64(stored)/time.Since(start).Seconds()))
+				logged = time.Now()
+			}
 			if err != nil && ctx.Err() != nil {
 				return ctx.Err()
 			}
