@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -92,5 +93,26 @@ func TestNetworkPage(t *testing.T) {
 	defer fn.mu.Unlock()
 	if len(fn.published) != 1 {
 		t.Errorf("%d revisions announced, want 1", len(fn.published))
+	}
+}
+
+// TestSearchPageSaysWhatIsNotIndexed renders the search page of a node
+// whose index lags its store, as during a catch-up, and of one that
+// does not.
+func TestSearchPageSaysWhatIsNotIndexed(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		backlog uint64
+		want    bool
+	}{{0, false}, {1200, true}} {
+		rec := httptest.NewRecorder()
+		e.srv.render(rec, httptest.NewRequest(http.MethodGet, "/recherche?q=budget", nil), http.StatusOK, "search", &searchView{Backlog: tt.backlog})
+		if got := strings.Contains(rec.Body.String(), "Ce nœud indexe encore 1200 modifications reçues"); got != tt.want {
+			t.Errorf("backlog %d: the page says what is not indexed yet: %v, want %v", tt.backlog, got, tt.want)
+		}
+	}
+	// A node whose search is up to date says nothing.
+	if body := e.client().get("/recherche?q=budget").body; strings.Contains(body, "indexe encore") {
+		t.Error("an up-to-date node says it is still indexing")
 	}
 }

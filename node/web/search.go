@@ -172,6 +172,7 @@ type searchView struct {
 	Pager    pager
 	Options  listOptions // for the filter forms of the tables
 	Outdated int         // entries of the result that may be outdated
+	Backlog  uint64      // changes received that search does not find yet
 }
 
 // listOptions are the values the filter forms offer.
@@ -198,7 +199,7 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, f filters, pa
 		return nil, false
 	}
 	res := data.res
-	v := &searchView{F: f, ListPath: path, Total: res.Total, Pager: makePager(f, path, res.Total, n), Options: formOptions()}
+	v := &searchView{F: f, ListPath: path, Total: res.Total, Pager: makePager(f, path, res.Total, n), Options: formOptions(), Backlog: s.cat.IndexBacklog()}
 	v.Query = f.Q
 	v.Hits = make([]card, len(data.cards))
 	copy(v.Hits, data.cards)
