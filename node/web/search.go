@@ -289,26 +289,17 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "search", v)
 }
 
-// tools is the tool catalogue: a table with filters.
-func (s *Server) tools(w http.ResponseWriter, r *http.Request) {
-	f := parseFilters(r)
-	f.Kind = string(entry.KindTool)
-	v, ok := s.runSearch(w, r, f, "/outils", perTable)
-	if !ok {
-		return
+// table serves the catalogue of one kind as a table with filters: the
+// tools (/outils) and the software built in common (/logiciels).
+func (s *Server) table(kind entry.Kind, path, title, nav, page string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f := parseFilters(r)
+		f.Kind = string(kind)
+		v, ok := s.runSearch(w, r, f, path, perTable)
+		if !ok {
+			return
+		}
+		v.Title, v.Nav = title, nav
+		s.render(w, r, http.StatusOK, page, v)
 	}
-	v.Title, v.Nav = "Outils", "outils"
-	s.render(w, r, http.StatusOK, "tools", v)
-}
-
-// software is the directory of software built in common.
-func (s *Server) software(w http.ResponseWriter, r *http.Request) {
-	f := parseFilters(r)
-	f.Kind = string(entry.KindSoftware)
-	v, ok := s.runSearch(w, r, f, "/logiciels", perTable)
-	if !ok {
-		return
-	}
-	v.Title, v.Nav = "Logiciels", "logiciels"
-	s.render(w, r, http.StatusOK, "software", v)
 }

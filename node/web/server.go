@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/node/api"
 )
 
@@ -133,8 +134,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /recherche", s.search)
-	mux.HandleFunc("GET /outils", s.tools)
-	mux.HandleFunc("GET /logiciels", s.software)
+	mux.HandleFunc("GET /outils", s.table(entry.KindTool, "/outils", "Outils", "outils", "tools"))
+	mux.HandleFunc("GET /logiciels", s.table(entry.KindSoftware, "/logiciels", "Logiciels", "logiciels", "software"))
 	mux.HandleFunc("GET /entree/{id}", s.entry)
 	mux.HandleFunc("GET /entree/{id}/historique", s.history)
 	mux.HandleFunc("GET /entree/{id}/diff", s.diff)
