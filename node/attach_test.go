@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
-	"github.com/libp2p/go-libp2p/core/network"
 
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -142,17 +140,7 @@ func TestAttachmentsBadBlock(t *testing.T) {
 	c := newCluster(t)
 	victim := c.add(nil, nil)
 	x := newHostile(t, c, victim, false)
-	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
-		defer s.Close()
-		var req fetchRequest
-		if err := readFrame(bufio.NewReader(s), maxFetchRequestFrame, &req); err != nil {
-			_ = s.Reset()
-			return
-		}
-		for _, c := range req.CIDs {
-			_ = writeFrame(s, fetchResponse{CID: c, Data: []byte("faux contenu")})
-		}
-	})
+	x.answerFetchWith([]byte("faux contenu"))
 	_, blocks := attachment(t, "x.bin", 1000)
 	err := victim.FetchBlocks(context.Background(), blockCIDs(blocks))
 	if !errors.Is(err, protocol.ErrNotFound) {

@@ -62,6 +62,22 @@ func newHostile(t testing.TB, c *cluster, victim *testNode, gossip bool) *hostil
 	return x
 }
 
+// answerFetchWith makes x answer every fetch with data, under each CID
+// asked for: bytes that do not match them.
+func (x *hostile) answerFetchWith(data []byte) {
+	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
+		defer s.Close()
+		var req fetchRequest
+		if err := readFrame(bufio.NewReader(s), maxFetchRequestFrame, &req); err != nil {
+			_ = s.Reset()
+			return
+		}
+		for _, c := range req.CIDs {
+			_ = writeFrame(s, fetchResponse{CID: c, Data: data})
+		}
+	})
+}
+
 // exchange opens a stream of proto to the victim, writes raw, closes
 // its side, and returns the first frame of the answer.
 func (x *hostile) exchange(victim *testNode, proto libp2pproto.ID, raw []byte) (errorFrame, error) {
@@ -371,17 +387,7 @@ func TestHostileFetchResponder(t *testing.T) {
 	c := newCluster(t)
 	victim := c.add(nil, nil)
 	x := newHostile(t, c, victim, true)
-	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
-		defer s.Close()
-		var req fetchRequest
-		if err := readFrame(bufio.NewReader(s), maxFetchRequestFrame, &req); err != nil {
-			_ = s.Reset()
-			return
-		}
-		for _, c := range req.CIDs {
-			_ = writeFrame(s, fetchResponse{CID: c, Data: []byte("pas la bonne note")})
-		}
-	})
+	x.answerFetchWith([]byte("pas la bonne note"))
 	au := newAuthor(t)
 	for range banThreshold + 2 {
 		// Announce by CID only, as for a revision too large for gossip.
