@@ -149,7 +149,8 @@ func (c *Catalogue) catchUpIndex(ctx context.Context) error {
 		if every == 0 {
 			every = indexProgressEvery
 		}
-		start, logged, done := time.Now(), time.Now(), 0
+		start := time.Now()
+		logged, done := start, 0
 		for w := range batches {
 			if err := c.index.Apply(w.puts, w.dels, w.last); err != nil {
 				return fmt.Errorf("catalogue: update search index: %w", err)

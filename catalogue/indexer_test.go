@@ -120,11 +120,30 @@ func TestIndexCatchUpLogsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	for _, want := range []string{"indexing received entries", "changes_left=", "search index caught up"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, logs.String())
 		}
+	}
+	logs.Reset()
+	mu.Unlock()
+
+	// A short catch-up, as after a live edit, says nothing.
+	quiet, err := Open(t.TempDir(), Options{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.Close()
+	if _, err := quiet.AddRevisions(ctx, signNotes(t, newKey(t), 0, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := quiet.SyncIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logs.String(), "caught up") || strings.Contains(logs.String(), "indexing received") {
+		t.Errorf("a short catch-up logs its progress:\n%s", logs.String())
 	}
 }
 
