@@ -261,7 +261,8 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 		return nil
 	})
 	eg.Go(func() error {
-		start, logged := time.Now(), time.Now()
+		start := time.Now()
+		logged := start
 		for good := range checked {
 			added, _, err := n.ingest(ctx, p, good, syncRounds)
 			stored += added
