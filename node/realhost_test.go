@@ -161,9 +161,9 @@ func TestRealHostsWrongNetwork(t *testing.T) {
 		return a.pen.banned(x.h.ID()) && x.pen.banned(a.h.ID()) &&
 			!connected(a, x.h.ID()) && !connected(x, a.h.ID())
 	})
-	if !a.logs.contains("wrong network") || !x.logs.contains("wrong network") {
-		t.Error("a log does not say why")
-	}
+	eventually(t, 5*time.Second, "both logs to say why", func() bool {
+		return a.logs.contains("wrong network") && x.logs.contains("wrong network")
+	})
 	if err := x.Connect(ctx, addrsWith(a, "/tcp/")[0]); err == nil {
 		t.Error("X connected again to a peer it blocked")
 	}
