@@ -19,12 +19,13 @@ import (
 // read, for every matching entry, each of its facet terms from the doc
 // values and count it in a map keyed by a new string: with about eight
 // terms per entry, that took up to two fifths of the time of a search
-// matching thousands of entries. Instead, the index numbers its facet terms ("category:
-// budget", "tags:regie") in a facetDict kept inside the index, and each
-// entry carries one doc value, fieldPacked, that packs its update time
-// and the numbers of its terms. A search reads that one value per match,
-// counts into an array and, when sorted by update, keeps the latest
-// matches itself (see latest.go).
+// matching thousands of entries. Instead, the index numbers its facet
+// terms ("category:budget", "tags:regie") in a facetDict kept inside the
+// index, and each entry carries one doc value, fieldPacked, that packs
+// its update time and the numbers of its terms. A search looks that
+// value up per match, decoded once per segment (see values.go), counts
+// into an array and, when sorted by update, keeps the latest matches
+// itself (see latest.go).
 
 // facetDict numbers the facet terms of one index. Numbers are never
 // reused: a term stays numbered after its last entry is deleted.
@@ -144,24 +145,10 @@ func packDocValue(updated time.Time, ids []uint32) []byte {
 	return b
 }
 
-// facetCounts holds the counts of one search.
-type facetCounts struct {
-	terms   []string // the dictionary as the search found it
-	n       []int32  // matching entries per term number
-	updated uint64   // updateKey of the entry visited last
-	err     error    // first error reading doc values
-}
-
-func newFacetCounts(terms []string) *facetCounts {
-	return &facetCounts{terms: terms, n: make([]int32, len(terms))}
-}
-
-// visit reads one entry's doc value: its update key, then the terms
-// it counts.
-func (c *facetCounts) visit(_ string, packed []byte) {
+// decodePacked calls fn with each number of a packed doc value, in order.
+func decodePacked(packed []byte, fn func(uint64)) {
 	var n uint64
 	shift := 0
-	first := true
 	for _, b := range packed {
 		if b&0x80 != 0 {
 			if shift < 64 {
@@ -173,13 +160,28 @@ func (c *facetCounts) visit(_ string, packed []byte) {
 		if shift < 64 {
 			n |= uint64(b) << shift
 		}
-		switch {
-		case first:
-			c.updated, first = n, false
-		case n < uint64(len(c.n)):
-			c.n[n]++
-		}
+		fn(n)
 		n, shift = 0, 0
+	}
+}
+
+// facetCounts holds the counts of one search.
+type facetCounts struct {
+	terms []string // the dictionary as the search found it
+	n     []int32  // matching entries per term number
+}
+
+func newFacetCounts(terms []string) *facetCounts {
+	return &facetCounts{terms: terms, n: make([]int32, len(terms))}
+}
+
+// add counts one entry with the given facet terms. Numbers beyond the
+// dictionary the search found belong to entries indexed since: ignored.
+func (c *facetCounts) add(terms []uint32) {
+	for _, t := range terms {
+		if int(t) < len(c.n) {
+			c.n[t]++
+		}
 	}
 }
 
@@ -190,32 +192,31 @@ func (c *facetCounts) visit(_ string, packed []byte) {
 // hybrid search.
 type facetQuery struct {
 	query.Query
+	values *valueCache
 	counts *facetCounts
 	latest *latest // nil unless sorted by update
 }
 
 // Searcher implements query.Query.
 func (q facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	values, err := q.values.snapshot(r)
+	if err != nil {
+		return nil, err
+	}
 	s, err := q.Query.Searcher(ctx, r, m, opts)
 	if err != nil {
 		return nil, err
 	}
-	dvr, err := r.DocValueReader([]string{fieldPacked})
-	if err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return &facetSearcher{Searcher: s, r: r, dvr: dvr, counts: q.counts, latest: q.latest, visit: q.counts.visit}, nil
+	return &facetSearcher{Searcher: s, r: r, values: values, counts: q.counts, latest: q.latest}, nil
 }
 
 // facetSearcher counts the facets of the documents it returns.
 type facetSearcher struct {
 	bsearch.Searcher
 	r      index.IndexReader
-	dvr    index.DocValueReader
+	values *snapshotValues
 	counts *facetCounts
 	latest *latest
-	visit  index.DocValueVisitor // counts.visit, bound once
 }
 
 // Next implements search.Searcher.
@@ -233,13 +234,13 @@ func (s *facetSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexIntern
 }
 
 func (s *facetSearcher) count(dm *bsearch.DocumentMatch) {
-	if dm == nil || s.counts.err != nil {
+	if dm == nil {
 		return
 	}
-	s.counts.updated = 0
-	s.counts.err = s.dvr.VisitDocValues(dm.IndexInternalID, s.visit)
+	updated, terms := s.values.of(dm.IndexInternalID.Value())
+	s.counts.add(terms)
 	if s.latest != nil {
-		s.latest.offer(s.counts.updated, dm.Score, dm.IndexInternalID)
+		s.latest.offer(updated, dm.Score, dm.IndexInternalID)
 	}
 }
 
@@ -247,7 +248,7 @@ func (s *facetSearcher) count(dm *bsearch.DocumentMatch) {
 // index reader, which still names the latest matches.
 func (s *facetSearcher) Close() error {
 	var err error
-	if s.latest != nil && s.counts.err == nil {
+	if s.latest != nil {
 		err = s.latest.resolve(s.r)
 	}
 	return errors.Join(err, s.Searcher.Close())

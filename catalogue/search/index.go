@@ -83,6 +83,8 @@ type Index struct {
 	idx          bleve.Index  // nil once closed
 	dict         *facetDict   // facet terms of idx
 	needsRebuild bool
+
+	values *valueCache // the packed values of idx's segments, decoded
 }
 
 // Open opens the index kept in dir, or an index in memory when dir is "".
@@ -98,7 +100,7 @@ func Open(dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, opts: opts.withDefaults(), fa: fa}
+	ix := &Index{dir: dir, opts: opts.withDefaults(), fa: fa, values: newValueCache()}
 	if dir != "" {
 		idx, terms, err := openExisting(dir)
 		if err != nil {

@@ -115,7 +115,7 @@ var hitFields = []string{fieldTitle, fieldKind, fieldUpdated, fieldBody, fieldSu
 // matches, and a second request reads their fields.
 func (ix *Index) run(ctx context.Context, q Query, bq query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
 	counts := newFacetCounts(ix.dict.view())
-	fq := facetQuery{Query: bq, counts: counts}
+	fq := facetQuery{Query: bq, values: ix.values, counts: counts}
 	size, from := q.Limit, q.Offset
 	if sort == SortUpdated {
 		fq.latest = newLatest(q.Offset + q.Limit)
@@ -124,9 +124,6 @@ func (ix *Index) run(ctx context.Context, q Query, bq query.Query, sort string) 
 	req := bleve.NewSearchRequestOptions(fq, size, from, false)
 	req.Fields = hitFields
 	res, err := ix.idx.SearchInContext(ctx, req)
-	if err == nil {
-		err = counts.err
-	}
 	if err != nil || fq.latest == nil {
 		return res, counts, err
 	}
