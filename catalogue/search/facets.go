@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -185,13 +186,14 @@ func (c *facetCounts) add(terms []uint32) {
 	}
 }
 
-// facetQuery is a query.Query that counts facets as it matches, and
-// keeps the latest matches when latest is set. It relies on bleve
-// building the searcher of a request once, and the collector reading
-// every match from it, which holds for a single index without k-NN or
-// hybrid search.
+// facetQuery is a query.Query that counts facets as it matches, raises
+// the score of the matches that boost also matches, and keeps the latest
+// matches when latest is set. It relies on bleve building the searcher
+// of a request once, and the collector reading every match from it,
+// which holds for a single index without k-NN or hybrid search.
 type facetQuery struct {
 	query.Query
+	boost  query.Query // nil for none
 	values *valueCache
 	counts *facetCounts
 	latest *latest // nil unless sorted by update
@@ -207,41 +209,117 @@ func (q facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 	if err != nil {
 		return nil, err
 	}
-	return &facetSearcher{Searcher: s, r: r, values: values, counts: q.counts, latest: q.latest}, nil
+	fs := &facetSearcher{Searcher: s, r: r, values: values, counts: q.counts, latest: q.latest}
+	if q.boost != nil {
+		if fs.boost, err = q.boost.Searcher(ctx, r, m, opts); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		// bleve normalises scores by the weight of the whole query.
+		norm := 1 / math.Sqrt(s.Weight()+fs.boost.Weight())
+		s.SetQueryNorm(norm)
+		fs.boost.SetQueryNorm(norm)
+		if n, err := r.DocCount(); err == nil && n > 0 {
+			fs.density = float64(fs.boost.Count()) / float64(n)
+		}
+	}
+	return fs, nil
 }
 
-// facetSearcher counts the facets of the documents it returns.
+// facetSearcher counts the facets of the documents it returns, and adds
+// to their score that of the boost when it matches them too.
+//
+// It does what bleve's boolean query does with an optional clause, but
+// walks the boost's posting lists (three per word) differently. bleve
+// advances them to each match, skipping: a fifth of a broad search. Most
+// boosted entries are a few documents apart, where stepping is cheaper
+// than skipping, so the boost steps when it expects the next match
+// within two of its own, and skips otherwise.
 type facetSearcher struct {
 	bsearch.Searcher
 	r      index.IndexReader
 	values *snapshotValues
 	counts *facetCounts
 	latest *latest
+
+	boost   bsearch.Searcher       // nil for none
+	density float64                // boost matches per document, an upper bound
+	cur     *bsearch.DocumentMatch // the boost's current match; nil before the first or after the last
+	done    bool                   // the boost has no more matches
 }
 
 // Next implements search.Searcher.
 func (s *facetSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
 	dm, err := s.Searcher.Next(ctx)
-	s.count(dm)
+	if err == nil {
+		err = s.count(ctx, dm)
+	}
 	return dm, err
 }
 
 // Advance implements search.Searcher.
 func (s *facetSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
 	dm, err := s.Searcher.Advance(ctx, id)
-	s.count(dm)
+	if err == nil {
+		err = s.count(ctx, dm)
+	}
 	return dm, err
 }
 
-func (s *facetSearcher) count(dm *bsearch.DocumentMatch) {
+func (s *facetSearcher) count(ctx *bsearch.SearchContext, dm *bsearch.DocumentMatch) error {
 	if dm == nil {
-		return
+		return nil
 	}
-	updated, terms := s.values.of(dm.IndexInternalID.Value())
+	num := dm.IndexInternalID.Value()
+	if s.boost != nil {
+		if err := s.boostTo(ctx, dm.IndexInternalID, num); err != nil {
+			return err
+		}
+		if s.cur != nil && s.cur.IndexInternalID.Value() == num {
+			dm.Score += s.cur.Score
+		}
+	}
+	updated, terms := s.values.of(num)
 	s.counts.add(terms)
 	if s.latest != nil {
 		s.latest.offer(updated, dm.Score, dm.IndexInternalID)
 	}
+	return nil
+}
+
+// boostStepWithin is the number of boost matches expected before the
+// next match within which the boost steps rather than skips; a variable
+// so that tests can force either way.
+var boostStepWithin = 2.0
+
+// boostTo moves the boost to its first match at or after document num.
+func (s *facetSearcher) boostTo(ctx *bsearch.SearchContext, id index.IndexInternalID, num uint64) error {
+	for !s.done && (s.cur == nil || s.cur.IndexInternalID.Value() < num) {
+		var (
+			next *bsearch.DocumentMatch
+			err  error
+		)
+		if s.cur != nil && float64(num-s.cur.IndexInternalID.Value())*s.density < boostStepWithin {
+			next, err = s.boost.Next(ctx)
+		} else {
+			next, err = s.boost.Advance(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		ctx.DocumentMatchPool.Put(s.cur)
+		s.cur, s.done = next, next == nil
+	}
+	return nil
+}
+
+// DocumentMatchPoolSize implements search.Searcher.
+func (s *facetSearcher) DocumentMatchPoolSize() int {
+	n := s.Searcher.DocumentMatchPoolSize()
+	if s.boost != nil {
+		n += s.boost.DocumentMatchPoolSize() + 1
+	}
+	return n
 }
 
 // Close implements search.Searcher. bleve closes the searcher before the
@@ -250,6 +328,9 @@ func (s *facetSearcher) Close() error {
 	var err error
 	if s.latest != nil {
 		err = s.latest.resolve(s.r)
+	}
+	if s.boost != nil {
+		err = errors.Join(err, s.boost.Close())
 	}
 	return errors.Join(err, s.Searcher.Close())
 }

@@ -157,13 +157,14 @@ func fallbacks(terms []queryTerm) []textMode {
 	return modes
 }
 
-// textQuery builds a query: one clause per word, which selects the
-// entries holding it (all of them, or all but one in modeAnyTypos), the filters,
-// and optional clauses that raise the score of the entries holding the
-// words in their title, tags or summary. Words and filters form one
-// conjunction of posting lists, which bleve intersects by skipping; the
-// optional clauses are then only looked up for the entries that match.
-func textQuery(terms []queryTerm, mode textMode, filters []query.Query) query.Query {
+// textQuery builds the two parts of a query: match, one clause per word,
+// which selects the entries holding it (all of them, or all but one in
+// modeAnyTypos), and the filters; and boost, which raises the score of
+// the entries holding the words in their title, tags or summary. Words
+// and filters form one conjunction of posting lists, which bleve
+// intersects by skipping; the boost is looked up only for the entries
+// that match (see facetSearcher).
+func textQuery(terms []queryTerm, mode textMode, filters []query.Query) (match, boost query.Query) {
 	clauses := make([]query.Query, 0, len(terms))
 	var boosts []query.Query
 	for _, t := range terms {
@@ -206,7 +207,7 @@ func textQuery(terms []queryTerm, mode textMode, filters []query.Query) query.Qu
 		any.SetMin(float64(len(clauses) - 1))
 		clauses = []query.Query{any}
 	}
-	return query.NewBooleanQuery(append(clauses, filters...), boosts, nil)
+	return query.NewConjunctionQuery(append(clauses, filters...)), query.NewDisjunctionQuery(boosts)
 }
 
 func fuzzyQuery(field, term string, fuzziness int) query.Query {

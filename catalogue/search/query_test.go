@@ -1,10 +1,15 @@
 package search
 
 import (
+	"context"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 func TestFallbacks(t *testing.T) {
@@ -43,5 +48,47 @@ func TestQueryNormalize(t *testing.T) {
 	}
 	if _, err := (Query{Sort: "title"}).normalize(); !errors.Is(err, ErrInvalidQuery) {
 		t.Errorf("unknown sort: %v", err)
+	}
+}
+
+// The facet searcher's boosted scores are those of bleve's boolean query
+// with the boost as its optional part: same hits, same order, same
+// scores, whatever the mode, whether the boost steps or skips.
+func TestBoostMatchesBooleanQuery(t *testing.T) {
+	ix := openFilled(t, append(loadNotes(t), loadBetagouv(t)...))
+	defer func(v float64) { boostStepWithin = v }(boostStepWithin)
+	for _, step := range []float64{boostStepWithin, 0, math.Inf(1)} {
+		boostStepWithin = step
+		checkBoostMatchesBooleanQuery(t, ix)
+	}
+}
+
+func checkBoostMatchesBooleanQuery(t *testing.T, ix *Index) {
+	t.Helper()
+	ctx := context.Background()
+	for _, text := range []string{"ma cantine", "bourses", "regie d'avances", "voyage scolaire ca", "bource", "marches publics", "fond de roulement", "logiciel libre education"} {
+		terms := ix.fa.analyzeQuery(text)
+		for _, mode := range fallbacks(terms) {
+			match, boost := textQuery(terms, mode, nil)
+			got, _, err := ix.run(ctx, Query{Limit: 50}, match, boost, SortRelevance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := bleve.NewSearchRequestOptions(query.NewBooleanQuery([]query.Query{match}, []query.Query{boost}, nil), 50, 0, false)
+			want, err := ix.idx.SearchInContext(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Total != want.Total || len(got.Hits) != len(want.Hits) {
+				t.Fatalf("%q mode %d: %d hits of %d, want %d of %d", text, mode, len(got.Hits), got.Total, len(want.Hits), want.Total)
+			}
+			for i, h := range got.Hits {
+				w := want.Hits[i]
+				if h.ID != w.ID || math.Abs(h.Score-w.Score) > 1e-9*w.Score {
+					t.Errorf("step within %g, %q mode %d: hit %d is %s (%g), want %s (%g)", boostStepWithin, text, mode, i, h.ID, h.Score, w.ID, w.Score)
+					break
+				}
+			}
+		}
 	}
 }

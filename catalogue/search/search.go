@@ -73,15 +73,16 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	switch {
 	case len(terms) > 0:
 		for _, mode = range fallbacks(terms) {
-			res, counts, err = ix.run(ctx, q, textQuery(terms, mode, filters), q.Sort)
+			match, boost := textQuery(terms, mode, filters)
+			res, counts, err = ix.run(ctx, q, match, boost, q.Sort)
 			if err != nil || res.Total > 0 {
 				break
 			}
 		}
 	case len(filters) > 0:
-		res, counts, err = ix.run(ctx, q, query.NewConjunctionQuery(filters), SortUpdated)
+		res, counts, err = ix.run(ctx, q, query.NewConjunctionQuery(filters), nil, SortUpdated)
 	default:
-		res, counts, err = ix.run(ctx, q, query.NewMatchAllQuery(), SortUpdated)
+		res, counts, err = ix.run(ctx, q, query.NewMatchAllQuery(), nil, SortUpdated)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", q.Text, err)
@@ -110,15 +111,18 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 // hitFields are the stored fields a hit shows.
 var hitFields = []string{fieldTitle, fieldKind, fieldUpdated, fieldBody, fieldSummary}
 
-// run sends one request to bleve, counting facets. Sorted by update,
-// it asks bleve for no hits: the facet searcher keeps the latest
-// matches, and a second request reads their fields.
-func (ix *Index) run(ctx context.Context, q Query, bq query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
+// run sends one request to bleve for the entries bq matches, counting
+// facets. Sorted by relevance, entries that boost also matches score
+// higher; sorted by update, boost is left out, and bleve is asked for
+// no hits: the facet searcher keeps the latest matches, and a second
+// request reads their fields.
+func (ix *Index) run(ctx context.Context, q Query, bq, boost query.Query, sort string) (*bleve.SearchResult, *facetCounts, error) {
 	counts := newFacetCounts(ix.dict.view())
-	fq := facetQuery{Query: bq, values: ix.values, counts: counts}
+	fq := facetQuery{Query: bq, boost: boost, values: ix.values, counts: counts}
 	size, from := q.Limit, q.Offset
 	if sort == SortUpdated {
 		fq.latest = newLatest(q.Offset + q.Limit)
+		fq.boost = nil
 		size, from = 0, 0
 	}
 	req := bleve.NewSearchRequestOptions(fq, size, from, false)
