@@ -74,7 +74,11 @@ func joinCommand() *cli.Command {
 			if err := joinConfig(h, network, addrs); err != nil {
 				return homeError{err}
 			}
-			fmt.Fprintf(c.App.Writer, "This home now belongs to network %q with %d bootstrap addresses.\nStart (or restart) the node: mutu --home %s run\n", network, len(addrs), h.dir)
+			noun := "addresses"
+			if len(addrs) == 1 {
+				noun = "address"
+			}
+			fmt.Fprintf(c.App.Writer, "This home now belongs to network %q with %d bootstrap %s.\nStart (or restart) the node: mutu --home %s run\n", network, len(addrs), noun, h.dir)
 			return nil
 		},
 	}
