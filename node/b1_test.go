@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +35,17 @@ import (
 //	go test ./node -run '^$' -bench FreshNodeSyncDisk -benchtime 1x -timeout 30m -args -bench.notes=100000
 //
 // MUTU_B1_PROFILE=file writes the CPU profile of the fresh node.
+//
+// MUTU_B1_CGROUP=dir runs the fresh node inside that memory cgroup (v1,
+// made beforehand, for instance with a 400 MB limit), and reports the
+// peak the cgroup charged: RSS counts the store's and the index's mapped
+// files, which the kernel reclaims when memory runs short; under a limit
+// it must, and the run tells whether the node still completes, and how
+// fast:
+//
+//	mkdir /sys/fs/cgroup/memory/mutu-b1
+//	echo 400M > /sys/fs/cgroup/memory/mutu-b1/memory.limit_in_bytes
+//	MUTU_B1_CGROUP=/sys/fs/cgroup/memory/mutu-b1 go test ./node -run '^$' -bench FreshNodeSyncDisk -benchtime 1x -timeout 30m -args -bench.notes=100000
 func BenchmarkFreshNodeSyncDisk(b *testing.B) {
 	n := *benchNotes
 	blocks := frenchCorpus(b, n)
@@ -44,12 +54,24 @@ func BenchmarkFreshNodeSyncDisk(b *testing.B) {
 	a := startReal(b, nodeKey(b), src, func(cfg *Config) { cfg.ListenAddrs = loopback()[:1] })
 	b.ResetTimer()
 	var stored, searchable time.Duration
-	var rss, anon, file int64
+	var rss, anon, file, charged int64
+	cgroup := os.Getenv(b1EnvCgroup)
 	for range b.N {
-		r, peak := runB1Child(b, a.Addrs()[0], n)
+		if cgroup != "" {
+			cgroupWrite(b, cgroup, "memory.max_usage_in_bytes", "0")
+		}
+		r := runB1Child(b, a.Addrs()[0], n)
 		stored += r.Stored
 		searchable += r.Searchable
-		rss, anon, file = max(rss, peak), max(anon, r.PeakAnon), max(file, r.PeakFile)
+		rss, anon, file = max(rss, r.PeakRSS), max(anon, r.PeakAnon), max(file, r.PeakFile)
+		if cgroup != "" {
+			charged = max(charged, cgroupRead(b, cgroup, "memory.max_usage_in_bytes"))
+			b.Logf("cgroup %s: limit %d MB, peak charged %d MB, %d times at the limit", cgroup,
+				cgroupRead(b, cgroup, "memory.limit_in_bytes")>>20, charged>>20, cgroupRead(b, cgroup, "memory.failcnt"))
+		}
+	}
+	if cgroup != "" {
+		b.ReportMetric(float64(charged)/1e6, "MB-cgroup-peak")
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/stored.Seconds(), "stored-notes/s")
 	b.ReportMetric(float64(n)*float64(b.N)/searchable.Seconds(), "searchable-notes/s")
@@ -109,6 +131,10 @@ type b1Result struct {
 	// anonymous (heap, stacks) and file-backed (the store's and the
 	// index's files mapped in memory, which the kernel may drop).
 	PeakAnon, PeakFile int64
+	// PeakRSS is the process's VmHWM, read by the process itself: the
+	// rusage of a child started by Go counts the parent's memory, which
+	// the child shares until it executes (here the peer and its notes).
+	PeakRSS int64
 }
 
 // Environment of the child process of BenchmarkFreshNodeSyncDisk.
@@ -119,11 +145,13 @@ const (
 	// MUTU_B1_PROFILE, set by whoever runs the benchmark, names a file
 	// for the CPU profile of the fresh node.
 	b1EnvProfile = "MUTU_B1_PROFILE"
+	// MUTU_B1_CGROUP names a memory cgroup (v1) for the fresh node.
+	b1EnvCgroup = "MUTU_B1_CGROUP"
 )
 
 // runB1Child runs the test binary again as the fresh node, and returns
-// its report and its peak RSS in bytes.
-func runB1Child(b *testing.B, peer ma.Multiaddr, n int) (b1Result, int64) {
+// its report.
+func runB1Child(b *testing.B, peer ma.Multiaddr, n int) b1Result {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), b1EnvDir+"="+b.TempDir(), b1EnvPeer+"="+peer.String(), b1EnvNotes+"="+strconv.Itoa(n))
@@ -136,11 +164,27 @@ func runB1Child(b *testing.B, peer ma.Multiaddr, n int) (b1Result, int64) {
 	if err := json.Unmarshal(out, &r); err != nil {
 		b.Fatalf("fresh node said %q: %v", out, err)
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		b.Fatal("no resource usage for the fresh node")
+	return r
+}
+
+func cgroupWrite(b *testing.B, dir, file, value string) {
+	b.Helper()
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(value), 0); err != nil {
+		b.Fatal(err)
 	}
-	return r, ru.Maxrss * 1024 // kilobytes on Linux
+}
+
+func cgroupRead(b *testing.B, dir, file string) int64 {
+	b.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		b.Fatalf("%s: %v", file, err)
+	}
+	return n
 }
 
 // b1Child is the fresh node of BenchmarkFreshNodeSyncDisk, run by
@@ -150,6 +194,13 @@ func b1Child(dir string) int {
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "fresh node:", err)
 		return 1
+	}
+	if cg := os.Getenv(b1EnvCgroup); cg != "" {
+		// Before the node holds anything: the cgroup charges what its
+		// processes use from when they join it.
+		if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+			return fail(err)
+		}
 	}
 	n, err := strconv.Atoi(os.Getenv(b1EnvNotes))
 	if err != nil {
@@ -227,6 +278,7 @@ func b1Child(dir string) int {
 	r.Searchable = time.Since(start)
 	close(stop)
 	<-sampled
+	r.PeakRSS = procStatus("VmHWM")
 	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
 		return fail(err)
 	}
