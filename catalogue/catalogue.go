@@ -31,6 +31,10 @@ type Options struct {
 	// Progress, when set, is called while the search index is rebuilt
 	// with the entries indexed so far and the total.
 	Progress func(done, total int)
+	// MinFree is the free disk space writes leave for the store beyond
+	// its tables; a write that would eat into it fails with ErrDiskFull.
+	// Default 64 MiB; negative turns the check off (see store.Options).
+	MinFree int64
 
 	// progressEvery is how often a long catch-up of the index logs its
 	// progress; indexProgressEvery when 0 (tests lower it).
@@ -79,7 +83,7 @@ func Open(dir string, opts Options) (*Catalogue, error) {
 		}
 		storePath, indexPath = filepath.Join(dir, storeSubdir), filepath.Join(dir, indexSubdir)
 	}
-	st, err := store.Open(storePath, store.Options{InMemory: opts.InMemory, NoSync: opts.NoSync, Logger: opts.Logger})
+	st, err := store.Open(storePath, store.Options{InMemory: opts.InMemory, NoSync: opts.NoSync, Logger: opts.Logger, MinFree: opts.MinFree})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%w: %s is open in another mutu process; stop it, or let the CLI go through its API (`mutu run` writes its address in the home)", ErrLocked, dir)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue/store"
 )
 
 var (
@@ -20,6 +22,9 @@ var (
 	// ErrRetracted means the document was retracted and can no longer
 	// be edited.
 	ErrRetracted = errors.New("catalogue: document retracted")
+	// ErrDiskFull means the disk holding the catalogue has too little
+	// free space left for a write, which stored nothing.
+	ErrDiskFull = store.ErrDiskFull
 )
 
 // AmbiguousError lists the documents an ID prefix matches.

@@ -30,6 +30,13 @@ func (s *Store) PutBlocks(blocks []protocol.Block) error {
 		return nil
 	}
 	op := fmt.Sprintf("put %d blocks from %s", len(blocks), blocks[0].CID)
+	size := 0
+	for _, b := range blocks {
+		size += len(b.Data)
+	}
+	if err := s.roomFor(op, size); err != nil {
+		return err
+	}
 	return s.update(op, func(txn *badger.Txn) error {
 		for _, b := range blocks {
 			k := blockKey(b.CID)

@@ -26,6 +26,9 @@ var (
 	// ErrCorrupt means a stored record does not decode or breaks an
 	// invariant of the store.
 	ErrCorrupt = errors.New("store: corrupt")
+	// ErrDiskFull means the disk holding the store has too little free
+	// space left for a write, which stored nothing.
+	ErrDiskFull = errors.New("disk full")
 )
 
 // MissingParentError reports the revisions a revision needs that are

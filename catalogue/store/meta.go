@@ -36,6 +36,9 @@ func (s *Store) SetMeta(key string, val []byte) error {
 		return err
 	}
 	op := fmt.Sprintf("write metadata %q", key)
+	if err := s.roomFor(op, len(val)); err != nil {
+		return err
+	}
 	return s.update(op, func(txn *badger.Txn) error {
 		return storageError(op, txn.Set(metaKey(key), append([]byte(nil), val...)))
 	})
@@ -51,6 +54,13 @@ func (s *Store) SetMetas(kv map[string][]byte) error {
 		}
 	}
 	op := fmt.Sprintf("write %d metadata keys", len(kv))
+	size := 0
+	for k, v := range kv {
+		size += len(k) + len(v)
+	}
+	if err := s.roomFor(op, size); err != nil {
+		return err
+	}
 	return s.update(op, func(txn *badger.Txn) error {
 		for k, v := range kv {
 			if err := txn.Set(metaKey(k), append([]byte(nil), v...)); err != nil {

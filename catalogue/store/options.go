@@ -30,6 +30,23 @@ type Options struct {
 	// component=badger. Its informational chatter is dropped.
 	// Default slog.Default().
 	Logger *slog.Logger
+	// MinFree is the free space, in bytes, that writes leave on the
+	// store's disk beyond the size of badger's tables, for badger to
+	// flush and compact them; a write that would eat into it fails with
+	// ErrDiskFull (see space.go). Default 64 MiB; negative turns the
+	// check off. In-memory stores are not checked.
+	MinFree int64
+}
+
+// minFree returns the free space the store keeps, 0 for no check.
+func (o Options) minFree() int64 {
+	switch {
+	case o.InMemory || o.MinFree < 0:
+		return 0
+	case o.MinFree == 0:
+		return defaultMinFree
+	}
+	return o.MinFree
 }
 
 // Tuning for a small machine (a school's spare PC or a 1 GB VM):

@@ -136,6 +136,13 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 	if s.db == nil {
 		return nil, 0, ErrClosed
 	}
+	size := 0
+	for _, pd := range chunk {
+		size += len(pd.v.Data)
+	}
+	if err := s.roomFor(fmt.Sprintf("write %d revisions", len(chunk)), size); err != nil {
+		return nil, 0, err
+	}
 	s.mu.Lock()
 	changeSeq, cnt, maxClock := s.changeSeq, s.counts, s.maxClock
 	s.mu.Unlock()
@@ -221,6 +228,7 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 	if err := txn.Commit(); err != nil {
 		return nil, fitted, storageError(fmt.Sprintf("commit %d revisions", len(chunk)), err)
 	}
+	s.measure()
 
 	s.mu.Lock()
 	s.changeSeq, s.counts, s.maxClock = changeSeq, cnt, maxClock

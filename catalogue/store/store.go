@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -23,6 +24,8 @@ const formatVersion = 1
 type Store struct {
 	dir      string // for messages; "(in memory)" for an in-memory store
 	maxValue int    // largest block held; see Options.InMemory
+	minFree  int64  // free space kept on the disk beyond the tables; 0 for no check (see space.go)
+	lsm      atomic.Int64
 
 	// life guards db: every operation holds it for reading, Close for
 	// writing, so that Close waits for operations in flight and later
@@ -77,7 +80,7 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 	if opts.InMemory {
 		name = "(in memory)"
 	}
-	s := &Store{dir: name, db: db, maxValue: opts.maxValue()}
+	s := &Store{dir: name, db: db, maxValue: opts.maxValue(), minFree: opts.minFree()}
 	if err := s.load(); err != nil {
 		err = fmt.Errorf("open store %s: %w", dir, err)
 		if cerr := db.Close(); cerr != nil {
@@ -85,6 +88,7 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 		}
 		return nil, err
 	}
+	s.measure()
 	return s, nil
 }
 
@@ -240,7 +244,11 @@ func (s *Store) update(op string, fn func(txn *badger.Txn) error) error {
 	if err := fn(txn); err != nil {
 		return err
 	}
-	return storageError(op, txn.Commit())
+	if err := txn.Commit(); err != nil {
+		return storageError(op, err)
+	}
+	s.measure()
+	return nil
 }
 
 // getValue returns a copy of the value of k; ErrNotFound if absent.

@@ -1,0 +1,46 @@
+package store
+
+import "fmt"
+
+// Badger writes its value log, memtables and tables through files mapped
+// in memory. When the disk fills up under such a write, the kernel does
+// not return an error: it kills the process with SIGBUS, in the middle of
+// whatever it was doing. So every write first checks that the disk keeps
+// room for it and for what badger may write after it: memtables being
+// flushed, tables being compacted (up to the size of the tables held).
+// A write that would eat into that room fails with ErrDiskFull and
+// stores nothing.
+
+// defaultMinFree is the free space kept on the store's disk beyond the
+// tables held: three 16 MB memtables and their flush, with room to spare.
+const defaultMinFree = 64 << 20
+
+// freeSpace returns the bytes available to this process on the file
+// system holding dir, and false where it cannot tell; a variable so that
+// tests can fill the disk at will.
+var freeSpace = diskFree
+
+// roomFor fails with ErrDiskFull when writing n bytes would leave less
+// than the store's reserve free on its disk.
+func (s *Store) roomFor(op string, n int) error {
+	if s.minFree <= 0 {
+		return nil
+	}
+	free, ok := freeSpace(s.dir)
+	if !ok {
+		return nil
+	}
+	reserve := uint64(s.minFree) + uint64(max(s.lsm.Load(), 0))
+	if need := reserve + uint64(n); free < need {
+		return fmt.Errorf("%s: %w: %s has %d MB free; mutu keeps %d MB free for its database: free some space, then try again",
+			op, ErrDiskFull, s.dir, free>>20, reserve>>20)
+	}
+	return nil
+}
+
+// measure records the size of badger's tables after a write. Badger
+// measures them about once a minute. The caller holds life.
+func (s *Store) measure() {
+	lsm, _ := s.db.Size()
+	s.lsm.Store(lsm)
+}

@@ -1,0 +1,76 @@
+package store_test
+
+import (
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/catalogue/store/storetest"
+	"github.com/mutu-network/mutu/protocol"
+)
+
+// A write that would leave less than the reserve free on the disk is
+// refused with ErrDiskFull, stores nothing, and leaves the store as it
+// was; once space is freed, the same write succeeds.
+func TestDiskFullRefusesWrites(t *testing.T) {
+	var free atomic.Uint64
+	free.Store(1 << 40)
+	defer store.SetFreeSpace(func(string) (uint64, bool) { return free.Load(), true })()
+	const reserve = 8 << 20
+	s := openAt(t, t.TempDir(), store.Options{MinFree: reserve})
+	a := storetest.NewAuthor(t)
+	first := a.Create(t, storetest.Title("Budget"))
+	if _, err := s.Put([]store.Verified{first}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMeta("session", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+
+	free.Store(reserve) // the reserve, not a byte more
+	second := a.Create(t, storetest.Title("Voyages scolaires"))
+	_, err := s.Put([]store.Verified{second})
+	if !errors.Is(err, store.ErrDiskFull) || !strings.Contains(err.Error(), "free some space") {
+		t.Fatalf("Put on a full disk = %v, want ErrDiskFull saying what to do", err)
+	}
+	data := []byte("relevé de compte")
+	if err := s.PutBlocks([]protocol.Block{{CID: protocol.BlockCID(data), Data: data}}); !errors.Is(err, store.ErrDiskFull) {
+		t.Errorf("PutBlocks on a full disk = %v, want ErrDiskFull", err)
+	}
+	if err := s.SetMeta("other", []byte("b")); !errors.Is(err, store.ErrDiskFull) {
+		t.Errorf("SetMeta on a full disk = %v, want ErrDiskFull", err)
+	}
+	if err := s.DeleteMeta("session"); err != nil {
+		t.Errorf("DeleteMeta on a full disk: %v (removing must stay possible)", err)
+	}
+	if revs, docs, err := s.Count(); err != nil || revs != 1 || docs != 1 {
+		t.Errorf("after the refusals: %d revisions, %d documents (%v), want 1 and 1", revs, docs, err)
+	}
+	if held, _ := s.Has(second.Block.CID); held {
+		t.Error("a refused revision is stored")
+	}
+
+	free.Store(1 << 40)
+	if _, err := s.Put([]store.Verified{second}); err != nil {
+		t.Fatalf("Put once space is freed: %v", err)
+	}
+	if revs, _, _ := s.Count(); revs != 2 {
+		t.Errorf("%d revisions, want 2", revs)
+	}
+}
+
+// In-memory stores, and stores told not to, do not check.
+func TestDiskFullCheckOff(t *testing.T) {
+	defer store.SetFreeSpace(func(string) (uint64, bool) { return 0, true })()
+	for name, s := range map[string]*store.Store{
+		"memory":      openMemory(t),
+		"MinFree < 0": openAt(t, t.TempDir(), store.Options{MinFree: -1}),
+	} {
+		a := storetest.NewAuthor(t)
+		if _, err := s.Put([]store.Verified{a.Create(t)}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

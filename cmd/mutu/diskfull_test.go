@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// diskEnvChild marks the run of TestDiskFull inside its namespace.
+const diskEnvChild = "MUTU_DISKFULL_NS"
+
+// TestDiskFull publishes notes into a home on a small file system until
+// the disk is full. mutu must refuse the write that would fill it with
+// a clear message and exit code 5, not die in the middle of a write
+// (badger writes through mapped files, where a full disk is a SIGBUS),
+// and keep every entry published before. Once space is freed, the same
+// publish succeeds. The file system is a tmpfs of 80 MB, mounted in a
+// user and mount namespace of the test's own (unshare), so that
+// nothing is mounted on the machine.
+func TestDiskFull(t *testing.T) {
+	if os.Getenv(diskEnvChild) == "" {
+		rerunInMountNamespace(t)
+		return
+	}
+	disk := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(disk, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mount := func(opts string) {
+		t.Helper()
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", disk).CombinedOutput(); err != nil {
+			t.Fatalf("mount -o %s: %v: %s", opts, err, out)
+		}
+	}
+	mount("size=80m")
+	t.Cleanup(func() { _ = exec.Command("umount", disk).Run() })
+	home := filepath.Join(disk, "home")
+	mutu := func(args ...string) (code int, stdout, stderr string) {
+		var o, e bytes.Buffer
+		code = run(append([]string{"mutu", "--home", home}, args...), strings.NewReader(""), &o, &e)
+		return code, o.String(), e.String()
+	}
+	if code, _, stderr := mutu("init"); code != 0 {
+		t.Fatalf("init: %s", stderr)
+	}
+
+	// Batches of 20 notes of 40 KB, written outside the small disk.
+	notes := t.TempDir()
+	batch := func(b int) []string {
+		var files []string
+		for i := range 20 {
+			path := filepath.Join(notes, fmt.Sprintf("n%03d-%02d.md", b, i))
+			body := strings.Repeat(fmt.Sprintf("Lot %d, fiche %d : régie d'avances, bourses et voyages scolaires. ", b, i), 520)
+			note := fmt.Sprintf("---\ntitle: Fiche %d du lot %d\nkind: note\ncategory: budget\n---\n%s\n", i, b, body)
+			if err := os.WriteFile(path, []byte(note), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, path)
+		}
+		return files
+	}
+	published := 0
+	var refused []string
+	for b := 0; b < 150 && refused == nil; b++ {
+		files := batch(b)
+		code, _, stderr := mutu(append([]string{"publish"}, files...)...)
+		switch {
+		case code == 0:
+			published += len(files)
+		case code == exitInternal && strings.Contains(stderr, "disk full") && strings.Contains(stderr, "free some space"):
+			refused = files
+		default:
+			t.Fatalf("publish of batch %d: exit %d, %s", b, code, stderr)
+		}
+	}
+	if refused == nil {
+		t.Fatalf("%d notes published on an 80 MB disk without a refusal", published)
+	}
+	if published == 0 {
+		t.Fatal("the first publish was refused: the test disk is too small to show anything")
+	}
+	t.Logf("%d notes published, then refused", published)
+
+	count := func() int {
+		t.Helper()
+		code, stdout, stderr := mutu("list", "--json", "--kind", "note")
+		if code != 0 {
+			t.Fatalf("list: %s", stderr)
+		}
+		var entries []json.RawMessage
+		if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
+			t.Fatalf("list --json: %v", err)
+		}
+		return len(entries)
+	}
+	if n := count(); n != published {
+		t.Fatalf("after the refusal the home lists %d notes, want the %d published", n, published)
+	}
+	if code, stdout, _ := mutu("search", "--json", "fiche 3 du lot 0"); code != 0 || !strings.Contains(stdout, "Fiche 3 du lot 0") {
+		t.Errorf("search after the refusal: exit %d, %s", code, stdout)
+	}
+
+	mount("remount,size=200m")
+	if code, _, stderr := mutu(append([]string{"publish"}, refused...)...); code != 0 {
+		t.Fatalf("publish once space is freed: %s", stderr)
+	}
+	if n := count(); n != published+len(refused) {
+		t.Errorf("after freeing space the home lists %d notes, want %d", n, published+len(refused))
+	}
+}
+
+// rerunInMountNamespace runs the calling test again in a new user and
+// mount namespace, and fails with its output if it fails. It skips the
+// test where such namespaces cannot be made.
+func rerunInMountNamespace(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"unshare", "mount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found: cannot mount a small file system for the test", tool)
+		}
+	}
+	if err := exec.Command("unshare", "--user", "--map-root-user", "--mount", "true").Run(); err != nil {
+		t.Skipf("no mount namespace for this user (%v)", err)
+	}
+	cmd := exec.Command("unshare", "--user", "--map-root-user", "--mount",
+		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), diskEnvChild+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s in its namespace: %v\n%s", t.Name(), err, out)
+	}
+	t.Logf("in its namespace:\n%s", out)
+}
