@@ -52,7 +52,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	cat, err := catalogue.Open("", catalogue.Options{InMemory: true})
+	return newEnvWith(t, "", catalogue.Options{InMemory: true})
+}
+
+// newEnvWith is newEnv over the catalogue opened in dir with opts.
+func newEnvWith(t *testing.T, dir string, opts catalogue.Options) *env {
+	t.Helper()
+	cat, err := catalogue.Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

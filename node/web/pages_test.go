@@ -236,3 +236,24 @@ func getDoc(t *testing.T, cat *catalogue.Catalogue, id string) *catalogue.Doc {
 	}
 	return d
 }
+
+// On a full disk the form comes back with what was typed and says why,
+// and nothing is published.
+func TestPublishDiskFull(t *testing.T) {
+	// A reserve larger than any disk: every write finds it full.
+	e := newEnvWith(t, t.TempDir(), catalogue.Options{MinFree: 1 << 62})
+	c, _ := e.account("marie")
+	res := c.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Clôture de l'exercice"},
+		"body": {"Arrêter les comptes avant le 15 janvier."}, "action": {"publier"}})
+	if res.status != http.StatusInsufficientStorage {
+		t.Fatalf("publish on a full disk: status %d, want 507\n%s", res.status, res.body)
+	}
+	for _, want := range []string{"Le disque du nœud est plein", "Clôture de l&#39;exercice", "Arrêter les comptes avant le 15 janvier.", "Rien n'a été publié"} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("form after a full disk lacks %q", want)
+		}
+	}
+	if revs, _, err := e.cat.Count(); err != nil || revs != 0 {
+		t.Errorf("%d revisions (%v) after a refused publish", revs, err)
+	}
+}

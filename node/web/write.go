@@ -326,6 +326,13 @@ func (s *Server) writeFailed(w http.ResponseWriter, r *http.Request, v *formView
 		v.addErrors([]fieldError{{Field: "pieces", Message: "Une pièce jointe dépasse la taille permise.", Detail: err.Error()}})
 	case errors.Is(err, protocol.ErrInvalid), errors.Is(err, entry.ErrInvalid):
 		v.addErrors([]fieldError{{Message: "L'entrée n'a pas été acceptée.", Detail: err.Error()}})
+	case errors.Is(err, catalogue.ErrDiskFull):
+		s.log.Error("web: disk full, entry not stored", "path", r.URL.Path, "err", err)
+		v.addErrors([]fieldError{{Message: "Le disque du nœud est plein : l'entrée n'a pas été enregistrée. " +
+			"Prévenez la personne qui gère le nœud ; une fois de la place libérée, enregistrez de nouveau."}})
+		v.Kept = s.keepUploads(r, vis)
+		s.render(w, r, http.StatusInsufficientStorage, "form", v)
+		return
 	default:
 		s.internalError(w, r, err)
 		return
