@@ -274,6 +274,11 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 			if err != nil && ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if errors.Is(err, store.ErrDiskFull) {
+				// The cursor stays before this batch, for when space is
+				// freed.
+				return err
+			}
 			if err != nil {
 				// Left to the reconciliation that follows.
 				n.log.Debug("bulk batch partly stored", "peer", p, "err", err)

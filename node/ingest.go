@@ -2,10 +2,12 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -99,6 +101,12 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rou
 		if ctx.Err() != nil {
 			return added, nil, ctx.Err()
 		}
+		if errors.Is(addErr, store.ErrDiskFull) {
+			// Nothing more can be stored: no ancestors to fetch, no
+			// retry until the operator frees space (the next sync).
+			n.logDiskFull(addErr)
+			return added, nil, addErr
+		}
 		stored := make(map[cid.Cid]bool, len(newly))
 		for _, c := range newly {
 			stored[c] = true
@@ -188,4 +196,19 @@ func (n *Node) missingAncestors(revs []store.Verified) []cid.Cid {
 		need(v.Rev.Doc)
 	}
 	return out
+}
+
+// diskFullLogEvery bounds how often a full disk is logged: every sync
+// and gossip message meets it until space is freed.
+const diskFullLogEvery = time.Minute
+
+// logDiskFull tells the operator that received revisions are not
+// stored because the disk is full, at most once per diskFullLogEvery.
+func (n *Node) logDiskFull(err error) {
+	now := time.Now().UnixNano()
+	last := n.stats.diskFullLogged.Load()
+	if now-last < int64(diskFullLogEvery) || !n.stats.diskFullLogged.CompareAndSwap(last, now) {
+		return
+	}
+	n.log.Error("disk full: revisions received from peers are not stored until space is freed on the home's disk", "err", err)
 }

@@ -65,6 +65,7 @@ type counters struct {
 	bulkServed        atomic.Uint64
 	blocksServed      atomic.Uint64
 	blocksReceived    atomic.Uint64
+	diskFullLogged    atomic.Int64 // when a full disk was last logged, Unix nanoseconds
 }
 
 func (c *counters) snapshot() Counters {

@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 	"github.com/mutu-network/mutu/protocol/reconcile"
 )
@@ -294,7 +295,7 @@ func (n *Node) fetchAndStore(ctx context.Context, p peer.ID, cids []cid.Cid) (st
 		if ferr != nil {
 			return stored, ferr
 		}
-		if ierr != nil && ctx.Err() != nil {
+		if ierr != nil && (ctx.Err() != nil || errors.Is(ierr, store.ErrDiskFull)) {
 			return stored, ierr
 		}
 		if ierr != nil {
