@@ -216,9 +216,11 @@ func (q facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 			return nil, err
 		}
 		// bleve normalises scores by the weight of the whole query.
-		norm := 1 / math.Sqrt(s.Weight()+fs.boost.Weight())
-		s.SetQueryNorm(norm)
-		fs.boost.SetQueryNorm(norm)
+		if w := s.Weight() + fs.boost.Weight(); w > 0 {
+			norm := 1 / math.Sqrt(w)
+			s.SetQueryNorm(norm)
+			fs.boost.SetQueryNorm(norm)
+		}
 		if n, err := r.DocCount(); err == nil && n > 0 {
 			fs.density = float64(fs.boost.Count()) / float64(n)
 		}
