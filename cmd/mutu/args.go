@@ -17,6 +17,10 @@ func flagsFirst(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
+	// Shell completion asks with a last word that must stay last.
+	if last := args[len(args)-1]; last == "--generate-bash-completion" {
+		return append(flagsFirst(app, args[:len(args)-1]), last)
+	}
 	global := flagSpecOf(app.Flags)
 	var (
 		globals, path, flags, params []string

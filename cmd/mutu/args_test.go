@@ -29,6 +29,7 @@ func TestFlagsFirst(t *testing.T) {
 		// Nothing to do.
 		{"run --peer /ip4/127.0.0.1/tcp/4001", "run --peer /ip4/127.0.0.1/tcp/4001"},
 		{"help search", "help search"},
+		{"search regie --kind note --generate-bash-completion", "search --kind note regie --generate-bash-completion"},
 		{"", ""},
 	} {
 		in := append([]string{"mutu"}, strings.Fields(tc.in)...)
