@@ -196,3 +196,10 @@ func (c *Catalogue) RevisionsByClock(ctx context.Context, after protocol.Clock, 
 func (c *Catalogue) Count() (revisions, docs int, err error) {
 	return c.store.Count()
 }
+
+// Disk returns the space available on the catalogue's disk and the part
+// of it that writes leave free: below it they fail with ErrDiskFull. ok
+// is false where the system cannot tell, and in memory.
+func (c *Catalogue) Disk() (free, reserve uint64, ok bool) {
+	return c.store.Disk()
+}

@@ -23,14 +23,10 @@ var freeSpace = diskFree
 // roomFor fails with ErrDiskFull when writing n bytes would leave less
 // than the store's reserve free on its disk.
 func (s *Store) roomFor(op string, n int) error {
-	if s.minFree <= 0 {
-		return nil
-	}
-	free, ok := freeSpace(s.dir)
+	free, reserve, ok := s.Disk()
 	if !ok {
 		return nil
 	}
-	reserve := uint64(s.minFree) + uint64(max(s.lsm.Load(), 0))
 	if need := reserve + uint64(n); free < need {
 		return fmt.Errorf("%s: %w: %s has %d MB free; mutu keeps %d MB free for its database: free some space, then try again",
 			op, ErrDiskFull, s.dir, free>>20, reserve>>20)
@@ -43,4 +39,15 @@ func (s *Store) roomFor(op string, n int) error {
 func (s *Store) measure() {
 	lsm, _ := s.db.Size()
 	s.lsm.Store(lsm)
+}
+
+// Disk returns the space available on the store's disk and the part of
+// it that writes leave free; ok is false where the system cannot tell,
+// and for an in-memory store.
+func (s *Store) Disk() (free, reserve uint64, ok bool) {
+	if s.minFree <= 0 {
+		return 0, 0, false
+	}
+	free, ok = freeSpace(s.dir)
+	return free, uint64(s.minFree) + uint64(max(s.lsm.Load(), 0)), ok
 }

@@ -38,6 +38,9 @@ func statusCommand() *cli.Command {
 			} else {
 				fmt.Fprintf(w, "Search: %d changes still to index\n", st.IndexBacklog)
 			}
+			if line := diskLine(st); line != "" {
+				fmt.Fprintln(w, line)
+			}
 			if len(st.Sync) > 0 {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "PEER\tSTATE\tLAST SYNC\tRECEIVED\tRESULT")
@@ -99,4 +102,31 @@ func peersCommand() *cli.Command {
 			return nil
 		}),
 	}
+}
+
+// diskLine says how much room the home's disk has left, and warns when
+// writes are refused or soon will be; "" when the system cannot tell.
+func diskLine(st *api.Status) string {
+	switch {
+	case st.DiskFree == 0 && st.DiskReserve == 0:
+		return ""
+	case st.DiskFree <= st.DiskReserve:
+		return fmt.Sprintf("Disk: full (%s free, writes need %s): free some space", bytesText(st.DiskFree), bytesText(st.DiskReserve))
+	case st.DiskLow():
+		return fmt.Sprintf("Disk: %s free, nearly full: writes stop below %s", bytesText(st.DiskFree), bytesText(st.DiskReserve))
+	}
+	return fmt.Sprintf("Disk: %s free", bytesText(st.DiskFree))
+}
+
+// bytesText writes a size in bytes for people: "850 B", "12.5 MB", "3.2 GB".
+func bytesText(n uint64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1e6:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	case n < 1e9:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
 }

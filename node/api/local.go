@@ -319,6 +319,9 @@ func (l *Local) Status(ctx context.Context) (*Status, error) {
 	}
 	s.Revisions, s.Entries = revs, docs
 	s.IndexBacklog = l.Cat.IndexBacklog()
+	if free, reserve, ok := l.Cat.Disk(); ok {
+		s.DiskFree, s.DiskReserve = free, reserve
+	}
 	s.Author = protocol.PublicKey(l.Author).String()
 	return &s, nil
 }

@@ -153,8 +153,19 @@ type Status struct {
 	// IndexBacklog counts the stored changes that search does not
 	// find yet: the indexer is still reaching them, as after a large
 	// catch-up. 0 when search is up to date.
-	IndexBacklog uint64     `json:"index_backlog"`
-	Sync         []PeerSync `json:"sync,omitempty"`
+	IndexBacklog uint64 `json:"index_backlog"`
+	// DiskFree is the space left on the disk of the home, in bytes, and
+	// DiskReserve the part of it that writes leave free: below it they
+	// are refused ("disk full"). Both 0 where the system cannot tell.
+	DiskFree    uint64     `json:"disk_free"`
+	DiskReserve uint64     `json:"disk_reserve"`
+	Sync        []PeerSync `json:"sync,omitempty"`
+}
+
+// DiskLow reports whether the disk nears the point where writes are
+// refused: less than the reserve again is left above it.
+func (s *Status) DiskLow() bool {
+	return s.DiskFree > 0 && s.DiskFree < 2*s.DiskReserve
 }
 
 // PeerSync is the sync state with one peer.

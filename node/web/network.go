@@ -25,6 +25,10 @@ type networkView struct {
 	Revisions   int
 	Entries     int
 	Backlog     uint64 // stored changes search does not find yet
+	DiskFree    uint64 // space left on the node's disk; 0 when unknown
+	DiskReserve uint64 // what writes leave free of it
+	DiskFull    bool   // writes are refused
+	DiskLow     bool   // writes will be refused soon
 	Invite      string // for operators
 	InviteError string
 }
@@ -46,6 +50,10 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Revisions, v.Entries, v.Backlog = revs, docs, s.cat.IndexBacklog()
+	if free, reserve, ok := s.cat.Disk(); ok {
+		st := api.Status{DiskFree: free, DiskReserve: reserve}
+		v.DiskFree, v.DiskReserve, v.DiskFull, v.DiskLow = free, reserve, free <= reserve, st.DiskLow()
+	}
 	if s.net != nil {
 		st := s.net.Status()
 		v.Running, v.Network, v.PeerID, v.Addrs, v.Connected = true, st.Network, st.PeerID, st.Addrs, st.PeersConnected

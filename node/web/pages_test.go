@@ -238,7 +238,7 @@ func getDoc(t *testing.T, cat *catalogue.Catalogue, id string) *catalogue.Doc {
 }
 
 // On a full disk the form comes back with what was typed and says why,
-// and nothing is published.
+// nothing is published, and the network page warns.
 func TestPublishDiskFull(t *testing.T) {
 	// A reserve larger than any disk: every write finds it full.
 	e := newEnvWith(t, t.TempDir(), catalogue.Options{MinFree: 1 << 62})
@@ -255,5 +255,8 @@ func TestPublishDiskFull(t *testing.T) {
 	}
 	if revs, _, err := e.cat.Count(); err != nil || revs != 0 {
 		t.Errorf("%d revisions (%v) after a refused publish", revs, err)
+	}
+	if page := c.get("/reseau"); !strings.Contains(page.body, "Le disque du nœud est plein") || !strings.Contains(page.body, "sur son disque") {
+		t.Errorf("the network page does not say the disk is full:\n%s", page.body)
 	}
 }
