@@ -124,8 +124,9 @@ func rerunInMountNamespace(t *testing.T) {
 			t.Skipf("%s not found: cannot mount a small file system for the test", tool)
 		}
 	}
-	if err := exec.Command("unshare", "--user", "--map-root-user", "--mount", "true").Run(); err != nil {
-		t.Skipf("no mount namespace for this user (%v)", err)
+	probe := exec.Command("unshare", "--user", "--map-root-user", "--mount", "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", t.TempDir())
+	if out, err := probe.CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs in a user and mount namespace here (%v: %s)", err, out)
 	}
 	cmd := exec.Command("unshare", "--user", "--map-root-user", "--mount",
 		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
