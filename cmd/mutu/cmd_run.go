@@ -116,13 +116,18 @@ func runNode(c *cli.Context) error {
 		Cat:           cat,
 		Net:           netAdapter{n},
 		UsersPath:     filepath.Join(h.dir, web.UsersFile),
+		SessionsPath:  filepath.Join(h.dir, web.SessionsFile),
 		Logger:        log,
 		SecureCookies: h.config.WebSecureCookies,
 	})
 	if err != nil {
 		return err
 	}
-	defer webSrv.Close()
+	defer func() {
+		if err := webSrv.Close(); err != nil {
+			log.Warn("web sessions not saved: their visitors will log in again", "err", err)
+		}
+	}()
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.Handler(local, token, log))
 	mux.Handle("/", webSrv)

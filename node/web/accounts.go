@@ -23,6 +23,9 @@ import (
 // UsersFile is the name of the accounts file in a node's home.
 const UsersFile = "users.json"
 
+// SessionsFile is the name of the sessions file in a node's home.
+const SessionsFile = "web-sessions.json"
+
 // ActivationPath is the page where a new account sets its password;
 // the one-time token goes in the parameter jeton.
 const ActivationPath = "/compte/activer"

@@ -90,12 +90,23 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account st
 	}
 	id := s.sessions.login(account, s.now())
 	s.sessions.setCookie(w, r, id)
+	s.saveSessions()
+}
+
+// saveSessions writes the sessions file after a login or a logout. A
+// failure is logged: sessions go on in memory, and only a restart
+// would log their visitors out.
+func (s *Server) saveSessions() {
+	if err := s.sessions.save(); err != nil {
+		s.log.Warn("web: sessions not saved; a restart will log their visitors out", "err", err)
+	}
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	vis := visitorOf(r)
 	if vis.id != "" {
 		s.sessions.logout(vis.id)
+		s.saveSessions()
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.sessions.secure || r.TLS != nil})

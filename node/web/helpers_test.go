@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,12 +43,14 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is a web server over an in-memory catalogue, on 127.0.0.1.
 type env struct {
-	t     *testing.T
-	cat   *catalogue.Catalogue
-	srv   *Server
-	ts    *httptest.Server
-	users string
-	clock *clock
+	t       *testing.T
+	cat     *catalogue.Catalogue
+	cfg     Config
+	srv     *Server
+	serving atomic.Pointer[Server] // what ts serves: srv, swapped by restart
+	ts      *httptest.Server
+	users   string
+	clock   *clock
 }
 
 func newEnv(t *testing.T) *env {
@@ -68,16 +71,35 @@ func newEnvWith(t *testing.T, dir string, opts catalogue.Options) *env {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	e.srv, err = New(Config{Cat: cat, UsersPath: e.users, Logger: logger, Now: e.clock.Now})
+	e.cfg = Config{Cat: cat, UsersPath: e.users, SessionsPath: filepath.Join(t.TempDir(), SessionsFile), Logger: logger, Now: e.clock.Now}
+	e.srv, err = New(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.ts = httptest.NewServer(e.srv)
+	e.serving.Store(e.srv)
+	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.serving.Load().ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() {
 		e.ts.Close()
 		e.srv.Close()
 	})
 	return e
+}
+
+// restart stops the web server and starts another with the same
+// configuration, as a restart of the node does.
+func (e *env) restart() {
+	e.t.Helper()
+	if err := e.srv.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	srv, err := New(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.srv = srv
+	e.serving.Store(srv)
 }
 
 // client is a browser without JavaScript: cookies, no redirects

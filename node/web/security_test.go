@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -457,5 +459,58 @@ func TestAccountsFile(t *testing.T) {
 	}
 	if got := ActivationURL("127.0.0.1:6888", "abc"); got != "http://127.0.0.1:6888/compte/activer?jeton=abc" {
 		t.Errorf("ActivationURL = %q", got)
+	}
+}
+
+// A logged-in gestionnaire keeps their session across a restart of the
+// node, and a form opened before it is still accepted after it. The
+// sessions file holds no session ID, and only its owner may read it.
+func TestSessionsSurviveRestart(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.account("marie")
+	token := c.csrf("/publier")
+	e.restart()
+
+	res := c.post("/publier", url.Values{"csrf": {token}, "kind": {"note"}, "title": {"Écrite avant le redémarrage"},
+		"body": {"Envoyée après."}, "action": {"publier"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("form opened before the restart, sent after: status %d\n%s", res.status, res.body)
+	}
+	info, err := os.Stat(e.cfg.SessionsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("sessions file mode %o, want 600", perm)
+	}
+	data, _ := os.ReadFile(e.cfg.SessionsPath)
+	u, _ := url.Parse(e.ts.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == sessionCookie && strings.Contains(string(data), ck.Value) {
+			t.Error("the sessions file holds a session ID")
+		}
+	}
+
+	// Logged out before a restart stays logged out after it.
+	c.submit("/", "/deconnexion", url.Values{})
+	e.restart()
+	if res := c.get("/publier"); res.status != http.StatusSeeOther {
+		t.Errorf("after logout and restart, /publier answers %d, want a redirect to the login", res.status)
+	}
+}
+
+// A damaged sessions file is not trusted: the node starts with a new
+// key and nobody logged in, rather than failing to start.
+func TestDamagedSessionsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), SessionsFile)
+	if err := os.WriteFile(path, []byte(`{"key": "cassé`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSessions(false, path, time.Now())
+	if err != nil {
+		t.Fatalf("newSessions over a damaged file: %v", err)
+	}
+	if len(s.key) != 32 || len(s.byID) != 0 {
+		t.Errorf("key of %d bytes and %d sessions, want a new key and none", len(s.key), len(s.byID))
 	}
 }

@@ -25,6 +25,8 @@ import (
 //   - Now: time.Now.
 //   - SecureCookies: false; cookies are still Secure on requests that
 //     arrive over TLS. Set it when a TLS reverse proxy stands in front.
+//   - SessionsPath: ""; a restart logs everyone out. `mutu run` gives
+//     the home's web-sessions.json (see SessionsFile).
 type Config struct {
 	// Cat is the node's catalogue. Required.
 	Cat *catalogue.Catalogue
@@ -40,6 +42,9 @@ type Config struct {
 	Now func() time.Time
 	// SecureCookies marks every cookie Secure.
 	SecureCookies bool
+	// SessionsPath is the file that keeps the logged-in sessions and
+	// the CSRF key across restarts; "" keeps them in memory only.
+	SessionsPath string
 }
 
 // Server serves the web interface. It is an http.Handler for every
@@ -88,9 +93,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := newSessions(cfg.SecureCookies)
+	sess, err := newSessions(cfg.SecureCookies, cfg.SessionsPath, cfg.Now())
 	if err != nil {
-		return nil, fmt.Errorf("web: session key: %w", err)
+		return nil, fmt.Errorf("web: sessions: %w", err)
 	}
 	pg, err := loadPages()
 	if err != nil {
@@ -116,11 +121,12 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the background work and waits for it.
+// Close stops the background work, waits for it, and saves the
+// sessions with their last use.
 func (s *Server) Close() error {
 	s.cancel()
 	s.wg.Wait()
-	return nil
+	return s.sessions.save()
 }
 
 // ServeHTTP implements http.Handler.

@@ -6,18 +6,28 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 )
 
 // Sessions. Every visitor who is shown a form gets a cookie holding a
 // random session ID; the server keeps state only for logged-in
-// sessions (the account and the uploads kept across a form error), in
-// memory: a restart logs everyone out. The CSRF token of a session is
-// an HMAC of its ID under a key drawn at start, so it needs no state,
-// changes at login with the ID, and cannot be computed by a page of
-// another origin, which cannot read the cookie.
+// sessions (the account and the uploads kept across a form error). The
+// CSRF token of a session is an HMAC of its ID under a key drawn once,
+// so it needs no state, changes at login with the ID, and cannot be
+// computed by a page of another origin, which cannot read the cookie.
+//
+// With a sessions file (Config.SessionsPath), the key and the logged-in
+// sessions outlive a restart of the node: a gestionnaire who was writing
+// a note sends it as if nothing happened, instead of meeting an expired
+// form. The file holds the SHA-256 of each session ID, never the ID; the
+// uploads kept in a session are in memory only.
 const (
 	sessionCookie = "mutu_session"
 	sessionIdle   = 8 * time.Hour      // logged out after this long unused
@@ -37,18 +47,94 @@ type session struct {
 type sessions struct {
 	key    []byte // HMAC key of the CSRF tokens
 	secure bool   // cookies always Secure (a TLS proxy in front)
+	path   string // the sessions file; "" keeps them in memory only
 
-	mu         sync.Mutex // guards byID, the sessions' stashes and stashBytes
-	byID       map[string]*session
-	stashBytes int // bytes of uploads kept in all sessions
+	mu         sync.Mutex          // guards byID, the sessions' stashes and stashBytes
+	byID       map[string]*session // by sessionKey of the ID
+	stashBytes int                 // bytes of uploads kept in all sessions
 }
 
-func newSessions(secure bool) (*sessions, error) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
+// newSessions returns the sessions kept in path, those still valid at
+// now, or none with a new key when path is "" or does not exist yet.
+func newSessions(secure bool, path string, now time.Time) (*sessions, error) {
+	s := &sessions{secure: secure, path: path, byID: make(map[string]*session)}
+	if path != "" {
+		if err := s.load(now); err != nil {
+			return nil, err
+		}
 	}
-	return &sessions{key: key, secure: secure, byID: make(map[string]*session)}, nil
+	if s.key == nil {
+		s.key = make([]byte, 32)
+		if _, err := rand.Read(s.key); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// sessionKey is what identifies a session in memory and in the file:
+// the SHA-256 of its ID, so that the file gives nobody a way in.
+func sessionKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// sessionsFile is the sessions file, in JSON.
+type sessionsFile struct {
+	Key      []byte         `json:"key"`
+	Sessions []savedSession `json:"sessions"`
+}
+
+type savedSession struct {
+	Key     string    `json:"id_sha256"`
+	Account string    `json:"account"`
+	Created time.Time `json:"created"`
+	Seen    time.Time `json:"seen"`
+}
+
+// load reads the sessions file, keeping the sessions still valid at now.
+// A damaged file is set aside rather than trusted: everyone logs in again.
+func (s *sessions) load(now time.Time) error {
+	data, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("web: read sessions: %w", err)
+	}
+	var f sessionsFile
+	if err := json.Unmarshal(data, &f); err != nil || len(f.Key) != 32 {
+		return nil
+	}
+	s.key = f.Key
+	for _, se := range f.Sessions {
+		if now.Sub(se.Seen) > sessionIdle || now.Sub(se.Created) > sessionMax || se.Account == "" {
+			continue
+		}
+		s.byID[se.Key] = &session{account: se.Account, created: se.Created, seen: se.Seen}
+	}
+	return nil
+}
+
+// save writes the key and the sessions to the sessions file, if any.
+func (s *sessions) save() error {
+	if s.path == "" {
+		return nil
+	}
+	s.mu.Lock()
+	f := sessionsFile{Key: s.key, Sessions: make([]savedSession, 0, len(s.byID))}
+	for k, se := range s.byID {
+		f.Sessions = append(f.Sessions, savedSession{Key: k, Account: se.account, Created: se.created, Seen: se.seen})
+	}
+	s.mu.Unlock()
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.path, data, 0o600); err != nil {
+		return fmt.Errorf("web: save sessions: %w", err)
+	}
+	return nil
 }
 
 func newID() string {
@@ -103,14 +189,15 @@ func (s *sessions) lookup(id string, now time.Time) *session {
 	if id == "" {
 		return nil
 	}
+	k := sessionKey(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	se := s.byID[id]
+	se := s.byID[k]
 	if se == nil {
 		return nil
 	}
 	if now.Sub(se.seen) > sessionIdle || now.Sub(se.created) > sessionMax {
-		s.dropLocked(id)
+		s.dropLocked(k)
 		return nil
 	}
 	se.seen = now
@@ -126,7 +213,7 @@ func (s *sessions) login(account string, now time.Time) string {
 	if len(s.byID) >= maxSessions {
 		s.pruneLocked(now)
 	}
-	s.byID[id] = &session{account: account, created: now, seen: now}
+	s.byID[sessionKey(id)] = &session{account: account, created: now, seen: now}
 	return id
 }
 
@@ -134,26 +221,26 @@ func (s *sessions) login(account string, now time.Time) string {
 func (s *sessions) logout(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dropLocked(id)
+	s.dropLocked(sessionKey(id))
 }
 
-// dropLocked ends session id and frees the uploads it kept.
-func (s *sessions) dropLocked(id string) {
-	if se := s.byID[id]; se != nil && se.stash != nil {
+// dropLocked ends the session of key k and frees the uploads it kept.
+func (s *sessions) dropLocked(k string) {
+	if se := s.byID[k]; se != nil && se.stash != nil {
 		for _, f := range se.stash.files {
 			s.stashBytes -= f.Size
 		}
 	}
-	delete(s.byID, id)
+	delete(s.byID, k)
 }
 
 // pruneLocked drops expired sessions and, if still full, the least
 // recently used half.
 func (s *sessions) pruneLocked(now time.Time) {
 	var oldest, newest time.Time
-	for id, se := range s.byID {
+	for k, se := range s.byID {
 		if now.Sub(se.seen) > sessionIdle || now.Sub(se.created) > sessionMax {
-			s.dropLocked(id)
+			s.dropLocked(k)
 			continue
 		}
 		if oldest.IsZero() || se.seen.Before(oldest) {
@@ -167,9 +254,9 @@ func (s *sessions) pruneLocked(now time.Time) {
 		return
 	}
 	cut := oldest.Add(newest.Sub(oldest) / 2)
-	for id, se := range s.byID {
+	for k, se := range s.byID {
 		if !se.seen.After(cut) {
-			s.dropLocked(id)
+			s.dropLocked(k)
 		}
 	}
 }
