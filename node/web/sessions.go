@@ -52,6 +52,8 @@ type sessions struct {
 	mu         sync.Mutex          // guards byID, the sessions' stashes and stashBytes
 	byID       map[string]*session // by sessionKey of the ID
 	stashBytes int                 // bytes of uploads kept in all sessions
+
+	saveMu sync.Mutex // serializes save, so that an older state never overwrites a newer one
 }
 
 // newSessions returns the sessions kept in path, those still valid at
@@ -121,6 +123,8 @@ func (s *sessions) save() error {
 	if s.path == "" {
 		return nil
 	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
 	s.mu.Lock()
 	f := sessionsFile{Key: s.key, Sessions: make([]savedSession, 0, len(s.byID))}
 	for k, se := range s.byID {
