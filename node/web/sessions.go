@@ -95,7 +95,8 @@ type savedSession struct {
 }
 
 // load reads the sessions file, keeping the sessions still valid at now.
-// A damaged file is set aside rather than trusted: everyone logs in again.
+// A damaged file is ignored, and replaced at the next save: everyone
+// logs in again.
 func (s *sessions) load(now time.Time) error {
 	data, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
