@@ -228,7 +228,6 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 	if err := txn.Commit(); err != nil {
 		return nil, fitted, storageError(fmt.Sprintf("commit %d revisions", len(chunk)), err)
 	}
-	s.measure()
 
 	s.mu.Lock()
 	s.changeSeq, s.counts, s.maxClock = changeSeq, cnt, maxClock

@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"strings"
+)
 
 // Badger writes its value log, memtables and tables through files mapped
 // in memory. When the disk fills up under such a write, the kernel does
@@ -34,13 +38,6 @@ func (s *Store) roomFor(op string, n int) error {
 	return nil
 }
 
-// measure records the size of badger's tables after a write. Badger
-// measures them about once a minute. The caller holds life.
-func (s *Store) measure() {
-	lsm, _ := s.db.Size()
-	s.lsm.Store(lsm)
-}
-
 // Disk returns the space available on the store's disk and the part of
 // it that writes leave free; ok is false where the system cannot tell,
 // and for an in-memory store.
@@ -49,5 +46,25 @@ func (s *Store) Disk() (free, reserve uint64, ok bool) {
 		return 0, 0, false
 	}
 	free, ok = freeSpace(s.dir)
-	return free, uint64(s.minFree) + uint64(max(s.lsm.Load(), 0)), ok
+	return free, uint64(s.minFree) + tablesSize(s.dir), ok
+}
+
+// tablesSize returns the bytes of badger's tables in dir. Badger's own
+// figure (DB.Size) needs its metrics, which the store turns off; the
+// directory holds a few dozen files, listed in microseconds.
+func tablesSize(dir string) uint64 {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var n uint64
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".sst") {
+			continue
+		}
+		if info, err := e.Info(); err == nil {
+			n += uint64(info.Size())
+		}
+	}
+	return n
 }

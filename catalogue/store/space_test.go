@@ -74,3 +74,28 @@ func TestDiskFullCheckOff(t *testing.T) {
 		}
 	}
 }
+
+// The reserve grows with badger's tables, which a compaction may
+// rewrite whole.
+func TestDiskReserveCountsTables(t *testing.T) {
+	defer store.SetFreeSpace(func(string) (uint64, bool) { return 1 << 40, true })()
+	const minFree = 8 << 20
+	dir := t.TempDir()
+	s, err := store.Open(dir, store.Options{MinFree: minFree})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := storetest.NewAuthor(t)
+	for range 20 {
+		if _, err := s.Put([]store.Verified{a.Create(t, storetest.Title("Budget"))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil { // flushes the memtable to a table
+		t.Fatal(err)
+	}
+	s = openAt(t, dir, store.Options{MinFree: minFree})
+	if _, reserve, ok := s.Disk(); !ok || reserve <= minFree {
+		t.Errorf("Disk() reserve = %d (ok %v), want MinFree %d plus the tables", reserve, ok, minFree)
+	}
+}

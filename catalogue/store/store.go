@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -25,7 +24,6 @@ type Store struct {
 	dir      string // for messages; "(in memory)" for an in-memory store
 	maxValue int    // largest block held; see Options.InMemory
 	minFree  int64  // free space kept on the disk beyond the tables; 0 for no check (see space.go)
-	lsm      atomic.Int64
 
 	// life guards db: every operation holds it for reading, Close for
 	// writing, so that Close waits for operations in flight and later
@@ -88,7 +86,6 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	s.measure()
 	return s, nil
 }
 
@@ -244,11 +241,7 @@ func (s *Store) update(op string, fn func(txn *badger.Txn) error) error {
 	if err := fn(txn); err != nil {
 		return err
 	}
-	if err := txn.Commit(); err != nil {
-		return storageError(op, err)
-	}
-	s.measure()
-	return nil
+	return storageError(op, txn.Commit())
 }
 
 // getValue returns a copy of the value of k; ErrNotFound if absent.
