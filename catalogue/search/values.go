@@ -102,7 +102,6 @@ func (c *valueCache) snapshot(r index.IndexReader) (*snapshotValues, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var running uint64
-	seen := make(map[segment.Segment]bool, len(segs))
 	for i, ss := range segs {
 		seg := ss.Segment()
 		v := c.segs[seg]
@@ -113,15 +112,20 @@ func (c *valueCache) snapshot(r index.IndexReader) (*snapshotValues, error) {
 			}
 			c.segs[seg] = v
 		}
-		seen[seg] = true
 		// scorch numbers documents across segments in this order,
 		// deleted ones included.
 		sv.offsets[i], sv.segs[i] = running, v
 		running += seg.Count()
 	}
-	for seg := range c.segs {
-		if !seen[seg] {
-			delete(c.segs, seg)
+	if len(c.segs) > len(segs) {
+		held := make(map[segment.Segment]bool, len(segs))
+		for _, ss := range segs {
+			held[ss.Segment()] = true
+		}
+		for seg := range c.segs {
+			if !held[seg] {
+				delete(c.segs, seg)
+			}
 		}
 	}
 	return sv, nil

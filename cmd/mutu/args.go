@@ -30,6 +30,10 @@ func flagsFirst(app *cli.App, args []string) []string {
 	)
 	for len(rest) > 0 {
 		a := rest[0]
+		var cmd *cli.Command
+		if len(params) == 0 && !isFlag(a) {
+			cmd = findCommand(cmds, a)
+		}
 		switch {
 		case a == "--":
 			params = append(params, rest[1:]...)
@@ -50,8 +54,7 @@ func flagsFirst(app *cli.App, args []string) []string {
 			}
 			*to = append(*to, rest[:n]...)
 			rest = rest[n:]
-		case len(params) == 0 && findCommand(cmds, a) != nil:
-			cmd := findCommand(cmds, a)
+		case cmd != nil:
 			// Flags seen so far belong to the command before this one.
 			path = append(append(path, flags...), a)
 			flags, cmds, local = nil, cmd.Subcommands, flagSpecOf(cmd.Flags)

@@ -110,7 +110,7 @@ func diskLine(st *api.Status) string {
 	switch {
 	case st.DiskFree == 0 && st.DiskReserve == 0:
 		return ""
-	case st.DiskFree <= st.DiskReserve:
+	case st.DiskFull():
 		return fmt.Sprintf("Disk: full (%s free, writes need %s): free some space", bytesText(st.DiskFree), bytesText(st.DiskReserve))
 	case st.DiskLow():
 		return fmt.Sprintf("Disk: %s free, nearly full: writes stop below %s", bytesText(st.DiskFree), bytesText(st.DiskReserve))

@@ -162,6 +162,11 @@ type Status struct {
 	Sync        []PeerSync `json:"sync,omitempty"`
 }
 
+// DiskFull reports whether writes are refused for want of disk space.
+func (s *Status) DiskFull() bool {
+	return s.DiskReserve > 0 && s.DiskFree <= s.DiskReserve
+}
+
 // DiskLow reports whether the disk nears the point where writes are
 // refused: less than the reserve again is left above it.
 func (s *Status) DiskLow() bool {

@@ -24,12 +24,9 @@ type networkView struct {
 	Sync        []syncView
 	Revisions   int
 	Entries     int
-	Backlog     uint64 // stored changes search does not find yet
-	DiskFree    uint64 // space left on the node's disk; 0 when unknown
-	DiskReserve uint64 // what writes leave free of it
-	DiskFull    bool   // writes are refused
-	DiskLow     bool   // writes will be refused soon
-	Invite      string // for operators
+	Backlog     uint64     // stored changes search does not find yet
+	Disk        api.Status // DiskFree and DiskReserve only; DiskFree 0 when unknown
+	Invite      string     // for operators
 	InviteError string
 }
 
@@ -51,8 +48,7 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Revisions, v.Entries, v.Backlog = revs, docs, s.cat.IndexBacklog()
 	if free, reserve, ok := s.cat.Disk(); ok {
-		st := api.Status{DiskFree: free, DiskReserve: reserve}
-		v.DiskFree, v.DiskReserve, v.DiskFull, v.DiskLow = free, reserve, free <= reserve, st.DiskLow()
+		v.Disk = api.Status{DiskFree: free, DiskReserve: reserve}
 	}
 	if s.net != nil {
 		st := s.net.Status()

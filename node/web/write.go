@@ -315,6 +315,7 @@ func (s *Server) keepUploads(r *http.Request, vis *visitor) []*keptFile {
 // d is the entry edited, nil for a new one.
 func (s *Server) writeFailed(w http.ResponseWriter, r *http.Request, v *formView, d *catalogue.Doc, err error) {
 	vis := visitorOf(r)
+	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.Is(err, protocol.ErrNotAuthorized) && d != nil:
 		s.notAuthor(w, r, d)
@@ -330,15 +331,13 @@ func (s *Server) writeFailed(w http.ResponseWriter, r *http.Request, v *formView
 		s.log.Error("web: disk full, entry not stored", "path", r.URL.Path, "err", err)
 		v.addErrors([]fieldError{{Message: "Le disque du nœud est plein : l'entrée n'a pas été enregistrée. " +
 			"Prévenez la personne qui gère le nœud ; une fois de la place libérée, enregistrez de nouveau."}})
-		v.Kept = s.keepUploads(r, vis)
-		s.render(w, r, http.StatusInsufficientStorage, "form", v)
-		return
+		status = http.StatusInsufficientStorage
 	default:
 		s.internalError(w, r, err)
 		return
 	}
 	v.Kept = s.keepUploads(r, vis)
-	s.render(w, r, http.StatusUnprocessableEntity, "form", v)
+	s.render(w, r, status, "form", v)
 }
 
 // written finishes a write: the uploads kept for it are dropped, the
