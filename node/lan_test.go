@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"os"
@@ -11,9 +12,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 )
 
-// lanEnvChild marks the run of TestLANDiscovery inside its network
-// namespace.
-const lanEnvChild = "MUTU_LAN_NETNS"
+// netnsEnvChild marks the run of a test inside the network namespace
+// that runInNetNamespace made for it.
+const netnsEnvChild = "MUTU_TEST_NETNS"
 
 // TestLANDiscovery checks that nodes started with LAN discovery find
 // each other by mDNS, and that a node without it, or of another network,
@@ -21,11 +22,12 @@ const lanEnvChild = "MUTU_LAN_NETNS"
 // again inside a network namespace of its own (unshare), whose only
 // interface is a loopback with multicast turned on: nothing leaves it.
 func TestLANDiscovery(t *testing.T) {
-	if os.Getenv(lanEnvChild) == "" {
+	if os.Getenv(netnsEnvChild) == "" {
 		runInNetNamespace(t)
 		return
 	}
 	isolated(t)
+	ipSetup(t, loopbackMulticast...)
 
 	lan := func(network string) *testNode {
 		return startReal(t, nodeKey(t), nil, func(cfg *Config) {
@@ -61,30 +63,40 @@ func TestLANDiscovery(t *testing.T) {
 
 // runInNetNamespace runs the calling test again, in a new user and
 // network namespace, and fails with its output if it fails. It skips
-// the test where namespaces cannot be made.
+// the test where namespaces cannot be made, or where the run inside
+// skipped.
 func runInNetNamespace(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Skip("unshare not found: cannot isolate mDNS in a network namespace")
+		t.Skip("unshare not found: cannot isolate multicast in a network namespace")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip not found: cannot set up loopback multicast in a network namespace")
+		t.Skip("ip not found: cannot set up interfaces in a network namespace")
 	}
 	if err := exec.Command("unshare", "--user", "--map-root-user", "--net", "true").Run(); err != nil {
 		t.Skipf("no network namespace for this user (%v)", err)
 	}
 	cmd := exec.Command("unshare", "--user", "--map-root-user", "--net",
 		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), lanEnvChild+"=1")
+	cmd.Env = append(os.Environ(), netnsEnvChild+"=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s in its network namespace: %v\n%s", t.Name(), err, out)
 	}
+	if bytes.Contains(out, []byte("--- SKIP: "+t.Name())) {
+		t.Skipf("in its network namespace:\n%s", out)
+	}
 	t.Logf("in its network namespace:\n%s", out)
 }
 
+// loopbackMulticast turns multicast on over the loopback, for mDNS.
+var loopbackMulticast = [][]string{
+	{"link", "set", "lo", "up", "multicast", "on"},
+	{"route", "add", "224.0.0.0/4", "dev", "lo"},
+}
+
 // isolated checks that the test runs where its only interface is a
-// loopback, and turns multicast on there for mDNS.
+// loopback, before it sets anything up there.
 func isolated(t *testing.T) {
 	t.Helper()
 	ifaces, err := net.Interfaces()
@@ -96,10 +108,12 @@ func isolated(t *testing.T) {
 			t.Fatalf("interface %s in what should be an empty network namespace: refusing to send multicast", ifc.Name)
 		}
 	}
-	for _, args := range [][]string{
-		{"link", "set", "lo", "up", "multicast", "on"},
-		{"route", "add", "224.0.0.0/4", "dev", "lo"},
-	} {
+}
+
+// ipSetup runs ip commands, failing the test with their output.
+func ipSetup(t *testing.T, commands ...[]string) {
+	t.Helper()
+	for _, args := range commands {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 			var exit *exec.ExitError
 			if errors.As(err, &exit) {
