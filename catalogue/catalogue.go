@@ -39,6 +39,12 @@ type Options struct {
 	// progressEvery is how often a long catch-up of the index logs its
 	// progress; indexProgressEvery when 0 (tests lower it).
 	progressEvery time.Duration
+	// indexRetry is how long the indexer waits after a failed catch-up
+	// before it tries again unwoken; indexRetryAfter when 0.
+	indexRetry time.Duration
+	// freeSpace replaces the store's measure of the space left for an
+	// index batch of n bytes (tests fill the disk with it).
+	freeSpace func(n int) error
 }
 
 // Catalogue is a node's catalogue. It is safe for concurrent use.

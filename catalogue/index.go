@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,10 @@ import (
 // indexProgressEvery is how often a catch-up of the search index that
 // lasts (a fresh node receiving a whole catalogue) logs its progress.
 const indexProgressEvery = 10 * time.Second
+
+// indexRetryAfter is how long the indexer waits after a catch-up that
+// failed (a full disk) before it tries again, when nothing wakes it.
+const indexRetryAfter = time.Minute
 
 // indexBatch is how many documents go into one index batch. bleve
 // holds a batch's analysis in memory: batches of 2,048 made a fresh
@@ -60,16 +66,28 @@ func (c *Catalogue) wakeIndexer() {
 
 func (c *Catalogue) indexLoop(ctx context.Context) {
 	defer close(c.ix.done)
+	retryAfter := c.opts.indexRetry
+	if retryAfter == 0 {
+		retryAfter = indexRetryAfter
+	}
+	var retry <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-c.ix.wake:
+		case <-retry:
 		}
+		retry = nil
 		if err := c.catchUpIndex(ctx); err != nil && ctx.Err() == nil {
-			// The store holds the revisions: the next wake-up or the
-			// next Open tries again.
-			c.log.Warn("search index not updated", "err", err)
+			// The store holds the revisions: the next wake-up, the retry
+			// or the next Open applies them.
+			level := slog.LevelWarn
+			if errors.Is(err, ErrDiskFull) {
+				level = slog.LevelError
+			}
+			c.log.Log(ctx, level, "search index not updated", "err", err, "retry_in", retryAfter)
+			retry = time.After(retryAfter)
 		}
 	}
 }
@@ -152,6 +170,9 @@ func (c *Catalogue) catchUpIndex(ctx context.Context) error {
 		start := time.Now()
 		logged, done := start, 0
 		for w := range batches {
+			if err := c.indexRoom(w.puts); err != nil {
+				return fmt.Errorf("catalogue: update search index: %w", err)
+			}
 			if err := c.index.Apply(w.puts, w.dels, w.last); err != nil {
 				return fmt.Errorf("catalogue: update search index: %w", err)
 			}
@@ -172,6 +193,22 @@ func (c *Catalogue) catchUpIndex(ctx context.Context) error {
 		return ctx.Err()
 	}
 	return err
+}
+
+// indexRoom fails with ErrDiskFull when indexing docs would eat into the
+// space the store keeps free on the disk they share: badger needs that
+// space for its own writes, which fail with SIGBUS where it lacks. A
+// segment takes about as much as its text, and merging segments
+// rewrites them: count twice the text.
+func (c *Catalogue) indexRoom(docs []search.Doc) error {
+	n := 0
+	for _, d := range docs {
+		n += len(d.Title) + len(d.Summary) + len(d.Body) + len(d.Extra)
+	}
+	if c.opts.freeSpace != nil {
+		return c.opts.freeSpace(2 * n)
+	}
+	return c.store.RoomFor("index "+strconv.Itoa(len(docs))+" entries", 2*n)
 }
 
 // indexDocs turns changed documents into index puts and deletes.

@@ -3,10 +3,12 @@ package catalogue
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,3 +152,72 @@ func TestIndexCatchUpLogsProgress(t *testing.T) {
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestIndexWaitsForDiskSpace fills the disk under the index, as another
+// program would once the store has written: received revisions stay
+// stored, the index does not eat into the space the store keeps free,
+// the log says why at ERROR, and once space is freed the indexer catches
+// up on its own, with nothing new to wake it.
+func TestIndexWaitsForDiskSpace(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	var full atomic.Bool
+	full.Store(true)
+	c, err := Open(t.TempDir(), Options{
+		Logger:     logger,
+		indexRetry: 50 * time.Millisecond,
+		freeSpace: func(n int) error {
+			if full.Load() {
+				return fmt.Errorf("index %d bytes: %w", n, ErrDiskFull)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.AddRevisions(ctx, signNotes(t, newKey(t), 0, 700)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncIndex(ctx); !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("SyncIndex on a full disk: %v, want ErrDiskFull", err)
+	}
+	if n := c.IndexBacklog(); n != 700 {
+		t.Errorf("IndexBacklog = %d on a full disk, want 700", n)
+	}
+	if res, err := c.Search(ctx, search.Query{Text: "rattrapage"}); err != nil || res.Total != 0 {
+		t.Errorf("search on a full disk: %v, %v; want nothing indexed", res, err)
+	}
+	eventually(t, 5*time.Second, "the log says the index waits for space", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Contains(logs.String(), "level=ERROR msg=\"search index not updated\"") &&
+			strings.Contains(logs.String(), "disk full")
+	})
+
+	full.Store(false)
+	eventually(t, 10*time.Second, "the indexer catches up once space is freed", func() bool {
+		return c.IndexBacklog() == 0
+	})
+	if res, err := c.Search(ctx, search.Query{Text: "rattrapage"}); err != nil || res.Total != 700 {
+		t.Errorf("search after space was freed: %v, %v; want 700 notes", res, err)
+	}
+}
+
+// eventually calls cond every 10 ms until it holds, and fails the test
+// after within.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", within, what)
+		}
+	}
+}

@@ -35,7 +35,8 @@ func (ix *Index) Apply(put []Doc, del []string, mark uint64) error {
 	b.SetInternal(keyMark, encodeMark(mark))
 	saved := ix.saveFacets(b)
 	if err := ix.idx.Batch(b); err != nil {
-		return fmt.Errorf("apply %d puts, %d deletes at mark %d: %w", len(put), len(del), mark, err)
+		err = fmt.Errorf("apply %d puts, %d deletes at mark %d: %w", len(put), len(del), mark, err)
+		return errors.Join(err, ix.reopen())
 	}
 	ix.dict.saved = saved
 	return nil
@@ -143,7 +144,7 @@ func (ix *Index) Rebuild(ctx context.Context, docs func(yield func(Doc) error) e
 		err = ctx.Err()
 	}
 	if err != nil {
-		return err
+		return errors.Join(err, ix.reopen())
 	}
 
 	// The last batch records the mark and clears the rebuilding flag: the
@@ -152,7 +153,7 @@ func (ix *Index) Rebuild(ctx context.Context, docs func(yield func(Doc) error) e
 	cur.b.DeleteInternal(keyRebuilding)
 	saved := ix.saveFacets(cur.b)
 	if err := idx.Batch(cur.b); err != nil {
-		return fmt.Errorf("rebuild: write last batch: %w", err)
+		return errors.Join(fmt.Errorf("rebuild: write last batch: %w", err), ix.reopen())
 	}
 	ix.dict.saved = saved
 	if progress != nil && cur.n > 0 {
@@ -216,6 +217,44 @@ func rootSegments(stats map[string]any) (mem, file uint64) {
 	mem, _ = stats["num_root_memorysegments"].(uint64)
 	file, _ = stats["num_root_filesegments"].(uint64)
 	return mem, file
+}
+
+// reopen closes the index and opens it again from its files, after a
+// batch failed (a full disk). bleve keeps such a batch in memory although
+// it is not on disk, and may have closed segments that its snapshot still
+// holds: the next batch then panics on them. What is on disk is
+// consistent and holds every batch up to Mark, from which the caller
+// replays its changes; an interrupted Rebuild starts over. If the index
+// cannot be opened again, it stays closed: later calls fail with
+// ErrClosed. The caller holds wmu.
+func (ix *Index) reopen() error {
+	if ix.dir == "" {
+		return nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.idx == nil {
+		return ErrClosed
+	}
+	cerr := ix.idx.Close()
+	ix.idx = nil
+	ix.compacting.Wait()
+	if cerr != nil {
+		cerr = fmt.Errorf("close search index %s: %w", ix.dir, cerr)
+	}
+	idx, terms, err := openExisting(ix.dir)
+	if err != nil {
+		return errors.Join(cerr, err)
+	}
+	if idx == nil {
+		if idx, err = create(ix.dir); err != nil {
+			return errors.Join(cerr, err)
+		}
+		ix.idx, ix.dict, ix.needsRebuild = idx, newFacetDict(nil), true
+		return cerr
+	}
+	ix.idx, ix.dict = idx, newFacetDict(terms)
+	return cerr
 }
 
 // reset replaces the index with an empty one flagged as being rebuilt.

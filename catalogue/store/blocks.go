@@ -34,7 +34,7 @@ func (s *Store) PutBlocks(blocks []protocol.Block) error {
 	for _, b := range blocks {
 		size += len(b.Data)
 	}
-	if err := s.roomFor(op, size); err != nil {
+	if err := s.RoomFor(op, size); err != nil {
 		return err
 	}
 	return s.update(op, func(txn *badger.Txn) error {

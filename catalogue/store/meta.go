@@ -36,7 +36,7 @@ func (s *Store) SetMeta(key string, val []byte) error {
 		return err
 	}
 	op := fmt.Sprintf("write metadata %q", key)
-	if err := s.roomFor(op, len(val)); err != nil {
+	if err := s.RoomFor(op, len(val)); err != nil {
 		return err
 	}
 	return s.update(op, func(txn *badger.Txn) error {
@@ -58,7 +58,7 @@ func (s *Store) SetMetas(kv map[string][]byte) error {
 	for k, v := range kv {
 		size += len(k) + len(v)
 	}
-	if err := s.roomFor(op, size); err != nil {
+	if err := s.RoomFor(op, size); err != nil {
 		return err
 	}
 	return s.update(op, func(txn *badger.Txn) error {

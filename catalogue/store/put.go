@@ -140,7 +140,7 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 	for _, pd := range chunk {
 		size += len(pd.v.Data)
 	}
-	if err := s.roomFor(fmt.Sprintf("write %d revisions", len(chunk)), size); err != nil {
+	if err := s.RoomFor(fmt.Sprintf("write %d revisions", len(chunk)), size); err != nil {
 		return nil, 0, err
 	}
 	s.mu.Lock()

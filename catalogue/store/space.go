@@ -24,9 +24,9 @@ const defaultMinFree = 64 << 20
 // tests can fill the disk at will.
 var freeSpace = diskFree
 
-// roomFor fails with ErrDiskFull when writing n bytes would leave less
+// RoomFor fails with ErrDiskFull when writing n bytes would leave less
 // than the store's reserve free on its disk.
-func (s *Store) roomFor(op string, n int) error {
+func (s *Store) RoomFor(op string, n int) error {
 	free, reserve, ok := s.Disk()
 	if !ok {
 		return nil

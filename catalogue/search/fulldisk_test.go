@@ -1,0 +1,171 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// diskEnvChild marks the run of TestApplyOnFullDisk inside its namespace.
+const diskEnvChild = "MUTU_SEARCH_DISKFULL_NS"
+
+// TestApplyOnFullDisk fills the disk under an index while batches keep
+// coming, as when another program fills it. A batch that cannot reach the
+// disk fails with the disk's error; the index keeps what it held, Mark
+// stays at the last batch on disk, searches go on, and the batches after
+// it neither panic nor get lost once space is freed. (bleve, left to
+// itself, panics on the batch after a failed one.) The disk is a tmpfs of
+// 16 MB, mounted in a user and mount namespace of the test's own.
+func TestApplyOnFullDisk(t *testing.T) {
+	if os.Getenv(diskEnvChild) == "" {
+		rerunInMountNamespace(t)
+		return
+	}
+	disk := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(disk, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Fatalf("mount: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", disk).Run() })
+
+	dir := filepath.Join(disk, "index")
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ix.Close() }) // before the unmount
+	if err := ix.Rebuild(context.Background(), func(func(Doc) error) error { return nil }, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	const perBatch = 100
+	batch := func(b uint64) []Doc {
+		docs := make([]Doc, perBatch)
+		for i := range docs {
+			docs[i] = Doc{
+				ID:    fmt.Sprintf("lot%d-%d", b, i),
+				Kind:  "note",
+				Title: fmt.Sprintf("Fiche %d du lot %d", i, b),
+				Body:  strings.Repeat(fmt.Sprintf("Régie d'avances, lot%d, fiche%d : bourses et voyages scolaires. ", b, b*perBatch+uint64(i)), 80),
+			}
+		}
+		return docs
+	}
+	check := func(mark uint64) {
+		t.Helper()
+		if got, err := ix.Mark(); err != nil || got != mark {
+			t.Fatalf("mark %d (%v), want %d: the batches on disk", got, err, mark)
+		}
+		if n, err := ix.Count(); err != nil || n != mark*perBatch {
+			t.Fatalf("%d documents (%v), want %d", n, err, mark*perBatch)
+		}
+		if mark == 0 {
+			return
+		}
+		res, err := ix.Search(context.Background(), Query{Text: fmt.Sprintf("lot%d", mark)})
+		if err != nil || res.Total != perBatch {
+			t.Fatalf("search for the last batch on disk: %v, %v", res, err)
+		}
+	}
+
+	// Replay as the catalogue does: from Mark, batch after batch.
+	var mark uint64
+	for range 3 {
+		if err := ix.Apply(batch(mark+1), nil, mark+1); err != nil {
+			t.Fatal(err)
+		}
+		mark++
+	}
+	filler := fillDisk(t, disk)
+	failed := 0
+	for attempt := 0; attempt < 30 && failed < 3; attempt++ {
+		err := ix.Apply(batch(mark+1), nil, mark+1)
+		if err == nil {
+			mark++
+			continue
+		}
+		// bleve formats the disk's error into its own.
+		if !strings.Contains(err.Error(), syscall.ENOSPC.Error()) {
+			t.Fatalf("batch %d: %v, want the disk's error", mark+1, err)
+		}
+		failed++
+		check(mark)
+	}
+	if failed == 0 {
+		t.Fatalf("%d batches fitted on a full disk: the test did not fill it", mark)
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := ix.Apply(batch(mark+1), nil, mark+1); err != nil {
+			t.Fatalf("batch %d once space is freed: %v", mark+1, err)
+		}
+		mark++
+	}
+	check(mark)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if ix.NeedsRebuild() {
+		t.Fatal("the index needs a rebuild after a full disk")
+	}
+	check(mark)
+}
+
+// fillDisk writes a file in dir until the disk is full, and returns its
+// path.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			return path
+		}
+	}
+}
+
+// rerunInMountNamespace runs the calling test again in a user and mount
+// namespace of its own, where it may mount a small file system, and
+// fails with its output if it fails. It skips the test where such a
+// namespace or mount cannot be made.
+func rerunInMountNamespace(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"unshare", "mount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found: cannot mount a small file system for the test", tool)
+		}
+	}
+	probe := exec.Command("unshare", "--user", "--map-root-user", "--mount", "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", t.TempDir())
+	if out, err := probe.CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs in a user and mount namespace here (%v: %s)", err, out)
+	}
+	cmd := exec.Command("unshare", "--user", "--map-root-user", "--mount",
+		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), diskEnvChild+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s in its namespace: %v\n%s", t.Name(), err, out)
+	}
+	t.Logf("in its namespace:\n%s", out)
+}
