@@ -92,7 +92,7 @@ func exitCode(err error) int {
 		errors.Is(err, protocol.ErrInvalid), errors.Is(err, protocol.ErrNotAuthorized),
 		errors.Is(err, protocol.ErrBadCID), errors.Is(err, protocol.ErrBadSignature),
 		errors.Is(err, protocol.ErrMalformed), errors.Is(err, protocol.ErrTooLarge),
-		errors.Is(err, protocol.ErrUnsupportedVersion):
+		errors.Is(err, protocol.ErrUnsupportedVersion), errors.Is(err, api.ErrInput):
 		return exitInput
 	default:
 		return exitInternal

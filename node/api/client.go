@@ -131,10 +131,12 @@ func (c *Client) Search(ctx context.Context, q SearchQuery) (*SearchResult, erro
 	if q.Outdated {
 		v.Set("outdated", "1")
 	}
-	if q.Offset > 0 {
+	// Zero is the default; anything else goes to the daemon, which
+	// refuses what is out of range as the home would.
+	if q.Offset != 0 {
 		v.Set("offset", strconv.Itoa(q.Offset))
 	}
-	if q.Limit > 0 {
+	if q.Limit != 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
 	var out SearchResult

@@ -283,8 +283,11 @@ func (l *Local) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	default:
 		return nil, inputErrorf("sort %q: use relevance or updated", q.Sort)
 	}
-	if q.Limit < 0 || q.Offset < 0 {
-		return nil, inputErrorf("limit and offset must not be negative")
+	if q.Limit < 0 {
+		return nil, inputErrorf("limit %d: must not be negative", q.Limit)
+	}
+	if q.Offset < 0 {
+		return nil, inputErrorf("offset %d: must not be negative", q.Offset)
 	}
 	res, err := l.Cat.Search(ctx, search.Query{
 		Text: q.Text, Kind: q.Kind, Category: q.Category, Tag: q.Tag, Academie: q.Academie,

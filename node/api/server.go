@@ -149,7 +149,7 @@ func ParseSearchQuery(r *http.Request) (SearchQuery, error) {
 	for name, dst := range map[string]*int{"offset": &q.Offset, "limit": &q.Limit} {
 		if s := v.Get(name); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 {
+			if err != nil {
 				return q, inputErrorf("%s %q: want a whole number", name, s)
 			}
 			*dst = n

@@ -102,7 +102,7 @@ func ErrorOf(err error) *Error {
 		out.Kind = KindForbidden
 	case errors.Is(err, catalogue.ErrRetracted), errors.Is(err, protocol.ErrInvalid),
 		errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrMalformed),
-		errors.Is(err, protocol.ErrBadCID), errors.Is(err, errInput):
+		errors.Is(err, protocol.ErrBadCID), errors.Is(err, ErrInput):
 		out.Kind = KindInput
 	case errors.Is(err, catalogue.ErrLocked):
 		out.Kind = KindUnavailable
@@ -116,10 +116,16 @@ func problem(e *entry.Error) Problem {
 	return Problem{File: e.File, Line: e.Line, Key: e.Key, Problem: e.Problem, Fix: e.Fix}
 }
 
-// errInput marks a request that is wrong in a way no other package
-// names.
-var errInput = errors.New("api: bad request")
+// ErrInput marks a request that is wrong in a way no other package
+// names: errors.Is(err, ErrInput) holds for them.
+var ErrInput = errors.New("invalid request")
+
+// inputError is an ErrInput that says only what is wrong.
+type inputError string
+
+func (e inputError) Error() string        { return string(e) }
+func (e inputError) Is(target error) bool { return target == ErrInput }
 
 func inputErrorf(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), errInput)
+	return inputError(fmt.Sprintf(format, args...))
 }
