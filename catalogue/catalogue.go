@@ -107,8 +107,11 @@ func Open(dir string, opts Options) (*Catalogue, error) {
 	if ix.NeedsRebuild() {
 		c.log.Info("search index missing or out of date: rebuilding it from the store")
 		err = c.Reindex(context.Background(), opts.Progress)
-	} else {
-		err = c.catchUpIndex(context.Background())
+	} else if err = c.catchUpIndex(context.Background()); errors.Is(err, ErrDiskFull) {
+		// What is stored can still be read; the indexer tries again.
+		c.log.Error("search index not updated", "err", err)
+		defer c.wakeIndexer()
+		err = nil
 	}
 	if err != nil {
 		c.Close()

@@ -17,7 +17,8 @@ import (
 //
 //   - PrivKey: none; the caller loads the node key (ed25519) from the
 //     home. Required unless WithHost is given.
-//   - ListenAddrs: /ip4/0.0.0.0/tcp/4001 and /ip4/0.0.0.0/udp/4001/quic-v1.
+//   - ListenAddrs: TCP and QUIC on port 4001 of every interface, IPv4
+//     and IPv6 (where the system has no IPv6, IPv4 alone).
 //   - Network: "mutu". Nodes only talk to nodes of the same network.
 //   - Bootstrap: none. Full multiaddrs ending in /p2p/<peer ID>.
 //   - PeerStorePath: "", known peers are not remembered across restarts.
@@ -55,7 +56,8 @@ type Config struct {
 	// one entry whose blocks are fetched without being asked for.
 	AttachmentAutoFetchLimit int64
 	// SyncInterval is the period of reconciliation with every
-	// connected peer (and of redialling known peers).
+	// connected peer. (Known peers are redialled on their own backoff,
+	// from 5 seconds to 10 minutes.)
 	SyncInterval time.Duration
 	// Logger receives the node's log records.
 	Logger *slog.Logger
@@ -78,6 +80,8 @@ func DefaultListenAddrs() []ma.Multiaddr {
 	return []ma.Multiaddr{
 		ma.StringCast("/ip4/0.0.0.0/tcp/4001"),
 		ma.StringCast("/ip4/0.0.0.0/udp/4001/quic-v1"),
+		ma.StringCast("/ip6/::/tcp/4001"),
+		ma.StringCast("/ip6/::/udp/4001/quic-v1"),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -168,11 +169,18 @@ func nodeConfig(c *cli.Context, h *home, log *slog.Logger) (node.Config, error) 
 		Network:                  h.config.Network,
 		PeerStorePath:            filepath.Join(h.dir, "peers.json"),
 		BulkCursorPath:           filepath.Join(h.dir, "bulk.cursor"),
-		LAN:                      h.config.LAN || c.Bool("lan"),
-		UPnP:                     h.config.UPnP || c.Bool("upnp"),
-		AttachmentAutoFetchLimit: int64(h.config.AttachmentAutoFetch),
+		LAN:                      h.config.LAN,
+		UPnP:                     h.config.UPnP,
+		AttachmentAutoFetchLimit: autoFetchLimit(h.config.AttachmentAutoFetch),
 		SyncInterval:             c.Duration("sync-interval"),
 		Logger:                   log,
+	}
+	// --lan=false and --upnp=false turn off what the file turns on.
+	if c.IsSet("lan") {
+		cfg.LAN = c.Bool("lan")
+	}
+	if c.IsSet("upnp") {
+		cfg.UPnP = c.Bool("upnp")
 	}
 	if c.IsSet("network") {
 		cfg.Network = c.String("network")
@@ -189,6 +197,20 @@ func nodeConfig(c *cli.Context, h *home, log *slog.Logger) (node.Config, error) 
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// autoFetchLimit turns the config's attachment_auto_fetch into the
+// node's limit: absent, the node's default; 0, attachments are fetched
+// only on demand.
+func autoFetchLimit(v *uint64) int64 {
+	switch {
+	case v == nil:
+		return 0
+	case *v == 0:
+		return -1
+	default:
+		return int64(min(*v, math.MaxInt64))
+	}
 }
 
 func multiaddrs(what string, ss []string) ([]ma.Multiaddr, error) {

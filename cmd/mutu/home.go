@@ -43,7 +43,7 @@ type config struct {
 	Peers               []string `yaml:"peers"`
 	LAN                 bool     `yaml:"lan"`
 	UPnP                bool     `yaml:"upnp"`
-	AttachmentAutoFetch uint64   `yaml:"attachment_auto_fetch"`
+	AttachmentAutoFetch *uint64  `yaml:"attachment_auto_fetch"` // nil: the node's default; 0: on demand only
 	WebSecureCookies    bool     `yaml:"web_secure_cookies"`
 }
 
