@@ -178,6 +178,7 @@ func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message
 	v, err := decodeGossip(msg.Data)
 	if err != nil {
 		if protocol.CodeOf(err) == protocol.CodeUnsupportedVersion {
+			g.n.logOtherVersion(from, libp2pproto.ID(g.name), err)
 			return pubsub.ValidationIgnore
 		}
 		g.n.penalize(from, libp2pproto.ID(g.name), 1, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -226,6 +227,57 @@ func TestGossipFutureVersionIgnored(t *testing.T) {
 	}
 }
 
+// A peer speaking a later version, in gossip or in requests, is no
+// offender: it earns no strike and stays connected. Every one of its
+// messages would say the same, so the log says it once, not per message.
+func TestOtherVersionLoggedOnce(t *testing.T) {
+	c := newCluster(t)
+	victim := c.add(nil, nil)
+	x := newHostile(t, c, victim, true)
+	later := func(i int) []byte {
+		return mustMarshal(t, struct {
+			V    uint64 `cbor:"v"`
+			Next int    `cbor:"next"`
+		}{wireVersion + 1, i})
+	}
+	request := frame(t, struct {
+		V    uint64   `cbor:"v"`
+		Net  string   `cbor:"net"`
+		CIDs [][]byte `cbor:"cids"`
+	}{V: wireVersion + 1, Net: DefaultNetwork})
+	const n = 20
+	for i := range n {
+		if err := x.topic.Publish(context.Background(), later(i)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := x.exchange(victim, ProtoFetch, request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Code != protocol.CodeUnsupportedVersion {
+			t.Fatalf("answer code %v (%q), want %v", resp.Code, resp.Msg, protocol.CodeUnsupportedVersion)
+		}
+	}
+	// A revision of this version, sent after them, arrives once they
+	// have been read.
+	f := newAuthor(t).create(t, "Note après les messages d'une autre version")
+	if err := x.topic.Publish(context.Background(), mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: f.Data})); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the victim to store the revision sent after the others", func() bool {
+		return victim.cat.len() == 1
+	})
+	if got := strings.Count(victim.logs.String(), "another protocol version"); got != 1 {
+		t.Errorf("%d requests and %d gossip messages of a later version logged %d times, want once:\n%s", n, n, got, victim.logs.String())
+	}
+	if got := victim.pen.count(x.h.ID()); got != 0 {
+		t.Errorf("%d strikes against a peer of a later version, want none", got)
+	}
+	if !connected(victim, x.h.ID()) {
+		t.Error("a peer of a later version was disconnected")
+	}
+}
+
 func TestHostileStreams(t *testing.T) {
 	uvarint := func(n uint64) []byte { return binary.AppendUvarint(nil, n) }
 	tests := []struct {
@@ -364,21 +416,25 @@ func TestFloodOfRequests(t *testing.T) {
 	assertStillServes(t, c, victim)
 }
 
-// A flood of 10,000 gossip messages does not take the node down.
+// A flood of 10,000 gossip messages, distinct revisions with forged
+// signatures, does not take the node down: none is stored, the sender is
+// blocked for its forgeries and the log says so, and honest peers are
+// still served.
 func TestFloodOfGossip(t *testing.T) {
 	c := newCluster(t)
 	victim := c.add(nil, nil)
 	x := newHostile(t, c, victim, true)
 	au := newAuthor(t)
-	f := forge(t, au)
-	for i := range 10000 {
-		// Distinct messages, all invalid.
-		msg := mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: append(bytes.Clone(f.Data), byte(i), byte(i>>8))})
-		if err := x.topic.Publish(context.Background(), msg); err != nil {
+	for range 10000 {
+		f := forge(t, au)
+		if err := x.topic.Publish(context.Background(), mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: f.Data})); err != nil {
 			t.Fatal(err)
 		}
 	}
-	assertShunned(t, victim, x, "blocked peer")
+	assertShunned(t, victim, x, "bad signature")
+	if got := victim.Status().Counters.Rejected; got < banThreshold {
+		t.Errorf("%d messages rejected, want at least the %d that block a peer", got, banThreshold)
+	}
 	assertStillServes(t, c, victim)
 }
 

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -198,16 +199,26 @@ func (n *Node) missingAncestors(revs []store.Verified) []cid.Cid {
 	return out
 }
 
-// diskFullLogEvery bounds how often a full disk is logged: every sync
-// and gossip message meets it until space is freed.
-const diskFullLogEvery = time.Minute
+// logEvery bounds how often a condition that every message may meet
+// until it changes (a full disk, a peer of another version) is logged.
+const logEvery = time.Minute
+
+// throttle lets something happen at most once per logEvery. It is safe
+// for concurrent use; the zero value is ready.
+type throttle struct {
+	last atomic.Int64 // Unix nanoseconds
+}
+
+func (t *throttle) allow() bool {
+	now := time.Now().UnixNano()
+	last := t.last.Load()
+	return now-last >= int64(logEvery) && t.last.CompareAndSwap(last, now)
+}
 
 // logDiskFull tells the operator that received revisions are not
-// stored because the disk is full, at most once per diskFullLogEvery.
+// stored because the disk is full, at most once per logEvery.
 func (n *Node) logDiskFull(err error) {
-	now := time.Now().UnixNano()
-	last := n.stats.diskFullLogged.Load()
-	if now-last < int64(diskFullLogEvery) || !n.stats.diskFullLogged.CompareAndSwap(last, now) {
+	if !n.stats.diskFullLog.allow() {
 		return
 	}
 	n.log.Error("disk full: revisions received from peers are not stored until space is freed on the home's disk", "err", err)

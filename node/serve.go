@@ -94,11 +94,21 @@ func (n *Node) refuse(s network.Stream, proto libp2pproto.ID, err error) error {
 func (n *Node) penalizeCode(p peer.ID, proto libp2pproto.ID, err error) {
 	switch protocol.CodeOf(err) {
 	case protocol.CodeUnsupportedVersion:
-		n.log.Info("peer speaks another protocol version", "peer", p, "protocol", proto, "err", err)
+		n.logOtherVersion(p, proto, err)
 	case protocol.CodeWrongNetwork:
 		n.penalize(p, proto, banThreshold, err)
 	case protocol.CodeMalformed, protocol.CodeTooLarge, protocol.CodeBadCID, protocol.CodeBadSignature:
 		n.penalize(p, proto, 1, err)
+	}
+}
+
+// logOtherVersion notes a message or request in a protocol version this
+// node does not speak. A newer node is no offender, and earns no strike;
+// but every message of its would say the same, so it is logged at most
+// once a minute, all peers together.
+func (n *Node) logOtherVersion(p peer.ID, proto libp2pproto.ID, err error) {
+	if n.stats.otherVersionLog.allow() {
+		n.log.Info("peer speaks another protocol version (logged once a minute at most)", "peer", p, "protocol", proto, "err", err)
 	}
 }
 

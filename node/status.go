@@ -65,7 +65,8 @@ type counters struct {
 	bulkServed        atomic.Uint64
 	blocksServed      atomic.Uint64
 	blocksReceived    atomic.Uint64
-	diskFullLogged    atomic.Int64 // when a full disk was last logged, Unix nanoseconds
+	diskFullLog       throttle // a full disk is logged at most once a minute
+	otherVersionLog   throttle // so is a peer of another protocol version
 }
 
 func (c *counters) snapshot() Counters {
