@@ -77,6 +77,13 @@ func runNode(c *cli.Context) error {
 	if c.IsSet("http") {
 		httpAddr = c.String("http")
 	}
+	// The API's address is taken first: a wrong or busy one is told at
+	// once, before a reindex or the P2P listeners.
+	ln, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		return inputError{fmt.Errorf("listen on %s for the API: %w (choose another with --http)", httpAddr, err)}
+	}
+	defer ln.Close()
 
 	cat, err := catalogue.Open(filepath.Join(h.dir, storeDir), catalogue.Options{
 		Logger:   log,
@@ -104,10 +111,6 @@ func runNode(c *cli.Context) error {
 	}
 	defer n.Close()
 
-	ln, err := net.Listen("tcp", httpAddr)
-	if err != nil {
-		return inputError{fmt.Errorf("listen on %s for the API: %w (choose another with --http)", httpAddr, err)}
-	}
 	token, err := newToken()
 	if err != nil {
 		return err
