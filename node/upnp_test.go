@@ -26,6 +26,10 @@ import (
 // multicast loop and go nowhere else.
 const upnpGatewayIP = "10.99.0.1"
 
+// upnpExternalIP is the address the test gateway says it has on the
+// Internet (a documentation address: nothing is ever sent to it).
+const upnpExternalIP = "192.0.2.7"
+
 var upnpNamespace = [][]string{
 	{"link", "set", "lo", "up"},
 	{"link", "set", "mutu0", "up", "multicast", "on"},
@@ -35,10 +39,10 @@ var upnpNamespace = [][]string{
 }
 
 // TestUPnP checks that a node asks the gateway to forward its P2P ports
-// only when UPnP is on, and withdraws them when it stops. UPnP looks for
-// the gateway by multicast on every interface, so the test runs again
-// inside a network namespace of its own, where the gateway is a test
-// server on a dummy interface.
+// only when UPnP is on, for a limited lease, and advertises the
+// gateway's address. UPnP looks for the gateway by multicast on every
+// interface, so the test runs again inside a network namespace of its
+// own, where the gateway is a test server on a virtual interface.
 func TestUPnP(t *testing.T) {
 	if os.Getenv(netnsEnvChild) == "" {
 		runInNetNamespace(t)
@@ -75,12 +79,20 @@ func TestUPnP(t *testing.T) {
 	if got := gw.client("TCP", tcpPort); got != upnpGatewayIP {
 		t.Errorf("forwarding asked to %s, want the node's address on the gateway's network, %s", got, upnpGatewayIP)
 	}
+	// The node tells its peers the gateway's address, once it has the
+	// gateway's answers (a mapping still being made when the node stops
+	// is not withdrawn: it expires).
+	eventually(t, 30*time.Second, "the node to advertise the forwarded address", func() bool {
+		return len(addrsWith(on, "/ip4/"+upnpExternalIP+"/tcp/")) > 0 && len(addrsWith(on, "/ip4/"+upnpExternalIP+"/udp/")) > 0
+	})
 
-	if err := on.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if gw.mapped("TCP", tcpPort) || gw.mapped("UDP", udpPort) {
-		t.Errorf("the node stopped and left its ports forwarded: %v", gw.mappings())
+	// Forwarding is leased, not permanent: it lapses within minutes of
+	// the node stopping, however it stops (the node withdraws it as it
+	// closes, but a request cut by the closing is not sent again).
+	for k, f := range gw.mappings() {
+		if lease, err := strconv.Atoi(f.lease); err != nil || lease <= 0 || lease > 600 {
+			t.Errorf("forwarding %s asked for a lease of %q seconds, want a few minutes at most (0 is forever)", k, f.lease)
+		}
 	}
 }
 
@@ -116,6 +128,7 @@ type testGateway struct {
 type forwardedPort struct {
 	client string // internal address
 	port   string // internal port
+	lease  string // seconds; "0" is forever
 }
 
 func startTestGateway(t *testing.T) *testGateway {
@@ -217,21 +230,21 @@ func (gw *testGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, action, _ := strings.Cut(strings.Trim(r.Header.Get("SOAPAction"), `"`), "#")
+	gw.record(action)
 	args, err := soapArguments(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	gw.record(action)
 	var out string
 	switch action {
 	case "GetNATRSIPStatus":
 		out = "<NewRSIPAvailable>0</NewRSIPAvailable><NewNATEnabled>1</NewNATEnabled>"
 	case "GetExternalIPAddress":
-		out = "<NewExternalIPAddress>192.0.2.7</NewExternalIPAddress>"
+		out = "<NewExternalIPAddress>" + upnpExternalIP + "</NewExternalIPAddress>"
 	case "AddPortMapping":
 		gw.mu.Lock()
-		gw.forward[args["NewProtocol"]+" "+args["NewExternalPort"]] = forwardedPort{args["NewInternalClient"], args["NewInternalPort"]}
+		gw.forward[args["NewProtocol"]+" "+args["NewExternalPort"]] = forwardedPort{args["NewInternalClient"], args["NewInternalPort"], args["NewLeaseDuration"]}
 		gw.mu.Unlock()
 	case "DeletePortMapping":
 		gw.mu.Lock()
