@@ -21,8 +21,9 @@ import (
 // TopicName(network). A message is a gossipMsg: a revision up to
 // protocol.MaxGossipRevisionSize travels whole, a larger one is only
 // announced by CID and fetched with /mutu/fetch/1.0.0 from the peer
-// that forwarded it. Message IDs are the SHA-256 of the message bytes,
-// so the same revision published by two nodes is one message. Messages
+// that announced it; a node announces it on only once it holds it
+// (announce.go). Message IDs are the SHA-256 of the message bytes, so
+// the same revision published by two nodes is one message. Messages
 // carry no pubsub author or signature: revisions are signed by their
 // authors, and the validator checks CID and signature before anything
 // is stored or forwarded. See docs/protocol.md (Part 2), "Gossip".
@@ -74,10 +75,12 @@ type gossip struct {
 	sub     *pubsub.Subscription
 	queue   chan *pubsub.Message
 	limiter *peerLimiter
+	ann     *announcements
 }
 
 // startGossip joins the topic with the validator in place and
-// subscribes. The read and work loops are started by the caller.
+// subscribes. The read, work and announcement loops are started by the
+// caller.
 func startGossip(n *Node) (*gossip, error) {
 	g := &gossip{
 		n:       n,
@@ -85,6 +88,7 @@ func startGossip(n *Node) (*gossip, error) {
 		queue:   make(chan *pubsub.Message, gossipQueue),
 		limiter: newPeerLimiter(gossipRate, gossipBurst, 1<<30),
 	}
+	g.ann = newAnnouncements(g)
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithNoAuthor(),
@@ -162,7 +166,11 @@ func scoreThresholds() *pubsub.PeerScoreThresholds {
 // validate runs before pubsub delivers or forwards a message: whole
 // revisions must verify (CID and signature), announcements must name a
 // revision CID. Invalid messages are rejected, which makes pubsub lower
-// the sender's score, and cost the sender a strike.
+// the sender's score, and cost the sender a strike. An announcement is
+// accepted only when the node holds the revision; otherwise it is
+// ignored and queued: the node fetches the revision and announces it
+// on itself once stored (announce.go). The validator never waits on
+// the network.
 func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 	if from == g.n.host.ID() {
 		return pubsub.ValidationAccept // Publish verified it
@@ -183,6 +191,13 @@ func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message
 		}
 		g.n.penalize(from, libp2pproto.ID(g.name), 1, err)
 		return pubsub.ValidationReject
+	}
+	if a, ok := v.(announce); ok {
+		if g.n.index.has(a.cid) {
+			return pubsub.ValidationAccept
+		}
+		g.ann.received(from, announcement{cid: a.cid, data: msg.Data})
+		return pubsub.ValidationIgnore
 	}
 	msg.ValidatorData = v
 	return pubsub.ValidationAccept
@@ -266,8 +281,8 @@ func (g *gossip) readLoop(ctx context.Context) {
 	}
 }
 
-// workLoop stores gossiped revisions in batches, fetching announced
-// ones and missing ancestors from the peer that forwarded them.
+// workLoop stores gossiped revisions in batches, fetching missing
+// ancestors from the peer that forwarded them.
 func (g *gossip) workLoop(ctx context.Context) {
 	for {
 		var batch []*pubsub.Message
@@ -293,39 +308,25 @@ func (g *gossip) workLoop(ctx context.Context) {
 // process stores one batch of validated messages, grouped by the peer
 // that forwarded them.
 func (g *gossip) process(ctx context.Context, batch []*pubsub.Message) {
-	type work struct {
-		revs      []store.Verified
-		announced []cid.Cid
-	}
-	byPeer := make(map[peer.ID]*work)
+	byPeer := make(map[peer.ID][]store.Verified)
 	var order []peer.ID
 	for _, m := range batch {
-		w := byPeer[m.ReceivedFrom]
-		if w == nil {
-			w = &work{}
-			byPeer[m.ReceivedFrom] = w
-			order = append(order, m.ReceivedFrom)
+		// Announcements delivered are of revisions already held: they
+		// carry no ValidatorData.
+		v, ok := m.ValidatorData.(store.Verified)
+		if !ok {
+			continue
 		}
-		switch v := m.ValidatorData.(type) {
-		case store.Verified:
-			w.revs = append(w.revs, v)
-		case announce:
-			if !g.n.index.has(v.cid) {
-				w.announced = append(w.announced, v.cid)
-			}
+		p := m.ReceivedFrom
+		if _, seen := byPeer[p]; !seen {
+			order = append(order, p)
 		}
+		byPeer[p] = append(byPeer[p], v)
 	}
 	for _, p := range order {
-		w := byPeer[p]
-		g.n.stats.gossipReceived.Add(uint64(len(w.revs) + len(w.announced)))
-		if len(w.announced) > 0 {
-			fetched, err := g.n.fetchRevisions(ctx, p, w.announced)
-			if err != nil && ctx.Err() == nil {
-				g.n.log.Debug("fetch announced revisions", "peer", p, "err", err)
-			}
-			w.revs = append(w.revs, fetched...)
-		}
-		_, unresolved, err := g.n.ingest(ctx, p, w.revs, gossipRounds)
+		revs := byPeer[p]
+		g.n.stats.gossipReceived.Add(uint64(len(revs)))
+		_, unresolved, err := g.n.ingest(ctx, p, revs, gossipRounds)
 		if ctx.Err() != nil {
 			return
 		}

@@ -79,6 +79,31 @@ func (x *hostile) answerFetchWith(data []byte) {
 	})
 }
 
+// answerFetchNotFound makes x answer every fetch as a peer that holds
+// none of the CIDs asked for.
+func (x *hostile) answerFetchNotFound() {
+	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
+		defer s.Close()
+		var req fetchRequest
+		if err := readFrame(bufio.NewReader(s), maxFetchRequestFrame, &req); err != nil {
+			_ = s.Reset()
+			return
+		}
+		for _, c := range req.CIDs {
+			_ = writeFrame(s, fetchResponse{CID: c, Code: protocol.CodeNotFound})
+		}
+	})
+}
+
+// announce publishes an announcement of c, as for a revision too large
+// for gossip.
+func (x *hostile) announce(c cid.Cid) {
+	x.t.Helper()
+	if err := x.topic.Publish(context.Background(), mustMarshal(x.t, gossipMsg{V: wireVersion, CID: c.Bytes()})); err != nil {
+		x.t.Fatal(err)
+	}
+}
+
 // exchange opens a stream of proto to the victim, writes raw, closes
 // its side, and returns the first frame of the answer.
 func (x *hostile) exchange(victim *testNode, proto libp2pproto.ID, raw []byte) (errorFrame, error) {
@@ -454,4 +479,38 @@ func TestHostileFetchResponder(t *testing.T) {
 		}
 	}
 	assertShunned(t, victim, x, "does not match its bytes")
+}
+
+// A peer that announces revisions it cannot serve earns a strike for
+// each, with the reason logged, and ends up blocked; the victim passes
+// none of its announcements on, so the node behind it opens no fetch
+// for them and receives nothing but what the victim holds.
+func TestHostileAnnouncer(t *testing.T) {
+	c := newCluster(t)
+	victim, behind := c.add(nil, nil), c.add(nil, nil)
+	c.connect(victim, behind)
+	settle(t, victim, behind)
+	x := newHostile(t, c, victim, true)
+	x.answerFetchNotFound()
+	au := newAuthor(t)
+	for range banThreshold + 2 {
+		x.announce(bigRevision(t, au, "jamais servie").CID)
+	}
+	assertShunned(t, victim, x, "does not serve it")
+
+	// An honest revision announced by the victim does reach the node
+	// behind: it listens, and heard nothing else.
+	honest := bigRevision(t, au, "servie")
+	victim.store(t, honest)
+	eventually(t, 10*time.Second, "the node behind to receive the honest revision", func() bool {
+		return holdsRevs(behind, honest)
+	})
+	time.Sleep(2 * time.Second) // two gossip heartbeats, for late forwards
+	st := behind.Status()
+	if st.Counters.GossipReceived != 1 || st.Revisions != 1 {
+		t.Errorf("the node behind received %d revisions by gossip and holds %d, want only the honest one", st.Counters.GossipReceived, st.Revisions)
+	}
+	if n := behind.pen.count(victim.h.ID()); n != 0 {
+		t.Errorf("the node behind counts %d strikes against the victim", n)
+	}
 }

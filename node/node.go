@@ -199,6 +199,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.gossip != nil {
 		n.goLocked(n.gossip.readLoop)
 		n.goLocked(n.gossip.workLoop)
+		n.goLocked(n.gossip.ann.loop)
 	}
 	for _, p := range n.host.Network().Peers() {
 		n.requestSyncLocked(p, connectSyncDelay())

@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,5 +203,77 @@ func TestGossipFetchesMissingAncestors(t *testing.T) {
 	}
 	if !st.Sync[0].LastSync.Equal(syncsBefore) {
 		t.Error("a sync ran; the ancestors should have come by fetch after gossip")
+	}
+}
+
+// bigRevision signs a revision too large to travel whole on gossip
+// (about 120 KB): it is announced by CID.
+func bigRevision(t testing.TB, au *author, title string) protocol.Block {
+	t.Helper()
+	b := au.sign(t, cid.Undef, nil, title, strings.Repeat("Un paragraphe du guide, assez long pour peser. ", 2600))
+	if len(b.Data) <= protocol.MaxGossipRevisionSize {
+		t.Fatalf("revision of %d bytes travels whole", len(b.Data))
+	}
+	return b
+}
+
+// settled waits until every node sees want[i] peers on the topic and
+// its syncs with them have ended: for nodes that are not all connected
+// to each other, where settle does not apply.
+func settled(t testing.TB, nodes []*testNode, want []int) {
+	t.Helper()
+	eventually(t, 20*time.Second, "the connections to settle", func() bool {
+		for i, n := range nodes {
+			if topicPeers(n) < want[i] {
+				return false
+			}
+			st := n.Status()
+			if len(st.Sync) < want[i] {
+				return false
+			}
+			for _, s := range st.Sync {
+				if s.Running || s.LastSync.IsZero() {
+					return false
+				}
+			}
+		}
+		return true
+	})
+}
+
+// lastSyncs returns when each node's syncs last ended, by peer.
+func lastSyncs(nodes ...*testNode) map[string]time.Time {
+	out := make(map[string]time.Time)
+	for _, n := range nodes {
+		for _, s := range n.Status().Sync {
+			out[n.h.ID().String()+"-"+s.Peer.String()] = s.LastSync
+		}
+	}
+	return out
+}
+
+// A revision too large to travel whole crosses a chain A—B—C live: B
+// fetches it from A and announces it on once it holds it, then C
+// fetches it from B. Syncs run hourly, so only gossip can bring it.
+func TestGossipLargeRevisionCrossesChain(t *testing.T) {
+	c := newCluster(t)
+	a, b, n3 := c.add(nil, nil), c.add(nil, nil), c.add(nil, nil)
+	c.connect(a, b)
+	c.connect(b, n3) // A and C are not connected
+	settled(t, []*testNode{a, b, n3}, []int{1, 2, 1})
+	before := lastSyncs(a, b, n3)
+
+	big := bigRevision(t, newAuthor(t), "Guide des marchés publics")
+	a.store(t, big)
+	eventually(t, 2*time.Second, "C to hold the large revision", func() bool {
+		return holdsRevs(b, big) && holdsRevs(n3, big)
+	})
+	if after := lastSyncs(a, b, n3); !maps.Equal(before, after) {
+		t.Errorf("a sync ran (%v, then %v); the revision should have come by gossip", before, after)
+	}
+	for _, n := range []*testNode{b, n3} {
+		if got := n.Status().Counters.GossipReceived; got != 1 {
+			t.Errorf("%s: GossipReceived = %d, want 1", n.h.ID(), got)
+		}
 	}
 }
