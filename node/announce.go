@@ -2,10 +2,12 @@ package node
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ipfs/go-cid"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 
@@ -31,9 +33,15 @@ import (
 // announcing peer, so a slow peer delays only its own announcements.
 //
 // An announcer answering "not found" announced what it cannot serve:
-// that costs it a strike. When the fetch fails otherwise, or the
-// revision's history is deeper than gossip resolves, a sync with the
-// announcer is requested. See docs/protocol.md (Part 2), "Gossip".
+// that costs it a strike. It must not hold the revision back, though
+// (a hostile peer may repeat a real announcement before the honest
+// ones arrive). Pubsub drops the copies of a message it has seen, even
+// one it did not accept, for as long as it remembers it; but it tells
+// its tracers, and the queue follows each announcement it could not
+// resolve yet: the peers that send copies are asked in turn, up to
+// maxAnnouncers. When the fetch fails otherwise, or the revision's
+// history is deeper than gossip resolves, a sync with the announcer is
+// requested. See docs/protocol.md (Part 2), "Gossip".
 
 // Announcement queue limits.
 const (
@@ -46,10 +54,15 @@ const (
 	// announceBacklog is the most announcements waiting for one peer;
 	// past it they are left to a sync with that peer.
 	announceBacklog = 256
+	// maxFollowed bounds the announcements followed for copies.
+	maxFollowed = 4096
+	// maxAnnouncers is the most peers asked for one announced revision.
+	maxAnnouncers = 8
 )
 
 // announcement is an announcement the node acts on.
 type announcement struct {
+	id   string // pubsub message ID
 	cid  cid.Cid
 	data []byte // the message, published again once the revision is held
 }
@@ -60,8 +73,10 @@ type announcement struct {
 type announcements struct {
 	g      *gossip
 	kick   chan struct{}              // wakes loop; capacity 1
-	mu     sync.Mutex                 // guards queues
+	mu     sync.Mutex                 // guards queues, followed
 	queues map[peer.ID]*announceQueue // present while waiting or running
+	// followed holds the announcements not resolved yet, by message ID.
+	followed map[string]*followed
 }
 
 type announceQueue struct {
@@ -69,19 +84,104 @@ type announceQueue struct {
 	running bool // a worker serves the queue
 }
 
-func newAnnouncements(g *gossip) *announcements {
-	return &announcements{g: g, kick: make(chan struct{}, 1), queues: make(map[peer.ID]*announceQueue)}
+// followed is an announcement of a revision the node does not hold yet.
+type followed struct {
+	a     announcement
+	until time.Time
+	busy  bool      // queued for, or being fetched from, a peer
+	asked []peer.ID // peers asked, or to ask
+	next  []peer.ID // peers that sent copies, to ask if the current one fails
 }
 
-// received queues an announcement from p of a revision the node lacks.
-// It never blocks: the validator calls it.
+func newAnnouncements(g *gossip) *announcements {
+	return &announcements{
+		g:        g,
+		kick:     make(chan struct{}, 1),
+		queues:   make(map[peer.ID]*announceQueue),
+		followed: make(map[string]*followed),
+	}
+}
+
+// received queues an announcement from p of a revision the node lacks,
+// and follows it for copies. It never blocks: the validator calls it.
 func (q *announcements) received(p peer.ID, a announcement) {
+	now := time.Now()
 	q.mu.Lock()
 	ok := q.enqueueLocked(p, a)
+	if f := q.follow(a, now); f != nil {
+		f.asked = append(f.asked, p)
+		f.busy = ok
+	}
 	q.mu.Unlock()
 	if !ok {
 		q.g.n.log.Debug("too many announcements waiting; leaving them to sync", "peer", p)
 		q.g.n.requestSync(p, 0)
+	}
+}
+
+// follow starts following a; q.mu is held. It returns nil when too
+// many announcements are followed already.
+func (q *announcements) follow(a announcement, now time.Time) *followed {
+	if len(q.followed) >= maxFollowed {
+		for id, f := range q.followed {
+			if now.After(f.until) {
+				delete(q.followed, id)
+			}
+		}
+		if len(q.followed) >= maxFollowed {
+			return nil
+		}
+	}
+	// Followed as long as pubsub drops its copies as seen.
+	f := &followed{a: a, until: now.Add(pubsub.TimeCacheDuration)}
+	q.followed[a.id] = f
+	return f
+}
+
+// copied notes that p sent a copy of the message id, which pubsub
+// dropped as seen. If the message is an announcement not resolved yet,
+// p is asked for the revision: now if no peer is, else if the one
+// asked fails. It never blocks: pubsub's tracer calls it.
+func (q *announcements) copied(p peer.ID, id string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	f := q.followed[id]
+	if f == nil || slices.Contains(f.asked, p) || len(f.asked) >= maxAnnouncers {
+		return
+	}
+	if time.Now().After(f.until) {
+		delete(q.followed, id)
+		return
+	}
+	f.asked = append(f.asked, p)
+	if f.busy {
+		f.next = append(f.next, p)
+		return
+	}
+	f.busy = q.enqueueLocked(p, f.a)
+}
+
+// forget stops following a: the node holds its revision.
+func (q *announcements) forget(a announcement) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.followed, a.id)
+}
+
+// askNext asks the next peer that sent a copy of a, if any; else a
+// waits for copies.
+func (q *announcements) askNext(a announcement) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	f := q.followed[a.id]
+	if f == nil {
+		return
+	}
+	f.busy = false
+	for len(f.next) > 0 && !f.busy {
+		p := f.next[0]
+		f.next = f.next[1:]
+		f.busy = q.enqueueLocked(p, a)
 	}
 }
 
@@ -168,7 +268,8 @@ func (q *announcements) take(p peer.ID) []announcement {
 
 // resolve fetches the revisions of batch that the node lacks from p,
 // their announcer, stores the valid ones, and announces on every
-// revision of batch the node then holds.
+// revision of batch the node then holds. The others go to the next
+// peer that sent a copy.
 func (q *announcements) resolve(ctx context.Context, p peer.ID, batch []announcement) {
 	n := q.g.n
 	var want []cid.Cid
@@ -204,10 +305,48 @@ func (q *announcements) resolve(ctx context.Context, p peer.ID, batch []announce
 	}
 	for _, a := range batch {
 		if !n.index.has(a.cid) {
+			q.askNext(a)
 			continue
 		}
+		q.forget(a)
 		if err := q.g.topic.Publish(ctx, a.data); err != nil && ctx.Err() == nil {
 			n.log.Debug("announce revision on", "cid", a.cid, "err", err)
 		}
 	}
 }
+
+// copyTracer tells the announcements which peers send copies of a
+// message pubsub has already seen. Pubsub calls tracers synchronously,
+// from its event loop among others: it must not block.
+type copyTracer struct {
+	q     *announcements
+	topic string
+}
+
+var _ pubsub.RawTracer = copyTracer{}
+
+func (t copyTracer) DuplicateMessage(msg *pubsub.Message) {
+	// Pubsub sets the ID before it looks for the message among those
+	// seen.
+	if msg.GetTopic() == t.topic && msg.ID != "" {
+		t.q.copied(msg.ReceivedFrom, msg.ID)
+	}
+}
+
+// The other events are of no use here.
+
+func (copyTracer) OnNewOutboundStream(peer.ID, libp2pproto.ID)          {}
+func (copyTracer) OnClosedOutboundStream(peer.ID)                       {}
+func (copyTracer) Join(string)                                          {}
+func (copyTracer) Leave(string)                                         {}
+func (copyTracer) Graft(peer.ID, string)                                {}
+func (copyTracer) Prune(peer.ID, string)                                {}
+func (copyTracer) ValidateMessage(*pubsub.Message)                      {}
+func (copyTracer) DeliverMessage(*pubsub.Message)                       {}
+func (copyTracer) RejectMessage(*pubsub.Message, string)                {}
+func (copyTracer) ThrottlePeer(peer.ID)                                 {}
+func (copyTracer) RecvRPC(*pubsub.RPC)                                  {}
+func (copyTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
+func (copyTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
+func (copyTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
+func (copyTracer) UndeliverableMessage(*pubsub.Message)                 {}

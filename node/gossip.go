@@ -98,6 +98,7 @@ func startGossip(n *Node) (*gossip, error) {
 		pubsub.WithPeerScore(g.scoreParams(), scoreThresholds()),
 		pubsub.WithValidateQueueSize(1024),
 		pubsub.WithPeerOutboundQueueSize(outboundQueue),
+		pubsub.WithRawTracer(copyTracer{g.ann, g.name}),
 		pubsub.WithLogger(slog.New(minLevel{slog.LevelError, n.log.Handler()}).With("component", "pubsub")),
 	)
 	if err != nil {
@@ -196,7 +197,11 @@ func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message
 		if g.n.index.has(a.cid) {
 			return pubsub.ValidationAccept
 		}
-		g.ann.received(from, announcement{cid: a.cid, data: msg.Data})
+		id := msg.ID
+		if id == "" {
+			id = messageID(msg.Message)
+		}
+		g.ann.received(from, announcement{id: id, cid: a.cid, data: msg.Data})
 		return pubsub.ValidationIgnore
 	}
 	msg.ValidatorData = v

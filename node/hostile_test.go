@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -512,5 +513,35 @@ func TestHostileAnnouncer(t *testing.T) {
 	}
 	if n := behind.pen.count(victim.h.ID()); n != 0 {
 		t.Errorf("the node behind counts %d strikes against the victim", n)
+	}
+}
+
+// A peer that announces a real revision first, and cannot serve it,
+// does not hold it back: the victim fetches it from the next peer that
+// announces it, and passes it on live.
+func TestAnnouncerThatCannotServeIsBypassed(t *testing.T) {
+	c := newCluster(t)
+	victim, honest, behind := c.add(nil, nil), c.add(nil, nil), c.add(nil, nil)
+	c.connect(victim, honest)
+	c.connect(victim, behind)
+	settled(t, []*testNode{victim, honest, behind}, []int{2, 1, 1})
+	x := newHostile(t, c, victim, true)
+	x.answerFetchNotFound()
+	before := lastSyncs(victim, honest, behind)
+
+	big := bigRevision(t, newAuthor(t), "Guide de la régie")
+	preload(t, honest.cat, []protocol.Block{big})
+	x.announce(big.CID)
+	eventually(t, 10*time.Second, "the victim to count a strike against the announcer", func() bool {
+		return victim.pen.count(x.h.ID()) == 1
+	})
+	if err := honest.Publish(context.Background(), big); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the revision to reach the node behind", func() bool {
+		return holdsRevs(victim, big) && holdsRevs(behind, big)
+	})
+	if after := lastSyncs(victim, honest, behind); !maps.Equal(before, after) {
+		t.Errorf("a sync ran; the revision should have come by gossip")
 	}
 }
