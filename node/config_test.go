@@ -16,7 +16,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Network != "mutu" || c.SyncInterval != time.Minute || c.AttachmentAutoFetchLimit != 10<<20 ||
-		len(c.ListenAddrs) != 2 || c.Logger == nil || c.LAN || c.UPnP {
+		len(c.ListenAddrs) != 4 || c.Logger == nil || c.LAN || c.UPnP {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
