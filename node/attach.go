@@ -31,20 +31,38 @@ const attachWorkers = 4
 // one pass over the missing blocks.
 const attachDebounce = 200 * time.Millisecond
 
+// FetchReport says what a FetchBlocks call did. Wanted - Fetched
+// blocks are still missing.
+type FetchReport struct {
+	// Wanted counts the distinct blocks asked for that were not held
+	// when the call began.
+	Wanted int
+	// Fetched counts the blocks received, verified and stored; Bytes
+	// is their total size.
+	Fetched int
+	Bytes   uint64
+	// Peers counts the connected peers that could be asked; From, those
+	// that supplied at least one block.
+	Peers int
+	From  int
+}
+
 // FetchBlocks fetches the raw attachment blocks cids that are not held
-// from the connected peers, verifies and stores them. It returns an
-// error matching protocol.ErrNotFound that counts the blocks no peer
-// supplied, if any; the blocks that were found are stored either way.
-func (n *Node) FetchBlocks(ctx context.Context, cids []cid.Cid) error {
+// from the connected peers, verifies and stores them, and reports what
+// it did. It returns an error matching protocol.ErrNotFound that counts
+// the blocks no peer supplied, if any; the blocks that were found are
+// stored either way, and the report counts them whatever the error.
+func (n *Node) FetchBlocks(ctx context.Context, cids []cid.Cid) (FetchReport, error) {
+	var rep FetchReport
 	h, err := n.running()
 	if err != nil {
-		return err
+		return rep, err
 	}
 	var want []cid.Cid
 	seen := make(map[cid.Cid]bool, len(cids))
 	for _, c := range cids {
 		if c.Prefix().Codec != protocol.CodecRaw {
-			return protocol.Errorf(protocol.CodeBadCID, "fetch blocks: %s is not a raw attachment block", c)
+			return rep, protocol.Errorf(protocol.CodeBadCID, "fetch blocks: %s is not a raw attachment block", c)
 		}
 		if seen[c] {
 			continue
@@ -52,14 +70,15 @@ func (n *Node) FetchBlocks(ctx context.Context, cids []cid.Cid) error {
 		seen[c] = true
 		held, err := n.cat.Has(ctx, c)
 		if err != nil {
-			return fmt.Errorf("node: fetch blocks: %w", err)
+			return rep, fmt.Errorf("node: fetch blocks: %w", err)
 		}
 		if !held {
 			want = append(want, c)
 		}
 	}
+	rep.Wanted = len(want)
 	if len(want) == 0 {
-		return nil
+		return rep, nil
 	}
 	var peers []peer.ID
 	for _, p := range h.Network().Peers() {
@@ -67,39 +86,63 @@ func (n *Node) FetchBlocks(ctx context.Context, cids []cid.Cid) error {
 			peers = append(peers, p)
 		}
 	}
+	rep.Peers = len(peers)
 	if len(peers) == 0 {
-		return protocol.Errorf(protocol.CodeNotFound, "%d blocks missing and no peer connected", len(want))
+		return rep, protocol.Errorf(protocol.CodeNotFound, "%d blocks missing and no peer connected", len(want))
 	}
 	rand.Shuffle(len(peers), func(i, j int) { peers[i], peers[j] = peers[j], peers[i] })
 
-	var mu sync.Mutex // guards lost
-	var lost []cid.Cid
+	t := &fetchTally{from: make(map[peer.ID]bool)}
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(attachWorkers)
 	for k, start := 0, 0; start < len(want); k, start = k+1, start+blockBatch {
 		chunk := want[start:min(start+blockBatch, len(want))]
 		eg.Go(func() error {
-			left, err := n.fetchChunk(ctx, chunk, peers, k)
-			mu.Lock()
-			lost = append(lost, left...)
-			mu.Unlock()
+			left, err := n.fetchChunk(ctx, chunk, peers, k, t)
+			t.mu.Lock()
+			t.lost = append(t.lost, left...)
+			t.mu.Unlock()
 			return err
 		})
 	}
-	if err := eg.Wait(); err != nil {
-		return err
+	err = eg.Wait()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rep.Fetched, rep.Bytes, rep.From = t.blocks, t.bytes, len(t.from)
+	if err != nil {
+		return rep, err
 	}
-	if len(lost) > 0 {
-		return protocol.Errorf(protocol.CodeNotFound, "%d of %d blocks held by none of %d connected peers", len(lost), len(want), len(peers))
+	if len(t.lost) > 0 {
+		return rep, protocol.Errorf(protocol.CodeNotFound, "%d of %d blocks held by none of %d connected peers", len(t.lost), len(want), len(peers))
 	}
-	return nil
+	return rep, nil
+}
+
+// fetchTally adds up what the workers of one FetchBlocks call stored.
+type fetchTally struct {
+	mu     sync.Mutex // guards the fields below
+	lost   []cid.Cid  // blocks no peer supplied
+	blocks int        // blocks stored
+	bytes  uint64     // their size
+	from   map[peer.ID]bool
+}
+
+// stored counts blocks that p supplied and that are now stored.
+func (t *fetchTally) stored(p peer.ID, blocks []protocol.Block) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.blocks += len(blocks)
+	for _, b := range blocks {
+		t.bytes += uint64(len(b.Data))
+	}
+	t.from[p] = true
 }
 
 // fetchChunk asks the peers in turn, starting at a different one for
-// every chunk to spread the load, until each block of chunk is stored.
-// It returns the blocks none of them supplied. Only storage errors and
-// the end of ctx end it early.
-func (n *Node) fetchChunk(ctx context.Context, chunk []cid.Cid, peers []peer.ID, k int) ([]cid.Cid, error) {
+// every chunk to spread the load, until each block of chunk is stored,
+// and counts what it stores in t. It returns the blocks none of them
+// supplied. Only storage errors and the end of ctx end it early.
+func (n *Node) fetchChunk(ctx context.Context, chunk []cid.Cid, peers []peer.ID, k int, t *fetchTally) ([]cid.Cid, error) {
 	left := chunk
 	for i := range peers {
 		if len(left) == 0 || ctx.Err() != nil {
@@ -123,6 +166,7 @@ func (n *Node) fetchChunk(ctx context.Context, chunk []cid.Cid, peers []peer.ID,
 				return left, fmt.Errorf("node: store %d blocks from %s: %w", len(good), p, err)
 			}
 			n.stats.blocksReceived.Add(uint64(len(good)))
+			t.stored(p, good)
 		}
 		got := make(map[cid.Cid]bool, len(good))
 		for _, b := range good {
@@ -190,7 +234,7 @@ func (n *Node) attachmentLoop(ctx context.Context) {
 		if len(want) == 0 {
 			continue
 		}
-		if err := n.FetchBlocks(ctx, want); err != nil && ctx.Err() == nil {
+		if _, err := n.FetchBlocks(ctx, want); err != nil && ctx.Err() == nil {
 			n.log.Debug("fetch attachment blocks", "blocks", len(want), "err", err)
 		}
 	}

@@ -104,9 +104,12 @@ func TestAttachmentsOnDemand(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	err := b.FetchBlocks(ctx, blockCIDs(blocks))
+	rep, err := b.FetchBlocks(ctx, blockCIDs(blocks))
 	if !errors.Is(err, protocol.ErrNotFound) {
 		t.Fatalf("FetchBlocks with a peer lacking a block = %v, want ErrNotFound", err)
+	}
+	if want := (FetchReport{Wanted: 3, Fetched: 2, Bytes: 2 * protocol.MaxBlockSize, Peers: 1, From: 1}); rep != want {
+		t.Errorf("FetchBlocks reported %+v, want %+v", rep, want)
 	}
 	if !holdsAll(b.cat, blocks[:2]) || b.cat.hasBlock(blocks[2].CID) {
 		t.Fatal("B should hold exactly the two blocks A had")
@@ -120,8 +123,12 @@ func TestAttachmentsOnDemand(t *testing.T) {
 	}
 	n3 := c.add(full, nil)
 	c.connect(b, n3)
-	if err := b.FetchBlocks(ctx, blockCIDs(blocks)); err != nil {
+	rep, err = b.FetchBlocks(ctx, blockCIDs(blocks))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if want := (FetchReport{Wanted: 1, Fetched: 1, Bytes: protocol.MaxBlockSize, Peers: 2, From: 1}); rep != want {
+		t.Errorf("FetchBlocks reported %+v, want %+v", rep, want)
 	}
 	if !holdsAll(b.cat, blocks) {
 		t.Fatal("B does not hold every block")
@@ -129,7 +136,7 @@ func TestAttachmentsOnDemand(t *testing.T) {
 	if got := n3.Status().Counters.BlocksServed; got != 1 {
 		t.Errorf("C served %d blocks, want only the one missing", got)
 	}
-	if err := b.FetchBlocks(ctx, []cid.Cid{rev.CID}); !errors.Is(err, protocol.ErrBadCID) {
+	if _, err := b.FetchBlocks(ctx, []cid.Cid{rev.CID}); !errors.Is(err, protocol.ErrBadCID) {
 		t.Errorf("FetchBlocks(revision CID) = %v, want ErrBadCID", err)
 	}
 }
@@ -142,9 +149,12 @@ func TestAttachmentsBadBlock(t *testing.T) {
 	x := newHostile(t, c, victim, false)
 	x.answerFetchWith([]byte("faux contenu"))
 	_, blocks := attachment(t, "x.bin", 1000)
-	err := victim.FetchBlocks(context.Background(), blockCIDs(blocks))
+	rep, err := victim.FetchBlocks(context.Background(), blockCIDs(blocks))
 	if !errors.Is(err, protocol.ErrNotFound) {
 		t.Fatalf("FetchBlocks = %v, want ErrNotFound", err)
+	}
+	if rep.Fetched != 0 || rep.From != 0 {
+		t.Errorf("FetchBlocks reported %+v: a block that does not verify counted as fetched", rep)
 	}
 	if victim.cat.hasBlock(blocks[0].CID) {
 		t.Fatal("a block that does not match its CID was stored")

@@ -91,7 +91,7 @@ func TestLifecycle(t *testing.T) {
 	if err := n.Start(ctx); !errors.Is(err, ErrClosed) {
 		t.Errorf("Start after Close = %v, want ErrClosed", err)
 	}
-	if err := n.FetchBlocks(ctx, nil); !errors.Is(err, ErrClosed) {
+	if _, err := n.FetchBlocks(ctx, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("FetchBlocks after Close = %v, want ErrClosed", err)
 	}
 	// The host outlives the node and carries none of its protocols.
