@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/urfave/cli/v2"
 
@@ -286,6 +287,11 @@ func (a netAdapter) Status() api.Status {
 		})
 	}
 	return out
+}
+
+func (a netAdapter) Fetch(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error) {
+	r, err := a.n.FetchBlocks(ctx, cids)
+	return api.BlockFetch{Wanted: r.Wanted, Fetched: r.Fetched, Bytes: r.Bytes, Peers: r.Peers, From: r.From}, err
 }
 
 func (a netAdapter) Peers() []api.Peer {

@@ -111,6 +111,11 @@ func (c *Client) Show(ctx context.Context, id string, opts ShowOptions) (*Entry,
 	return &out, c.do(ctx, http.MethodGet, "/api/v1/entries/"+url.PathEscape(id)+"?"+v.Encode(), nil, &out)
 }
 
+func (c *Client) Fetch(ctx context.Context, id string) (*FetchResult, error) {
+	var out FetchResult
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/entries/"+url.PathEscape(id)+"/fetch", nil, &out)
+}
+
 func (c *Client) History(ctx context.Context, id string) ([]Revision, error) {
 	var out []Revision
 	return out, c.do(ctx, http.MethodGet, "/api/v1/entries/"+url.PathEscape(id)+"/history", nil, &out)

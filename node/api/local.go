@@ -28,6 +28,12 @@ type Network interface {
 	Status() Status
 	// Peers lists the connected peers.
 	Peers() []Peer
+	// Fetch fetches from the connected peers the raw attachment blocks
+	// cids that the node does not hold, verifies and stores them. It
+	// stores what it finds even when some blocks are missing; the
+	// error then matches protocol.ErrNotFound, and the report counts
+	// what was fetched whatever the error.
+	Fetch(ctx context.Context, cids []cid.Cid) (BlockFetch, error)
 }
 
 // Local serves the API from a catalogue in this process.

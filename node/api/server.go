@@ -28,6 +28,7 @@ func Handler(svc Service, token string, log *slog.Logger) http.Handler {
 	mux.HandleFunc("PUT /api/v1/entries/{id}", h.write(h.edit))
 	mux.HandleFunc("DELETE /api/v1/entries/{id}", h.write(h.retract))
 	mux.HandleFunc("GET /api/v1/entries/{id}/history", h.history)
+	mux.HandleFunc("POST /api/v1/entries/{id}/fetch", h.write(h.fetch))
 	mux.HandleFunc("GET /api/v1/search", h.search)
 	mux.HandleFunc("GET /api/v1/status", h.status)
 	mux.HandleFunc("GET /api/v1/peers", h.peers)
@@ -114,6 +115,11 @@ func (h *handler) retract(w http.ResponseWriter, r *http.Request) {
 func (h *handler) show(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	out, err := h.svc.Show(r.Context(), r.PathValue("id"), ShowOptions{Markdown: q.Has("markdown"), HTML: q.Has("html")})
+	h.reply(w, out, err)
+}
+
+func (h *handler) fetch(w http.ResponseWriter, r *http.Request) {
+	out, err := h.svc.Fetch(r.Context(), r.PathValue("id"))
 	h.reply(w, out, err)
 }
 

@@ -25,6 +25,10 @@ type Service interface {
 	Search(ctx context.Context, q SearchQuery) (*SearchResult, error)
 	Status(ctx context.Context) (*Status, error)
 	Peers(ctx context.Context) ([]Peer, error)
+	// Fetch asks the other nodes for the attachments of entry id that
+	// this node lacks; without a running node it fails with ErrOffline
+	// if any is missing.
+	Fetch(ctx context.Context, id string) (*FetchResult, error)
 }
 
 // ErrorKind classifies an API error. The values are stable: clients
@@ -104,7 +108,7 @@ func ErrorOf(err error) *Error {
 		errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrMalformed),
 		errors.Is(err, protocol.ErrBadCID), errors.Is(err, ErrInput):
 		out.Kind = KindInput
-	case errors.Is(err, catalogue.ErrLocked):
+	case errors.Is(err, catalogue.ErrLocked), errors.Is(err, ErrOffline):
 		out.Kind = KindUnavailable
 	default:
 		out.Kind = KindInternal

@@ -54,6 +54,50 @@ type Attachment struct {
 	Held   bool     `json:"held"`
 }
 
+// FetchResult is what asking the peers for an entry's missing
+// attachments did. The fetch stores every block it receives, so a
+// fetch cut short or left incomplete resumes where it stopped when
+// asked again.
+type FetchResult struct {
+	ID string `json:"id"`
+	// Attachments are the entry's files as they are now; Held says
+	// which are complete on this node.
+	Attachments []Attachment `json:"attachments"`
+	// Wanted counts the blocks missing before the fetch; Fetched, those
+	// received, verified and stored, Bytes their size; Missing, those
+	// still missing after it.
+	Wanted  int    `json:"blocks_wanted"`
+	Fetched int    `json:"blocks_fetched"`
+	Bytes   uint64 `json:"bytes_fetched"`
+	Missing int    `json:"blocks_missing"`
+	// Peers counts the connected peers that could be asked; From,
+	// those that sent at least one block.
+	Peers int `json:"peers"`
+	From  int `json:"from_peers"`
+	// Reason says why blocks are still missing: FetchNoPeer,
+	// FetchNotHeld or FetchInterrupted; "" when none is.
+	Reason string `json:"reason,omitempty"`
+	// Problem says the same in a sentence, with what to do.
+	Problem string `json:"problem,omitempty"`
+}
+
+// The reasons of a FetchResult with blocks still missing. The values
+// are stable: scripts and the web interface read them.
+const (
+	FetchNoPeer      = "no_peer"     // no other node is connected
+	FetchNotHeld     = "not_held"    // no connected node holds the blocks
+	FetchInterrupted = "interrupted" // the fetch stopped before the end
+)
+
+// BlockFetch is what a running node did for Network.Fetch.
+type BlockFetch struct {
+	Wanted  int    // blocks asked for and not held when the fetch began
+	Fetched int    // of those, blocks received, verified and stored
+	Bytes   uint64 // the size of the blocks fetched
+	Peers   int    // connected peers that could be asked
+	From    int    // peers that sent at least one block
+}
+
 // Revision is one line of a history.
 type Revision struct {
 	CID     string    `json:"cid"`

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -23,6 +24,15 @@ type fakeNet struct {
 	id        string
 	mu        sync.Mutex
 	published []protocol.Block
+	// fetch answers Fetch; nil fetches nothing and reports no error.
+	fetch func(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error)
+}
+
+func (f *fakeNet) Fetch(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error) {
+	if f.fetch == nil {
+		return api.BlockFetch{Wanted: len(cids)}, nil
+	}
+	return f.fetch(ctx, cids)
 }
 
 func (f *fakeNet) Publish(_ context.Context, b protocol.Block) error {
