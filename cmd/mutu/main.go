@@ -59,6 +59,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			editCommand(),
 			retractCommand(),
 			showCommand(),
+			fetchCommand(),
 			historyCommand(),
 			listCommand(),
 			searchCommand(),
