@@ -32,6 +32,10 @@ type entryView struct {
 	Attachments []attachmentView
 	Owner       bool       // the visitor may edit and retract it
 	Heads       []headView // the concurrent versions, when in conflict
+	// Missing is true when an attachment is not all here; CanFetch
+	// when the node can ask the other nodes for it, and Fetching while
+	// it does.
+	Missing, CanFetch, Fetching bool
 }
 
 type attachmentView struct {
@@ -136,6 +140,11 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 			Name: a.Name, Type: a.Type, Size: a.Size, Held: a.Held,
 			Href: entryPath(d.ID) + "/piece/" + url.PathEscape(a.Name),
 		})
+		v.Missing = v.Missing || !a.Held
+	}
+	if v.Missing && s.net != nil {
+		v.CanFetch, v.Fetching = true, s.fetching(d.ID)
+		s.ensureCookie(w, r) // the form needs a CSRF token, account or not
 	}
 	if d.Conflict() {
 		v.Heads = s.heads(d)
@@ -224,7 +233,7 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 	}
 	if !att.Held {
 		s.fail(w, r, http.StatusNotFound, "Pièce jointe pas encore arrivée",
-			"Ce nœud n'a pas encore reçu tout le fichier ; il le demande aux autres nœuds. Réessayez dans quelques minutes.",
+			"Ce nœud n'a pas encore reçu tout le fichier. Sur la page de l'entrée, « Demander les pièces jointes aux autres nœuds » le fait venir des nœuds qui l'ont.",
 			link{entryPath(d.ID), "Revenir à l'entrée"})
 		return
 	}
@@ -249,7 +258,7 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		if errors.Is(err, catalogue.ErrNotFound) {
 			s.fail(w, r, http.StatusNotFound, "Pièce jointe pas encore arrivée",
-				"Ce nœud n'a pas encore reçu tout le fichier. Réessayez dans quelques minutes.", link{entryPath(d.ID), "Revenir à l'entrée"})
+				"Ce nœud n'a pas encore reçu tout le fichier. Sur la page de l'entrée, « Demander les pièces jointes aux autres nœuds » le fait venir des nœuds qui l'ont.", link{entryPath(d.ID), "Revenir à l'entrée"})
 			return
 		}
 		s.internalError(w, r, err)

@@ -133,6 +133,7 @@ var flashes = map[string]string{
 	"connecte":   "Vous êtes connecté·e.",
 	"deconnecte": "Vous êtes déconnecté·e.",
 	"active":     "Votre mot de passe est enregistré ; vous êtes connecté·e.",
+	"recues":     "Les pièces jointes sont sur ce nœud : vous pouvez les télécharger.",
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {

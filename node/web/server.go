@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/node/api"
@@ -18,7 +20,8 @@ import (
 // a default:
 //
 //   - Net: nil; the network page then says the node runs without P2P,
-//     and local writes are not announced (peers get them at sync).
+//     local writes are not announced (peers get them at sync), and
+//     missing attachments cannot be asked for.
 //   - UsersPath: ""; no accounts, so nobody can write from the web.
 //     `mutu run` gives the home's users.json (see UsersFile).
 //   - Logger: discards.
@@ -30,8 +33,9 @@ import (
 type Config struct {
 	// Cat is the node's catalogue. Required.
 	Cat *catalogue.Catalogue
-	// Net is the running node, for the network page and to announce
-	// what is published from the web.
+	// Net is the running node, for the network page, to announce
+	// what is published from the web, and to ask the other nodes for
+	// attachments.
 	Net api.Network
 	// UsersPath is the accounts file, written by AddAccount; it is
 	// reread when it changes.
@@ -62,6 +66,9 @@ type Server struct {
 	feeds    feedCache
 	results  *resultCache // nil runs every search
 	handler  http.Handler
+
+	fetches   fetches       // background fetches of attachments
+	fetchWait time.Duration // how long a request for one waits for it
 
 	// hashing bounds the password hashes computed at once: each takes
 	// argonMemory, and a flood of logins must not exhaust memory.
@@ -116,12 +123,14 @@ func New(cfg Config) (*Server, error) {
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	s.fetches.running, s.fetchWait = make(map[cid.Cid]*fetchRun), defaultFetchWait
 	s.recent = newRecentCache(s)
 	s.handler = s.routes()
 	return s, nil
 }
 
-// Close stops the background work, waits for it, and saves the
+// Close stops the background work (a fetch of attachments stops where
+// it is: what arrived is kept), waits for it, and saves the
 // sessions with their last use.
 func (s *Server) Close() error {
 	s.cancel()
@@ -146,6 +155,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /entree/{id}/historique", s.history)
 	mux.HandleFunc("GET /entree/{id}/diff", s.diff)
 	mux.HandleFunc("GET /entree/{id}/piece/{name}", s.attachment)
+	mux.HandleFunc("POST /entree/{id}/demander-pieces", s.fetchPost)
 	mux.HandleFunc("GET /entree/{id}/modifier", s.needAccount(s.editForm))
 	mux.HandleFunc("POST /entree/{id}/modifier", s.needAccount(s.editPost))
 	mux.HandleFunc("GET /entree/{id}/retirer", s.needAccount(s.retractForm))
