@@ -22,7 +22,9 @@ import (
 //
 // The node fetches on its own the blocks of entries whose attachments
 // total at most Config.AttachmentAutoFetchLimit; larger ones wait for
-// FetchBlocks, which the local API calls when someone asks for the file.
+// someone to ask: `mutu fetch`, the API's POST
+// /api/v1/entries/{id}/fetch and the button of the entry's web page
+// all come to FetchBlocks through api.Network.Fetch.
 
 // attachWorkers is how many block requests run at once.
 const attachWorkers = 4
