@@ -41,7 +41,61 @@ func FetchAttachments(ctx context.Context, cat *catalogue.Catalogue, net Network
 	if d.Retracted {
 		return nil, fmt.Errorf("entry %s was retracted by its author: its attachments are no longer shared: %w", id, catalogue.ErrRetracted)
 	}
-	var want []cid.Cid
+	want, err := missingBlocks(ctx, cat, d)
+	if err != nil {
+		return nil, err
+	}
+	res := &FetchResult{ID: id.String(), Wanted: len(want), Attachments: []Attachment{}}
+	var rep BlockFetch
+	if len(want) > 0 {
+		if net == nil {
+			return nil, fmt.Errorf("%d attachment blocks of entry %s are missing and only the other nodes have them: %w", len(want), id, ErrOffline)
+		}
+		rep, err = net.Fetch(ctx, want)
+		res.Fetched, res.Bytes, res.Peers, res.From = rep.Fetched, rep.Bytes, rep.Peers, rep.From
+		switch {
+		case err == nil, errors.Is(err, protocol.ErrNotFound):
+		case ctx.Err() != nil:
+			res.Reason = FetchInterrupted
+		default:
+			return nil, fmt.Errorf("fetch the attachments of entry %s: %w", id, err)
+		}
+	}
+	// Read the entry again: what is held now (the node may have
+	// fetched some blocks on its own meanwhile), and an edit that
+	// arrived meanwhile.
+	if d, err = cat.Get(id); err != nil {
+		return nil, err
+	}
+	for _, a := range d.Attachments {
+		res.Attachments = append(res.Attachments, Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Blocks: strs(a.Blocks), Held: a.Held})
+	}
+	if len(want) == 0 {
+		return res, nil
+	}
+	// A local read, which a fetch cut short must not prevent.
+	left, err := missingBlocks(context.WithoutCancel(ctx), cat, d)
+	if err != nil {
+		return nil, err
+	}
+	res.Missing = len(left)
+	switch {
+	case res.Missing == 0:
+		res.Reason = ""
+	case res.Reason != "":
+	case rep.Peers == 0:
+		res.Reason = FetchNoPeer
+	default:
+		res.Reason = FetchNotHeld
+	}
+	res.Problem = fetchProblem(res)
+	return res, nil
+}
+
+// missingBlocks lists, once each, the blocks of d's attachments that
+// cat does not hold.
+func missingBlocks(ctx context.Context, cat *catalogue.Catalogue, d *catalogue.Doc) ([]cid.Cid, error) {
+	var out []cid.Cid
 	seen := make(map[cid.Cid]bool)
 	for _, a := range d.Attachments {
 		if a.Held {
@@ -54,46 +108,14 @@ func FetchAttachments(ctx context.Context, cat *catalogue.Catalogue, net Network
 			seen[b] = true
 			held, err := cat.Has(ctx, b)
 			if err != nil {
-				return nil, fmt.Errorf("attachments of entry %s: %w", id, err)
+				return nil, fmt.Errorf("attachments of entry %s: %w", d.ID, err)
 			}
 			if !held {
-				want = append(want, b)
+				out = append(out, b)
 			}
 		}
 	}
-	res := &FetchResult{ID: id.String(), Wanted: len(want)}
-	if len(want) > 0 {
-		if net == nil {
-			return nil, fmt.Errorf("%d attachment blocks of entry %s are missing and only the other nodes have them: %w", len(want), id, ErrOffline)
-		}
-		rep, err := net.Fetch(ctx, want)
-		res.Fetched, res.Bytes, res.Peers, res.From = rep.Fetched, rep.Bytes, rep.Peers, rep.From
-		res.Missing = len(want) - rep.Fetched
-		switch {
-		case err == nil, errors.Is(err, protocol.ErrNotFound):
-		case ctx.Err() != nil:
-			res.Reason = FetchInterrupted
-		default:
-			return nil, fmt.Errorf("fetch the attachments of entry %s: %w", id, err)
-		}
-		if res.Missing > 0 && res.Reason == "" {
-			res.Reason = FetchNotHeld
-			if rep.Peers == 0 {
-				res.Reason = FetchNoPeer
-			}
-		}
-	}
-	res.Problem = fetchProblem(res)
-	// Read the entry again: what is held now, and an edit that arrived
-	// meanwhile.
-	if d, err = cat.Get(id); err != nil {
-		return nil, err
-	}
-	res.Attachments = []Attachment{}
-	for _, a := range d.Attachments {
-		res.Attachments = append(res.Attachments, Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Blocks: strs(a.Blocks), Held: a.Held})
-	}
-	return res, nil
+	return out, nil
 }
 
 // fetchProblem says why blocks are still missing, and what to do.
