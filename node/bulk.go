@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -162,13 +163,16 @@ const bulkProgressEvery = 10 * time.Second
 // runBulk fetches from p every revision after the saved cursor, storing
 // and saving the cursor batch by batch, until p sends the end frame.
 // Verification of a batch runs in parallel with the reading of the
-// next one. It returns the number of revisions stored.
-func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
-	after, afterCID := n.cursor.start(p)
-	if afterCID.Defined() {
-		n.log.Info("bulk transfer", "peer", p, "resume_after", afterCID)
-	} else {
+// next one. The caller holds the claim on the cursor (claim) and gives
+// the position it returned. It returns the number of revisions stored.
+func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, afterCID cid.Cid, from peer.ID) (stored int, err error) {
+	switch {
+	case !afterCID.Defined():
 		n.log.Info("bulk transfer", "peer", p)
+	case from != "" && from != p:
+		n.log.Info("bulk transfer", "peer", p, "resume_after", afterCID, "reached_with", from)
+	default:
+		n.log.Info("bulk transfer", "peer", p, "resume_after", afterCID)
 	}
 	s, err := n.openStream(ctx, p, ProtoBulk)
 	if err != nil {
@@ -283,9 +287,16 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 				// Left to the reconciliation that follows.
 				n.log.Debug("bulk batch partly stored", "peer", p, "err", err)
 			}
-			last := good[len(good)-1]
-			if err := n.cursor.save(last.Rev.Clock, last.CID); err != nil {
-				n.log.Warn("save bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
+			// The cursor moves to the last revision of the batch held
+			// now: one refused (a clock too far ahead) leaves it
+			// before, so that a resumption elsewhere asks for it again.
+			for _, v := range slices.Backward(good) {
+				if n.index.has(v.CID) {
+					if err := n.cursor.save(p, v.Rev.Clock, v.CID); err != nil {
+						n.log.Warn("save bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
+					}
+					break
+				}
 			}
 		}
 		return nil
@@ -293,29 +304,52 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID) (stored int, err error) {
 	if err := eg.Wait(); err != nil {
 		return stored, err
 	}
-	if err := n.cursor.finish(); err != nil {
+	if err := n.cursor.finish(p); err != nil {
 		n.log.Warn("remove bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
 	}
 	return stored, nil
 }
 
-// bulkCursor is the position of an unfinished bulk transfer: the last
-// revision stored, in (clock, CID) order. It is kept in memory and, if
-// a path is configured, in a small JSON file rewritten atomically after
-// every stored batch. A cursor that lags behind what was stored is
-// harmless (revisions already held are skipped), so the file is not
-// synced to disk.
+// bulkCursor is the position of an unfinished bulk transfer, and the
+// claim on the one bulk transfer a node runs at a time: two transfers
+// at once would each bring the whole catalogue, and would overwrite
+// each other's position.
+//
+// The position is the last revision of the last stored batch that the
+// node holds, in (clock, CID) order, with the peer it came from. It is kept in memory and, if a path is
+// configured, in a small JSON file rewritten atomically after every
+// stored batch. A cursor that lags behind what was stored is harmless
+// (revisions already held are skipped), so the file is not synced to
+// disk.
+//
+// The position certifies that what the serving peer held up to it was
+// received. (clock, CID) order is the same on every node, so the
+// position means the same at any peer, and a transfer cut with one
+// peer resumes with another from there: what that other peer holds
+// before the position and the first did not is brought by the
+// reconciliation with it that ends every bulk transfer. Between nodes
+// of one network, which replicate each other, that difference is
+// small.
+// It is safe for concurrent use.
 type bulkCursor struct {
 	path   string
-	mu     sync.Mutex // guards active, clock, id
+	mu     sync.Mutex // guards every field below
 	active bool       // a transfer started and did not finish
 	clock  protocol.Clock
 	id     cid.Cid
+	from   peer.ID // the peer the position was reached with; "" if unknown
+	// owner is the peer a transfer runs with now, "" when none; done
+	// is closed when it stops.
+	owner peer.ID
+	done  chan struct{}
 }
 
-// cursorFile is the JSON form of a bulk cursor.
+// cursorFile is the JSON form of a bulk cursor. Peer is absent from
+// files written before it was kept, and is ignored by nodes that do
+// not keep it: it needs no new version.
 type cursorFile struct {
 	Version int    `json:"version"`
+	Peer    string `json:"peer,omitempty"`
 	Clock   uint64 `json:"clock"`
 	CID     string `json:"cid"`
 }
@@ -341,8 +375,12 @@ func (b *bulkCursor) load() error {
 	if err != nil {
 		return nil
 	}
+	from, err := peer.Decode(f.Peer)
+	if err != nil {
+		from = ""
+	}
 	b.mu.Lock()
-	b.active, b.clock, b.id = true, protocol.Clock(f.Clock), c
+	b.active, b.clock, b.id, b.from = true, protocol.Clock(f.Clock), c, from
 	b.mu.Unlock()
 	return nil
 }
@@ -354,34 +392,86 @@ func (b *bulkCursor) pending() bool {
 	return b.active
 }
 
-// start marks a transfer as begun and returns where to resume:
-// cid.Undef for the beginning.
-func (b *bulkCursor) start(peer.ID) (protocol.Clock, cid.Cid) {
+// claim starts the transfer with p unless one runs already. It returns
+// where to resume (cid.Undef for the beginning) and the peer that
+// position was reached with. release must follow a claim that
+// succeeded.
+func (b *bulkCursor) claim(p peer.ID) (after protocol.Clock, afterCID cid.Cid, from peer.ID, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.owner != "" {
+		return 0, cid.Undef, "", false
+	}
+	b.owner, b.done = p, make(chan struct{})
 	b.active = true
-	return b.clock, b.id
+	return b.clock, b.id, b.from, true
 }
 
-// save records the last stored revision.
-func (b *bulkCursor) save(clock protocol.Clock, id cid.Cid) error {
+// release ends p's claim; syncs waiting for it go on.
+func (b *bulkCursor) release(p peer.ID) {
 	b.mu.Lock()
-	b.clock, b.id = clock, id
+	defer b.mu.Unlock()
+	if b.owner != p {
+		return
+	}
+	b.owner = ""
+	close(b.done)
+}
+
+// busy reports whether a transfer with another peer than p runs.
+func (b *bulkCursor) busy(p peer.ID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.owner != "" && b.owner != p
+}
+
+// wait returns when no transfer with another peer than p runs. It
+// reports false if ctx ended first.
+func (b *bulkCursor) wait(ctx context.Context, p peer.ID) bool {
+	for {
+		b.mu.Lock()
+		if b.owner == "" || b.owner == p {
+			b.mu.Unlock()
+			return ctx.Err() == nil
+		}
+		done := b.done
+		b.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// save records the last revision stored by p's transfer.
+func (b *bulkCursor) save(p peer.ID, clock protocol.Clock, id cid.Cid) error {
+	b.mu.Lock()
+	if b.owner != p {
+		b.mu.Unlock()
+		return nil
+	}
+	b.clock, b.id, b.from = clock, id, p
 	b.mu.Unlock()
 	if b.path == "" {
 		return nil
 	}
-	data, err := json.Marshal(cursorFile{Version: 1, Clock: uint64(clock), CID: id.String()})
+	data, err := json.Marshal(cursorFile{Version: 1, Peer: p.String(), Clock: uint64(clock), CID: id.String()})
 	if err != nil {
 		return err
 	}
+	// Written outside the lock: only the owner writes.
 	return writeFileAtomic(b.path, data)
 }
 
-// finish forgets the cursor once a transfer reached its end.
-func (b *bulkCursor) finish() error {
+// finish forgets the cursor once p's transfer reached its end.
+func (b *bulkCursor) finish(p peer.ID) error {
 	b.mu.Lock()
-	b.active, b.clock, b.id = false, 0, cid.Undef
+	if b.owner != p {
+		b.mu.Unlock()
+		return nil
+	}
+	b.active, b.clock, b.id, b.from = false, 0, cid.Undef, ""
 	b.mu.Unlock()
 	if b.path == "" {
 		return nil

@@ -97,9 +97,12 @@ func (n *Node) handleSync(ctx context.Context, s network.Stream) (err error) {
 		}
 		g.extend()
 		if round == 0 {
-			behind = n.farBehind(n.index.len(), req.Count)
+			// Far behind: catch up from this peer by bulk rather than by
+			// pulling. During a bulk transfer from another peer, pulling
+			// would bring what that transfer brings: this peer is
+			// reconciled with once it ends.
+			behind = n.cursor.busy(p) || n.farBehind(n.index.len(), req.Count)
 			if behind {
-				// Catch up from this peer by bulk rather than by pulling.
 				n.requestSync(p, 0)
 			}
 		}
@@ -155,11 +158,13 @@ type reconciled struct {
 	offered   int    // held here, not by the peer: offered for pulling
 	peerCount uint64
 	bulk      bool // stopped early: this node is far behind
+	wait      bool // stopped early: a bulk transfer with another peer runs
 }
 
 // reconcileWith runs one reconciliation with p as initiator. If
-// allowBulk and the first answer shows this node far behind, it stops
-// and reports bulk.
+// allowBulk, it stops after the first answer and reports bulk if that
+// shows this node far behind, or wait if a bulk transfer with another
+// peer runs.
 func (n *Node) reconcileWith(ctx context.Context, p peer.ID, allowBulk bool) (res reconciled, err error) {
 	sess, err := reconcile.NewInitiator(n.index.set)
 	if err != nil {
@@ -197,7 +202,12 @@ func (n *Node) reconcileWith(ctx context.Context, p peer.ID, allowBulk bool) (re
 		}
 		if round == 0 {
 			res.peerCount = resp.Count
-			if allowBulk && n.farBehind(local, resp.Count) {
+			switch {
+			case !allowBulk:
+			case n.cursor.busy(p):
+				res.wait = true
+				return res, nil
+			case n.farBehind(local, resp.Count):
 				res.bulk = true
 				return res, nil
 			}
@@ -232,21 +242,43 @@ func (n *Node) reconcileWith(ctx context.Context, p peer.ID, allowBulk bool) (re
 
 // syncPeer brings this node up to date with p: a reconciliation, a
 // bulk transfer first if this node is far behind, then the fetching of
-// what it needs. The outcome is recorded for Status.
+// what it needs. A node runs one bulk transfer at a time: while one
+// runs with another peer, the sync with p waits for it to end, and
+// then reconciles with what it brought. The outcome is recorded for
+// Status.
 func (n *Node) syncPeer(ctx context.Context, p peer.ID) {
 	start := time.Now()
 	mode := modeReconcile
 	received := 0
-	res, err := n.reconcileWith(ctx, p, true)
-	if err == nil && res.bulk {
+	var res reconciled
+	var err error
+	for {
+		if n.cursor.busy(p) {
+			n.log.Debug("sync waits for the bulk transfer to end", "peer", p)
+		}
+		if !n.cursor.wait(ctx, p) {
+			return // closing
+		}
+		res, err = n.reconcileWith(ctx, p, true)
+		if err != nil || !res.bulk && !res.wait {
+			break
+		}
+		if res.wait {
+			continue // a bulk transfer with another peer began meanwhile
+		}
+		after, afterCID, from, ok := n.cursor.claim(p)
+		if !ok {
+			continue // another peer's claim came first
+		}
 		mode = modeBulk
-		var got int
-		got, err = n.runBulk(ctx, p)
+		got, berr := n.runBulk(ctx, p, after, afterCID, from)
+		n.cursor.release(p)
 		received += got
-		if err != nil && ctx.Err() == nil {
-			n.log.Warn("bulk transfer stopped; reconciling instead", "peer", p, "stored", got, "err", err)
+		if berr != nil && ctx.Err() == nil {
+			n.log.Warn("bulk transfer stopped; reconciling instead", "peer", p, "stored", got, "err", berr)
 		}
 		res, err = n.reconcileWith(ctx, p, false)
+		break
 	}
 	if err == nil && len(res.need) > 0 {
 		var got int
