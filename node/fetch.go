@@ -48,6 +48,15 @@ const (
 	maxFetchResponseFrame = max(protocol.MaxRevisionSize, protocol.MaxBlockSize) + 256
 	// fetchBatch is how many revisions the node asks for at once.
 	fetchBatch = 256
+	// fetchBudget is how many bytes of revisions the node reads from
+	// one fetch answer (plus the revision that crosses it) before it
+	// stops reading and asks for the rest in another request: it holds
+	// what it fetched until it is verified and stored, and a revision
+	// may weigh 1 MiB.
+	fetchBudget = 4 << 20
+	// maxFetchHeld bounds the bytes of revisions fetchRevisions
+	// returns at once (plus one revision).
+	maxFetchHeld = 16 << 20
 	// blockBatch is how many attachment blocks (up to 1 MiB each) the
 	// node asks one peer for at once.
 	blockBatch = 4
@@ -141,22 +150,41 @@ func cidBytes(cs []cid.Cid) [][]byte {
 
 // fetchRaw asks p for up to maxFetchCIDs blocks and returns those it
 // sent, unverified but each under the CID asked, and the CIDs it does
-// not hold. A response out of order or malformed costs p a strike.
+// not hold. It holds every block until it returns: callers bound
+// len(cids) (attachments ask for blockBatch blocks at a time).
 func (n *Node) fetchRaw(ctx context.Context, p peer.ID, cids []cid.Cid) (blocks []protocol.Block, notFound []cid.Cid, err error) {
+	blocks, notFound, _, err = n.fetchRawUpTo(ctx, p, cids, 0)
+	return blocks, notFound, err
+}
+
+// fetchRawUpTo is fetchRaw reading the answer only until the blocks
+// received reach budget bytes (no limit if 0): it then resets the
+// stream. answered counts the CIDs answered, in the order asked; the
+// others are to be asked for again. A response out of order or
+// malformed costs p a strike.
+func (n *Node) fetchRawUpTo(ctx context.Context, p peer.ID, cids []cid.Cid, budget int) (blocks []protocol.Block, notFound []cid.Cid, answered int, err error) {
 	s, err := n.openStream(ctx, p, ProtoFetch)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	g := guard(ctx, s, streamIdle)
 	defer g.release()
-	defer func() { finish(s, err) }()
+	cut := false
+	defer func() {
+		if cut {
+			_ = s.Reset() // the rest of the answer is not wanted now
+			return
+		}
+		finish(s, err)
+	}()
 	if err := writeFrame(s, fetchRequest{V: wireVersion, Net: n.cfg.Network, CIDs: cidBytes(cids)}); err != nil {
-		return nil, nil, wrapPeer(ProtoFetch, p, fmt.Errorf("send request: %w", err))
+		return nil, nil, 0, wrapPeer(ProtoFetch, p, fmt.Errorf("send request: %w", err))
 	}
 	if err := s.CloseWrite(); err != nil {
-		return nil, nil, wrapPeer(ProtoFetch, p, err)
+		return nil, nil, 0, wrapPeer(ProtoFetch, p, err)
 	}
 	br := newReader(s)
+	size := 0
 	for i, want := range cids {
 		var resp fetchResponse
 		if err := readFrame(br, maxFetchResponseFrame, &resp); err != nil {
@@ -164,43 +192,73 @@ func (n *Node) fetchRaw(ctx context.Context, p peer.ID, cids []cid.Cid) (blocks 
 				err = io.ErrUnexpectedEOF
 			}
 			n.penalizeCode(p, ProtoFetch, err)
-			return blocks, notFound, wrapPeer(ProtoFetch, p, fmt.Errorf("response %d of %d: %w", i+1, len(cids), err))
+			return blocks, notFound, i, wrapPeer(ProtoFetch, p, fmt.Errorf("response %d of %d: %w", i+1, len(cids), err))
 		}
 		g.extend()
 		if resp.CID == nil {
-			return blocks, notFound, n.checkResponse(p, ProtoFetch, resp.Code, resp.Msg)
+			return blocks, notFound, i, n.checkResponse(p, ProtoFetch, resp.Code, resp.Msg)
 		}
 		if c, err := cid.Cast(resp.CID); err != nil || !c.Equals(want) {
 			err := protocol.Errorf(protocol.CodeMalformed, "response %d is for another CID than %s", i+1, want)
 			n.penalize(p, ProtoFetch, 1, err)
-			return blocks, notFound, wrapPeer(ProtoFetch, p, err)
+			return blocks, notFound, i, wrapPeer(ProtoFetch, p, err)
 		}
 		if resp.Code != protocol.CodeOK {
 			notFound = append(notFound, want)
 			continue
 		}
 		blocks = append(blocks, protocol.Block{CID: want, Data: resp.Data})
+		size += len(resp.Data)
+		if budget > 0 && size >= budget && i+1 < len(cids) {
+			cut = true
+			return blocks, notFound, i + 1, nil
+		}
 	}
-	return blocks, notFound, nil
+	return blocks, notFound, len(cids), nil
 }
 
-// fetchRevisions fetches revisions from p in batches, verifies them in
-// parallel and returns the valid ones. Each invalid revision costs p a
+// fetchSome fetches from p the first revisions of cids: at most
+// fetchBatch of them, read up to budget bytes (fetchRawUpTo). It
+// verifies them in parallel and returns the valid ones and the CIDs
+// still to fetch, the tail of cids. Each invalid revision costs p a
 // strike.
-func (n *Node) fetchRevisions(ctx context.Context, p peer.ID, cids []cid.Cid) ([]store.Verified, error) {
-	var out []store.Verified
-	for start := 0; start < len(cids); start += fetchBatch {
-		batch := cids[start:min(start+fetchBatch, len(cids))]
-		blocks, _, err := n.fetchRaw(ctx, p, batch)
-		good, bad := verifyRevisions(ctx, blocks)
-		for _, b := range bad {
-			n.penalize(p, ProtoFetch, 1, b.err)
-		}
+func (n *Node) fetchSome(ctx context.Context, p peer.ID, cids []cid.Cid, budget int) (good []store.Verified, rest []cid.Cid, err error) {
+	batch := cids[:min(fetchBatch, len(cids))]
+	blocks, _, answered, err := n.fetchRawUpTo(ctx, p, batch, budget)
+	good, bad := verifyRevisions(ctx, blocks)
+	for _, b := range bad {
+		n.penalize(p, ProtoFetch, 1, b.err)
+	}
+	n.stats.revisionsReceived.Add(uint64(len(good)))
+	return good, cids[answered:], err
+}
+
+// fetchRevisionsUpTo fetches revisions from p, request by request, and
+// returns the valid ones, no more than budget bytes of them (plus one
+// revision), and the CIDs it left for lack of budget.
+func (n *Node) fetchRevisionsUpTo(ctx context.Context, p peer.ID, cids []cid.Cid, budget int) (out []store.Verified, rest []cid.Cid, err error) {
+	size := 0
+	for len(cids) > 0 && size < budget {
+		good, left, err := n.fetchSome(ctx, p, cids, min(fetchBudget, budget-size))
 		out = append(out, good...)
-		n.stats.revisionsReceived.Add(uint64(len(good)))
+		for _, v := range good {
+			size += len(v.Data)
+		}
+		cids = left
 		if err != nil {
-			return out, err
+			return out, cids, err
 		}
 	}
-	return out, nil
+	return out, cids, nil
+}
+
+// fetchRevisions fetches revisions from p and returns the valid ones,
+// up to maxFetchHeld bytes of them: the others are left, with an
+// error saying so, to a later sync.
+func (n *Node) fetchRevisions(ctx context.Context, p peer.ID, cids []cid.Cid) ([]store.Verified, error) {
+	out, rest, err := n.fetchRevisionsUpTo(ctx, p, cids, maxFetchHeld)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("node: %d of %d revisions from %s not fetched: over %d bytes at once", len(rest), len(cids), p, maxFetchHeld)
+	}
+	return out, err
 }

@@ -31,6 +31,9 @@ type memCatalogue struct {
 	// onAdd, when set, is called with every revision newly stored.
 	onAdd func(cid.Cid)
 	adds  int // AddRevisions calls
+	// maxAddBytes is the most revision bytes one AddVerified call was
+	// given: what the node held at once to store them.
+	maxAddBytes int
 }
 
 type memRev struct {
@@ -76,9 +79,14 @@ func (m *memCatalogue) AddRevisions(ctx context.Context, blocks []protocol.Block
 }
 
 func (m *memCatalogue) AddVerified(ctx context.Context, revs []store.Verified) ([]cid.Cid, error) {
+	size := 0
+	for _, v := range revs {
+		size += len(v.Data)
+	}
 	m.mu.Lock()
 	gate, held := m.gate, len(m.revs)
 	m.adds++
+	m.maxAddBytes = max(m.maxAddBytes, size)
 	m.mu.Unlock()
 	if gate != nil {
 		if err := gate(ctx, held); err != nil {
@@ -232,6 +240,13 @@ func (m *memCatalogue) hasBlock(c cid.Cid) bool {
 	defer m.mu.Unlock()
 	_, ok := m.blocks[c]
 	return ok
+}
+
+// largestAdd returns maxAddBytes.
+func (m *memCatalogue) largestAdd() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.maxAddBytes
 }
 
 // setGate installs a gate (see memCatalogue.gate).

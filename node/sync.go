@@ -315,12 +315,14 @@ func itemCIDs(items []item) []cid.Cid {
 }
 
 // fetchAndStore fetches revisions from p, batch by batch, and stores
-// them. It returns how many were newly stored.
+// them, each batch before fetching the next: a batch is at most
+// fetchBatch revisions and fetchBudget bytes. It returns how many were
+// newly stored.
 func (n *Node) fetchAndStore(ctx context.Context, p peer.ID, cids []cid.Cid) (stored int, err error) {
 	var unresolved int
-	for start := 0; start < len(cids); start += fetchBatch {
-		batch := cids[start:min(start+fetchBatch, len(cids))]
-		revs, ferr := n.fetchRevisions(ctx, p, batch)
+	for len(cids) > 0 {
+		revs, rest, ferr := n.fetchSome(ctx, p, cids, fetchBudget)
+		cids = rest
 		added, left, ierr := n.ingest(ctx, p, revs, syncRounds)
 		stored += added
 		unresolved += len(left)
