@@ -75,11 +75,21 @@ const (
 	syncRounds   = 256
 )
 
+// Bounds on the ancestors one ingest fetches, which it holds until
+// their descendants are stored: a revision names up to 64 parents,
+// each of which may name 64 more. Histories past them come by sync,
+// which fetches revisions in clock order, ancestors first.
+const (
+	maxAncestors     = 1024
+	maxAncestorBytes = maxFetchHeld
+)
+
 // ingest stores verified revisions received from p. Revisions the
 // catalogue refuses because their parents (or document) are not held
 // make the node fetch those ancestors from p and try again, for at
-// most rounds rounds. It returns how many revisions were newly stored
-// and the CIDs it could not store.
+// most rounds rounds and up to maxAncestors revisions and
+// maxAncestorBytes bytes of ancestors in all. It returns how many
+// revisions were newly stored and the CIDs it could not store.
 func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rounds int) (added int, unresolved []cid.Cid, err error) {
 	pending := make([]store.Verified, 0, len(revs))
 	for _, v := range revs {
@@ -92,6 +102,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rou
 			n.kickAttachments()
 		}
 	}()
+	asked, fetchedBytes := 0, 0 // ancestors
 	for round := 0; len(pending) > 0; round++ {
 		// Parents carry older clocks than their children: in (clock,
 		// CID) order a batch can hold a revision and its ancestors.
@@ -148,17 +159,27 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rou
 			pending = still
 			continue
 		}
-		if len(missing) == 0 || round >= rounds {
+		spent := asked >= maxAncestors || fetchedBytes >= maxAncestorBytes
+		if len(missing) == 0 || round >= rounds || spent {
 			unresolved = make([]cid.Cid, len(still))
 			for i, v := range still {
 				unresolved[i] = v.CID
 			}
-			if addErr == nil {
+			switch {
+			case addErr != nil && len(missing) == 0:
+			case spent:
+				addErr = fmt.Errorf("ancestors still missing after fetching %d of them (%d bytes), the most one ingest fetches", asked, fetchedBytes)
+			case addErr == nil:
 				addErr = fmt.Errorf("ancestors still missing after %d rounds", round)
 			}
 			return added, unresolved, fmt.Errorf("node: %d revisions from %s not stored: %w", len(still), p, addErr)
 		}
-		fetched, ferr := n.fetchRevisions(ctx, p, missing)
+		missing = missing[:min(len(missing), maxAncestors-asked)]
+		fetched, rest, ferr := n.fetchRevisionsUpTo(ctx, p, missing, maxAncestorBytes-fetchedBytes)
+		asked += len(missing) - len(rest)
+		for _, v := range fetched {
+			fetchedBytes += len(v.Data)
+		}
 		if len(fetched) == 0 {
 			if ferr == nil {
 				ferr = fmt.Errorf("peer does not hold the %d ancestors they need", len(missing))
