@@ -491,12 +491,27 @@ func (n *Node) periodicLoop(ctx context.Context) {
 		for _, p := range n.host.Network().Peers() {
 			n.requestSync(p, rand.N(n.cfg.SyncInterval/4+1))
 		}
-		n.pen.prune()
-		n.limiter.prune(time.Now())
+		n.tidy(time.Now())
 		if err := n.known.save(); err != nil {
 			n.log.Warn("save known peers", "path", n.cfg.PeerStorePath, "err", err)
 		}
 	}
+}
+
+// tidy forgets, in the per-peer tables, the peers that have been gone
+// or idle for a while, so that none grows with every peer ever met.
+func (n *Node) tidy(now time.Time) {
+	n.pen.prune()
+	n.limiter.prune(now)
+	n.mu.Lock()
+	g := n.gossip
+	n.mu.Unlock()
+	if g != nil {
+		g.limiter.prune(now)
+	}
+	n.syncs.prune(now, func(p peer.ID) bool {
+		return n.host.Network().Connectedness(p) == network.Connected
+	})
 }
 
 // sleep waits d or until ctx ends, and reports whether d passed.

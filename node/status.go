@@ -20,7 +20,7 @@ type Status struct {
 	// Revisions counts the revisions held.
 	Revisions int
 	// Sync is the sync state of every peer synced with since start,
-	// ordered by peer ID.
+	// ordered by peer ID; a peer gone for ten minutes leaves it.
 	Sync     []PeerSync
 	Counters Counters
 }
@@ -36,8 +36,9 @@ type PeerSync struct {
 	Result   string
 	Received int // revisions received in the last sync
 	// ReceivedTotal counts the revisions received from the peer since
-	// start: by the syncs of this node, and those the peer offered at
-	// the end of its own syncs.
+	// start, or since it came back after it left the table: by the
+	// syncs of this node, and those the peer offered at the end of its
+	// own syncs.
 	ReceivedTotal int
 	Offered       int           // revisions the peer lacked, offered to it for pulling
 	Duration      time.Duration // of the last sync

@@ -343,7 +343,8 @@ func (n *Node) fetchAndStore(ctx context.Context, p peer.ID, cids []cid.Cid) (st
 }
 
 // syncTracker runs at most one sync per peer at a time and keeps the
-// outcome of the last one.
+// outcome of the last one, for peers connected or active within
+// peerForget (prune).
 // It is safe for concurrent use.
 type syncTracker struct {
 	mu    sync.Mutex // guards peers
@@ -355,8 +356,12 @@ type syncEntry struct {
 	running   bool
 	again     bool // asked for while running: run once more after
 	last      PeerSync
-	received  int // revisions received from the peer since start
+	received  int       // revisions received from the peer since start
+	active    time.Time // when a sync with the peer last began or ended, or it sent revisions
 }
+
+// peerForget is how long the sync table keeps a peer that is gone.
+const peerForget = 10 * time.Minute
 
 func newSyncTracker() *syncTracker {
 	return &syncTracker{peers: make(map[peer.ID]*syncEntry)}
@@ -394,6 +399,7 @@ func (t *syncTracker) begin(p peer.ID) {
 	defer t.mu.Unlock()
 	e := t.entry(p)
 	e.scheduled, e.running = false, true
+	e.active = time.Now()
 }
 
 // end reports whether another sync was asked for meanwhile; if not, it
@@ -425,6 +431,7 @@ func (t *syncTracker) record(p peer.ID, st PeerSync) {
 	e := t.entry(p)
 	e.last = st
 	e.received += st.Received
+	e.active = time.Now()
 }
 
 // pulled counts revisions received from p outside a sync of this
@@ -432,7 +439,23 @@ func (t *syncTracker) record(p peer.ID, st PeerSync) {
 func (t *syncTracker) pulled(p peer.ID, n int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.entry(p).received += n
+	e := t.entry(p)
+	e.received += n
+	e.active = time.Now()
+}
+
+// prune forgets the peers that are not connected, have no sync
+// scheduled or running, and were last active more than peerForget
+// before now: without it the table would grow with every peer ever
+// met, and Status with it.
+func (t *syncTracker) prune(now time.Time, connected func(peer.ID) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for p, e := range t.peers {
+		if !e.scheduled && !e.running && now.Sub(e.active) > peerForget && !connected(p) {
+			delete(t.peers, p)
+		}
+	}
 }
 
 func (t *syncTracker) snapshot() []PeerSync {

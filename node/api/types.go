@@ -227,7 +227,8 @@ type PeerSync struct {
 	Result    string    `json:"result"`    // "ok" or the error that ended the last sync
 	Received  int       `json:"received"`  // revisions received in the last sync
 	// ReceivedTotal counts the revisions received from the peer since
-	// the node started, those it offered at the end of its syncs included.
+	// the node started (or since the peer came back after ten minutes
+	// away), those it offered at the end of its syncs included.
 	ReceivedTotal int `json:"received_total"`
 }
 
