@@ -512,6 +512,7 @@ func (n *Node) tidy(now time.Time) {
 	n.syncs.prune(now, func(p peer.ID) bool {
 		return n.host.Network().Connectedness(p) == network.Connected
 	})
+	n.known.prune(now)
 }
 
 // sleep waits d or until ctx ends, and reports whether d passed.

@@ -22,7 +22,9 @@ import (
 // to Config.PeerStorePath (JSON, rewritten atomically) every
 // SyncInterval and at Close, and reloaded at Start. Known and bootstrap
 // peers that are not connected are redialled with exponential backoff,
-// from redialMin doubling up to redialMax, with jitter.
+// from redialMin doubling up to redialMax, with jitter. The list holds
+// at most maxKnownPeers peers, the bootstrap peers and the most recently
+// seen others, none unseen for forgetAfter: in memory as in the file.
 const (
 	maxKnownPeers    = 256
 	maxAddrsPerPeer  = 8
@@ -107,6 +109,7 @@ func (k *knownPeers) load() error {
 		kp := k.entry(id)
 		kp.addrs, kp.lastSeen = addrs, e.LastSeen
 	}
+	k.trim("")
 	return nil
 }
 
@@ -182,6 +185,42 @@ func (k *knownPeers) remember(id peer.ID, addrs []ma.Multiaddr, seen time.Time) 
 	kp.addrs, kp.lastSeen = keep, seen
 	kp.backoff, kp.nextDial = redialMin, time.Time{}
 	k.dirty = true
+	k.trim(id)
+}
+
+// trim forgets the least recently seen peers, other than keep and the
+// bootstrap peers, past maxKnownPeers; k.mu is held.
+func (k *knownPeers) trim(keep peer.ID) {
+	for len(k.peers) > maxKnownPeers {
+		var oldest peer.ID
+		var at time.Time
+		for id, kp := range k.peers {
+			if id == keep || kp.bootstrap {
+				continue
+			}
+			if oldest == "" || kp.lastSeen.Before(at) {
+				oldest, at = id, kp.lastSeen
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		delete(k.peers, oldest)
+		k.dirty = true
+	}
+}
+
+// prune forgets the peers, other than bootstrap peers, unseen for
+// forgetAfter: they are no longer saved, nor redialled.
+func (k *knownPeers) prune(now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for id, kp := range k.peers {
+		if !kp.bootstrap && !kp.dialing && now.Sub(kp.lastSeen) > forgetAfter {
+			delete(k.peers, id)
+			k.dirty = true
+		}
+	}
 }
 
 // addBootstrap records a configured peer; it is kept and redialled
