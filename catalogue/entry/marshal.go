@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,8 +20,8 @@ import (
 // …, attachments), then the other keys sorted; nested mappings are
 // sorted too. Values are written so that Parse reads back the same
 // Meta with the same Go types: a float64 1 is written 1.0, and text
-// that YAML would read as something else ("2026-06-30", "true", "12")
-// is quoted.
+// that YAML would read as something else ("2026-06-30", "true", "12",
+// "07100") is quoted.
 //
 // Marshal does not validate the entry, so that any entry received from
 // the network can be exported; it fails only for values outside the
@@ -192,9 +193,17 @@ func isYAML11Bool(s string) bool {
 }
 
 // formatFloat writes f so that YAML reads it back as the same float,
-// never as an integer: 1 is written 1.0.
+// never as an integer: 1 is written 1.0. Between 1e-6 and 1e21 it
+// writes decimals, as people write amounts (1234567.89, not
+// 1.23456789e+06); beyond, an exponent (1e+21, 1e-07). This is also
+// the spelling a plain number must have to be read as a number (see
+// plainNumber), so what Marshal writes reads back as what it was.
 func formatFloat(f float64) string {
-	s := strconv.FormatFloat(f, 'g', -1, 64)
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	s := strconv.FormatFloat(f, format, -1, 64)
 	if !strings.ContainsAny(s, ".eEnN") {
 		s += ".0"
 	}

@@ -21,9 +21,12 @@ var utf8BOM = []byte("\uFEFF")
 // The file is refused by size before it is parsed (see the limits of
 // package protocol), and refused if it is binary or not UTF-8. The
 // front matter is decoded to the data model of protocol.CheckValue:
-// YAML integers become int64, floats float64 (NaN and infinities
-// refused), booleans bool, null nil; every other scalar, dates
-// included, becomes its text. Aliases are expanded within a bound;
+// YAML integers become int64, floats float64, booleans bool, null nil;
+// every other scalar, dates included, becomes its text. A plain number
+// not written the way Marshal writes it (07100, 1.10, 0x1F, 1e3, a
+// number out of range) stays its text too, so that nothing is
+// rewritten; with an explicit tag (!!int, !!float) it must be a
+// number, finite and in range. Aliases are expanded within a bound;
 // duplicate keys are refused. The reserved keys id and attachments
 // are taken out of Meta into the File's fields.
 //

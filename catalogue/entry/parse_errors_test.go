@@ -58,8 +58,9 @@ func TestParseErrors(t *testing.T) {
 		{"tool-bad-fields", "outils/tableur.md", "---\ntitle: Tableur\nurl: www.example.fr\ntool_type: tableur\naccess: libre\ncost: 0\nprovider: \"a\\nb\"\n---\n", KindTool, ErrInvalid},
 		{"bad-id", "notes/regie.md", "---\nid: 42abc\ntitle: Régie\n---\n", KindNote, ErrInvalid},
 		{"bad-attachments", "notes/regie.md", "---\ntitle: Régie\nattachments:\n  - name: ../modele.ods\n    size: 10\n  - name: a.pdf\n  - name: b.pdf\n    size: 1\n    owner: moi\n  - name: c.pdf\n    size: 2\n  - name: c.pdf\n    size: 3\n---\n", KindNote, ErrInvalid},
-		{"number-out-of-range", "notes/regie.md", "---\ntitle: Régie\nmontant: 99999999999999999999\nplafond: 18446744073709551615\n---\n", KindNote, ErrInvalid},
-		{"not-finite", "notes/regie.md", "---\ntitle: Régie\nratio: .nan\nmax: -.inf\n---\n", KindNote, ErrInvalid},
+		// Plain, these keep their text; tagged, they must be numbers.
+		{"number-out-of-range", "notes/regie.md", "---\ntitle: Régie\nmontant: !!int 99999999999999999999\nplafond: !!int 18446744073709551615\n---\n", KindNote, ErrInvalid},
+		{"not-finite", "notes/regie.md", "---\ntitle: Régie\nratio: !!float .nan\nmax: !!float -.inf\n---\n", KindNote, ErrInvalid},
 		{"alias-bomb", "notes/bombe.md", "---\ntitle: Bombe\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n", KindNote, ErrTooLarge},
 		{"alias-self", "notes/regie.md", "---\ntitle: Régie\na: &x [1, *x]\n---\n", KindNote, ErrSyntax},
 		{"nesting-too-deep", "notes/regie.md", "---\ntitle: Régie\nv: " + strings.Repeat("[", 17) + strings.Repeat("]", 17) + "\n---\n", KindNote, ErrTooLarge},

@@ -312,8 +312,19 @@ func (d *decoder) value(n *yaml.Node, depth int, key string) (any, *Error) {
 // floats to float64, booleans, null to nil, and everything else
 // (strings, timestamps, binary, custom tags) to the text as written,
 // so that a date such as 2026-06-30 stays the string "2026-06-30".
+//
+// A plain scalar YAML reads as a number is a number only when it is
+// written the way Marshal writes that number; otherwise it is its
+// text (see plainNumber). An explicit tag (!!int, !!float) asks for a
+// number whatever the spelling.
 func (d *decoder) scalar(n *yaml.Node, key string) (any, *Error) {
 	const quote = "put it in quotes to keep it as text"
+	if tag := n.ShortTag(); (tag == "!!int" || tag == "!!float") && n.Style&yaml.TaggedStyle == 0 {
+		if v, ok := plainNumber(n.Value); ok {
+			return v, nil
+		}
+		return n.Value, nil
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		return nil, nil
@@ -337,6 +348,26 @@ func (d *decoder) scalar(n *yaml.Node, key string) (any, *Error) {
 		return f, nil
 	}
 	return n.Value, nil
+}
+
+// plainNumber returns the number s stands for when s is the canonical
+// spelling of an int64 or a finite float64, the one Marshal writes:
+// 42, -3, 2.5, 1.0, 1e+21. Any other spelling that YAML would read as
+// a number (07100, 1.10, 0x1F, 1e3, 1_000, +1, .inf, a number too
+// large for 64 bits) is not one: those are postal codes, versions,
+// account numbers, which a number would rewrite, so they are kept as
+// the text that was written, as DESIGN.md asks of unknown keys. The
+// value then reads the same in the file mutu shows or exports, and
+// survives every round trip.
+func plainNumber(s string) (any, bool) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i, strconv.FormatInt(i, 10) == s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || formatFloat(f) != s {
+		return nil, false
+	}
+	return f, true
 }
 
 // nodeKindName names the kind of a YAML node for messages.
