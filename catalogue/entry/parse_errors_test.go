@@ -36,6 +36,7 @@ func TestParseErrors(t *testing.T) {
 		{"missing-title", "notes/regie.md", "---\nsummary: Ouvrir une sous-régie.\n---\nTexte.\n", KindNote, ErrInvalid},
 		{"empty-title", "notes/regie.md", "---\ntitle: \"  \"\n---\n", KindNote, ErrInvalid},
 		{"title-number", "notes/1984.md", "---\ntitle: 1984\n---\n", KindNote, ErrInvalid},
+		{"title-decimal", "notes/un.md", "---\ntitle: 1.0\n---\n", KindNote, ErrInvalid},
 		{"title-two-lines", "notes/regie.md", "---\ntitle: |\n  Régie\n  d'avances\n---\n", KindNote, ErrInvalid},
 		{"unknown-kind", "notes/regie.md", "---\nkind: fiche\ntitle: Régie\n---\n", KindNote, ErrInvalid},
 		{"tags-map", "notes/regie.md", "---\ntitle: Régie\ntags:\n  budget: oui\n---\n", KindNote, ErrInvalid},

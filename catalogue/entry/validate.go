@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -390,7 +391,7 @@ func (c *checker) text(meta map[string]any, key string) (s string, ok bool) {
 		return "", false
 	}
 	if s, ok = v.(string); !ok {
-		fix := fmt.Sprintf("put it in quotes: %s: \"%v\"", key, v)
+		fix := fmt.Sprintf("put it in quotes: %s: \"%s\"", key, scalarText(v))
 		if _, isList := v.([]any); isList {
 			fix = "write a single value"
 		} else if _, isMap := v.(map[string]any); isMap {
@@ -439,9 +440,9 @@ func describe(v any) string {
 	case string:
 		return quoteValue(x)
 	case int64, float64:
-		return fmt.Sprintf("the number %v", x)
+		return "the number " + scalarText(x)
 	case bool:
-		return fmt.Sprintf("%v", x)
+		return scalarText(x)
 	case nil:
 		return "empty"
 	case []any:
@@ -450,4 +451,19 @@ func describe(v any) string {
 		return "a mapping"
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// scalarText writes a number or a boolean as the file has it: a plain
+// number is read as one only when spelt as Marshal spells it, so this
+// is the text that was written (1.0 stays 1.0, not 1).
+func scalarText(v any) string {
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return formatFloat(x)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
 }
