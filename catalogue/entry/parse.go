@@ -19,9 +19,10 @@ var utf8BOM = []byte("\uFEFF")
 // entry keeps its kind wherever it travels.
 //
 // The file is refused by size before it is parsed (see the limits of
-// package protocol), and refused if it is binary or not UTF-8. The
-// front matter is decoded to the data model of protocol.CheckValue:
-// YAML integers become int64, floats float64, booleans bool, null nil;
+// package protocol), and refused if it is binary or not UTF-8 (UTF-16
+// and UTF-32 with a byte-order mark are named as such). The front
+// matter is decoded to the data model of protocol.CheckValue: YAML
+// integers become int64, floats float64, booleans bool, null nil;
 // every other scalar, dates included, becomes its text. A plain number
 // not written the way Marshal writes it (07100, 1.10, 0x1F, 1e3, a
 // number out of range) stays its text too, so that nothing is
@@ -102,6 +103,10 @@ func split(file string, data []byte) (string, []byte, *Error) {
 		return fail(0, ErrSyntax, "start it with a line ---, a line title: …, and a line ---, then write the text",
 			"the file is empty")
 	}
+	if enc := unicodeEncoding(data); enc != "" {
+		return fail(0, ErrNotText, `save it as UTF-8: in Notepad, "Enregistrer sous", then Encodage "UTF-8"`,
+			"the file is %s text, not UTF-8", enc)
+	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return fail(lineAt(data, i), ErrNotText, "attach binary files to an entry instead",
 			"the file contains NUL bytes: it is a binary file, not a Markdown entry")
@@ -131,6 +136,20 @@ func split(file string, data []byte) (string, []byte, *Error) {
 			"the body is %d bytes, more than the %d an entry may have", n, protocol.MaxBodySize)
 	}
 	return string(data[fm.bodyStart:]), fm.raw, nil
+}
+
+// unicodeEncoding names the encoding of data when it starts with the
+// byte-order mark of UTF-16 or UTF-32, as Windows Notepad writes its
+// "Unicode" files; it returns "" otherwise. Such a file is full of NUL
+// bytes, and would be reported as binary.
+func unicodeEncoding(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE, 0, 0}), bytes.HasPrefix(data, []byte{0, 0, 0xFE, 0xFF}):
+		return "UTF-32"
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return "UTF-16"
+	}
+	return ""
 }
 
 // invalidUTF8 returns the offset of the first byte of data that is not

@@ -1,12 +1,14 @@
 package entry
 
 import (
+	"encoding/binary"
 	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -70,6 +72,10 @@ func TestParseErrors(t *testing.T) {
 		{"body-too-large", "notes/long.md", "---\ntitle: Long\n---\n" + big(512<<10+1), KindNote, ErrTooLarge},
 		{"invalid-utf8", "notes/latin1.md", "---\ntitle: R\xe9gie\n---\n", KindNote, ErrNotText},
 		{"binary", "notes/modele.ods", "PK\x03\x04\x00\x00---\n", KindNote, ErrNotText},
+		{"utf16-le", "notes/bloc-notes.md", "\xFF\xFE" + utf16Text(binary.LittleEndian, "---\r\ntitle: Régie\r\n---\r\nTexte.\r\n"), KindNote, ErrNotText},
+		{"utf16-be", "notes/bloc-notes.md", "\xFE\xFF" + utf16Text(binary.BigEndian, "---\r\ntitle: Régie\r\n---\r\nTexte.\r\n"), KindNote, ErrNotText},
+		{"utf16-without-nul", "notes/bloc-notes.md", "\xFF\xFE" + utf16Text(binary.LittleEndian, "€…"), KindNote, ErrNotText},
+		{"utf32-le", "notes/bloc-notes.md", "\xFF\xFE\x00\x00---\n", KindNote, ErrNotText},
 		{"several-problems", "notes/regie.md", "---\nkind: note\ntags: 12\nreview_by: demain\naudience: [tous]\nlicense: \"\"\n---\nTexte.\n", KindNote, ErrInvalid},
 	}
 	for _, tt := range tests {
@@ -118,4 +124,14 @@ func checkGolden(t *testing.T, golden, got string) {
 	if got != string(want) {
 		t.Errorf("differs from %s (run go test -update after checking):\ngot:\n%s\nwant:\n%s", golden, got, want)
 	}
+}
+
+// utf16Text encodes s in UTF-16, as Windows Notepad saves "Unicode"
+// text, without the byte-order mark.
+func utf16Text(order binary.AppendByteOrder, s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = order.AppendUint16(b, u)
+	}
+	return string(b)
 }
