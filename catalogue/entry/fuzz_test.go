@@ -23,6 +23,7 @@ func FuzzParse(f *testing.F) {
 		"---\ntitle: T\nkind: software\nrepository: https://a.fr\nlicense: MIT\n---\n",
 		"---\ntitle: T\nd: 2019-05-01\nn: !!float 1\ns: '12'\n---\n",
 		"---\ntitle: T\ncp: 07100\nv: 1.10\nh: 0x1F\nf: 2.5\ni: 42\nbig: 99999999999999999999999\n---\n",
+		"--- \t\r\ntitle: T\r\n---  \r\nx",
 		"---\n",
 		"",
 	} {

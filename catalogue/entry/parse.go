@@ -20,7 +20,8 @@ var utf8BOM = []byte("\uFEFF")
 //
 // The file is refused by size before it is parsed (see the limits of
 // package protocol), and refused if it is binary or not UTF-8 (UTF-16
-// and UTF-32 with a byte-order mark are named as such). The front
+// and UTF-32 with a byte-order mark are named as such). Spaces and
+// tabs after the dashes of the delimiter lines are ignored. The front
 // matter is decoded to the data model of protocol.CheckValue: YAML
 // integers become int64, floats float64, booleans bool, null nil;
 // every other scalar, dates included, becomes its text. A plain number

@@ -76,6 +76,7 @@ func TestParseErrors(t *testing.T) {
 		{"utf16-be", "notes/bloc-notes.md", "\xFE\xFF" + utf16Text(binary.BigEndian, "---\r\ntitle: Régie\r\n---\r\nTexte.\r\n"), KindNote, ErrNotText},
 		{"utf16-without-nul", "notes/bloc-notes.md", "\xFF\xFE" + utf16Text(binary.LittleEndian, "€…"), KindNote, ErrNotText},
 		{"utf32-le", "notes/bloc-notes.md", "\xFF\xFE\x00\x00---\n", KindNote, ErrNotText},
+		{"closing-line-with-text", "notes/regie.md", "---\ntitle: Régie\n--- fin\nTexte.\n", KindNote, ErrSyntax},
 		{"several-problems", "notes/regie.md", "---\nkind: note\ntags: 12\nreview_by: demain\naudience: [tous]\nlicense: \"\"\n---\nTexte.\n", KindNote, ErrInvalid},
 	}
 	for _, tt := range tests {

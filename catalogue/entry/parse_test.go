@@ -99,6 +99,12 @@ func TestParseBody(t *testing.T) {
 		{"blank lines in front matter", "---\ntitle: T\n\n\ntags: [a]\n---\nTexte.\n", "Texte.\n"},
 		{"markdown-looking front matter", "---\ntitle: T\n# commentaire YAML\nsummary: '> citation'\n---\n", ""},
 		{"trailing spaces kept", "---\ntitle: T\n---\nligne  \nforcée \t\n", "ligne  \nforcée \t\n"},
+		{"closing line with trailing spaces", "---\ntitle: T\n---  \nTexte.\n", "Texte.\n"},
+		{"closing line with a trailing tab", "---\ntitle: T\n---\t\r\nTexte.\r\n", "Texte.\r\n"},
+		{"opening line with trailing spaces", "--- \ntitle: T\n---\nTexte.\n", "Texte.\n"},
+		{"both with trailing blanks, crlf", "--- \t\r\ntitle: T\r\n---   \r\nTexte.\r\n", "Texte.\r\n"},
+		{"closing line with trailing blanks, last line", "---\ntitle: T\n--- ", ""},
+		{"longer delimiters with trailing blanks", "----  \ntitle: T\n---\nx: y\n---- \nTexte.\n", "Texte.\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
