@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -49,41 +54,91 @@ func keyCommand() *cli.Command {
 				},
 			},
 			{
-				Name:        "import",
-				Usage:       "make a key file the home's author key",
-				ArgsUsage:   "FILE",
-				Description: "The previous author key is kept beside it as author.key.old. Stop `mutu run` first.",
+				Name:      "import",
+				Usage:     "make a key file the home's author key",
+				ArgsUsage: "FILE",
+				Description: "The previous author key is saved beside it as author.key.old-DATE-TIME; no saved key is ever overwritten.\n" +
+					"Stop `mutu run` first: a running node keeps signing with the key it started with.",
 				Action: func(c *cli.Context) error {
 					if err := needArgs(c, 1, 1, "FILE"); err != nil {
 						return err
 					}
-					h, err := openHome(c.String("home"))
-					if err != nil {
-						return err
-					}
-					data, err := readInput(c.Args().First(), 64<<10)
-					if err != nil {
-						return err
-					}
-					k, err := protocol.UnmarshalAuthorKey(data)
-					if err != nil {
-						return inputError{fmt.Errorf("%s: %w", c.Args().First(), err)}
-					}
-					cur := filepath.Join(h.dir, authorFile)
-					if k.Equal(h.author) {
-						fmt.Fprintf(c.App.Writer, "%s is already this home's author key\n", protocol.PublicKey(k))
-						return nil
-					}
-					if err := writeFileAtomic(cur+".old", protocol.MarshalAuthorKey(h.author), 0o600); err != nil {
-						return err
-					}
-					if err := writeFileAtomic(cur, protocol.MarshalAuthorKey(k), 0o600); err != nil {
-						return err
-					}
-					fmt.Fprintf(c.App.Writer, "Author key is now %s (the previous one is in %s.old)\n", protocol.PublicKey(k), cur)
-					return nil
+					return runKeyImport(c.Context, c.String("home"), c.Args().First(), c.App.Writer)
 				},
 			},
 		},
 	}
+}
+
+// runKeyImport makes the author key in file the author key of the home
+// in dir. The previous key is saved first under a name of its own, so
+// that a second import does not lose the first one; a node running on
+// the home would go on signing with the key it loaded, so the import
+// is refused while one runs.
+func runKeyImport(ctx context.Context, dir, file string, out io.Writer) error {
+	h, err := openHome(dir)
+	if err != nil {
+		return err
+	}
+	data, err := readInput(file, 64<<10)
+	if err != nil {
+		return err
+	}
+	k, err := protocol.UnmarshalAuthorKey(data)
+	if err != nil {
+		return inputError{fmt.Errorf("%s: %w", file, err)}
+	}
+	if k.Equal(h.author) {
+		fmt.Fprintf(out, "%s is already this home's author key\n", protocol.PublicKey(k))
+		return nil
+	}
+	if client := daemonClient(ctx, h); client != nil {
+		return homeError{fmt.Errorf("a mutu node is running on %s and signs with the author key it started with; stop `mutu run`, import the key, then start it again", h.dir)}
+	}
+	saved, err := saveOldAuthorKey(h.dir, h.author, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(h.dir, authorFile), protocol.MarshalAuthorKey(k), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Author key is now %s (the previous one, %s, is saved in %s)\n", protocol.PublicKey(k), protocol.PublicKey(h.author), saved)
+	return nil
+}
+
+// oldAuthorPrefix starts the name of every saved author key of a home.
+const oldAuthorPrefix = authorFile + ".old"
+
+// saveOldAuthorKey saves key in dir under a name no file has yet,
+// author.key.old-20060102-150405 (with -2, -3… when that is taken),
+// and returns its path. A key saved already, under any such name, is
+// not saved again. No existing file is ever replaced: the saved key
+// may be the only copy of an identity.
+func saveOldAuthorKey(dir string, key ed25519.PrivateKey, now time.Time) (string, error) {
+	olds, err := filepath.Glob(filepath.Join(dir, oldAuthorPrefix+"*"))
+	if err != nil {
+		return "", fmt.Errorf("list saved author keys: %w", err)
+	}
+	for _, p := range olds {
+		if k, err := readAuthorKey(p); err == nil && k.Equal(key) {
+			return p, nil
+		}
+	}
+	data := protocol.MarshalAuthorKey(key)
+	base := filepath.Join(dir, oldAuthorPrefix+"-"+now.Format("20060102-150405"))
+	for i := 1; i < 100; i++ {
+		path := base
+		if i > 1 {
+			path = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := writeFileExclusive(path, data, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("save the previous author key: %w", err)
+		}
+		return path, nil
+	}
+	return "", fmt.Errorf("save the previous author key: %s-2 to -99 exist already; move some of them away", base)
 }

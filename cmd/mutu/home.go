@@ -212,6 +212,59 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	return nil
 }
 
+// writeFileExclusive writes data to path, which must not exist: the
+// file is written and synced under a temporary name, then linked to
+// path, which fails with fs.ErrExist rather than replace a file. A
+// crash leaves either no file at path or the whole one.
+func writeFileExclusive(path string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	err = os.Link(tmp.Name(), path)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = fmt.Errorf("write %s: %w", path, le.Err)
+		}
+		return err
+	}
+	// A file system without hard links (FAT, some network shares):
+	// create the file exclusively and write it in place. The file
+	// written may then be partial after a crash, never another one
+	// replaced.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
 // updateConfig sets top-level keys of the home's config file, keeping
 // its comments and every other key.
 func updateConfig(dir string, set map[string]any) error {
