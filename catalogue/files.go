@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -30,8 +31,16 @@ type ExportResult struct {
 
 // Export writes one Markdown file per current entry into dir, with its
 // complete front matter (the ID and every unknown key included), and
-// its attachments in a directory of the same name beside it. Files are
-// named after the title; an existing file of the same name is replaced.
+// its attachments in a directory of the same name beside it.
+//
+// Files are named after the title. Export never replaces a file that
+// belongs to another entry, or to no entry: an entry whose name is
+// taken gets the end of its ID added to it. An entry exported into dir
+// before is written again to the file that holds its ID, so that
+// exporting twice updates the files. Each file is written aside and
+// renamed into place once complete: a failure, as on a full disk,
+// leaves the file as it was, never a truncated one that an import
+// would take for an edit of the entry.
 func (c *Catalogue) Export(ctx context.Context, dir string, ids []cid.Cid) (*ExportResult, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("export: create %s: %w", dir, err)
@@ -45,8 +54,11 @@ func (c *Catalogue) Export(ctx context.Context, dir string, ids []cid.Cid) (*Exp
 			ids = append(ids, s.ID)
 		}
 	}
+	names, err := newExportNames(dir)
+	if err != nil {
+		return nil, err
+	}
 	res := &ExportResult{}
-	used := make(map[string]bool)
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -58,43 +70,205 @@ func (c *Catalogue) Export(ctx context.Context, dir string, ids []cid.Cid) (*Exp
 		if d.Retracted || d.Entry == nil {
 			continue
 		}
-		base := exportName(d.Entry.Title(), id, used)
-		f := entry.File{Entry: *d.Entry, ID: id}
-		for _, a := range d.Attachments {
-			var buf bytes.Buffer
-			if _, err := c.WriteAttachment(id, a.Name, &buf); err != nil {
-				if errors.Is(err, ErrNotFound) {
-					c.log.Warn("attachment not exported: not fetched yet", "entry", id, "attachment", a.Name)
-					continue
-				}
-				return res, err
-			}
-			path := filepath.Join(dir, base, a.Name)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return res, fmt.Errorf("export: %w", err)
-			}
-			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-				return res, fmt.Errorf("export: %w", err)
-			}
-			f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size, CID: protocol.BlockCID(buf.Bytes())})
-			res.Attachments++
-		}
-		data, err := f.Marshal()
+		base, err := names.name(d.Entry.Title(), id)
 		if err != nil {
-			return res, fmt.Errorf("export entry %s: %w", id, err)
+			return res, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, base+".md"), data, 0o644); err != nil {
-			return res, fmt.Errorf("export: %w", err)
+		n, err := c.exportEntry(dir, base, d)
+		res.Attachments += n
+		if err != nil {
+			return res, err
 		}
 		res.Files = append(res.Files, base+".md")
 	}
 	return res, nil
 }
 
-// exportName returns a file name for an entry: its title folded to
-// lowercase ASCII words joined by dashes, made unique with the end of
-// its ID.
-func exportName(title string, id cid.Cid, used map[string]bool) string {
+// exportEntry writes document d as dir/base.md, its attachments in
+// dir/base/, and returns how many attachments it wrote. When it fails,
+// it removes the files it created; files it replaced keep their new,
+// whole content.
+func (c *Catalogue) exportEntry(dir, base string, d *Doc) (n int, err error) {
+	var created []string // files and directory created, to remove on failure
+	defer func() {
+		if err != nil {
+			for i := len(created) - 1; i >= 0; i-- {
+				os.Remove(created[i])
+			}
+		}
+	}()
+	f := entry.File{Entry: *d.Entry, ID: d.ID}
+	attDir := filepath.Join(dir, base)
+	for _, a := range d.Attachments {
+		var buf bytes.Buffer
+		if _, err := c.WriteAttachment(d.ID, a.Name, &buf); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				c.log.Warn("attachment not exported: not fetched yet", "entry", d.ID, "attachment", a.Name)
+				continue
+			}
+			return n, err
+		}
+		if _, err := os.Stat(attDir); errors.Is(err, fs.ErrNotExist) {
+			if err := os.Mkdir(attDir, 0o755); err != nil {
+				return n, fmt.Errorf("export: %w", err)
+			}
+			created = append(created, attDir)
+		}
+		path := filepath.Join(attDir, a.Name)
+		isNew := !exists(path)
+		if err := writeExportFile(path, buf.Bytes()); err != nil {
+			return n, err
+		}
+		if isNew {
+			created = append(created, path)
+		}
+		f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size, CID: protocol.BlockCID(buf.Bytes())})
+		n++
+	}
+	data, err := f.Marshal()
+	if err != nil {
+		return n, fmt.Errorf("export entry %s: %w", d.ID, err)
+	}
+	return n, writeExportFile(filepath.Join(dir, base+".md"), data)
+}
+
+// writeExported writes data to f. Tests replace it to fail the way a
+// full disk does, after part of the data.
+var writeExported = func(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	return err
+}
+
+// writeExportFile writes data to path through a temporary file in the
+// same directory, synced then renamed over path: path holds either its
+// previous content or data, whole. The temporary file is removed when
+// anything fails.
+func writeExportFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	err = writeExported(tmp, data)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // names the temporary file, not the one the user will look for
+		}
+		return fmt.Errorf("export: write %s: %w", path, err)
+	}
+	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// exportNames chooses the names of the files of an export into a
+// directory that may hold files already, exported or not.
+type exportNames struct {
+	dir   string
+	owner map[string]cid.Cid // name (without .md) of each Markdown file of dir that holds an entry ID
+	held  map[cid.Cid]string // and the other way round, the first name for each ID
+	used  map[string]bool    // names given in this export
+}
+
+// newExportNames reads the IDs in the Markdown files of dir.
+func newExportNames(dir string) (*exportNames, error) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("export: read %s: %w", dir, err)
+	}
+	n := &exportNames{dir: dir, owner: make(map[string]cid.Cid), held: make(map[cid.Cid]string), used: make(map[string]bool)}
+	for _, de := range des {
+		name, ok := strings.CutSuffix(de.Name(), ".md")
+		if !ok || !de.Type().IsRegular() {
+			continue
+		}
+		id := exportedID(filepath.Join(dir, de.Name()))
+		if !id.Defined() {
+			continue
+		}
+		n.owner[name] = id
+		if _, dup := n.held[id]; !dup {
+			n.held[id] = name
+		}
+	}
+	return n, nil
+}
+
+// name returns the name of the files of entry id: the name of the
+// file of dir that holds the entry already, else the first of the
+// title's slug, the slug and the end of the ID, the slug and the whole
+// ID, whose Markdown file and attachment directory are free.
+func (n *exportNames) name(title string, id cid.Cid) (string, error) {
+	if name, ok := n.held[id]; ok && !n.used[name] {
+		n.used[name] = true
+		return name, nil
+	}
+	slug := exportSlug(title)
+	s := id.String()
+	candidates := []string{slug, slug + "-" + s[len(s)-8:], slug + "-" + s}
+	for _, name := range candidates {
+		if n.used[name] || exists(filepath.Join(n.dir, name+".md")) || exists(filepath.Join(n.dir, name)) {
+			continue
+		}
+		n.used[name] = true
+		return name, nil
+	}
+	return "", fmt.Errorf("export: entry %s: %s.md, %s.md and %s.md in %s belong to other entries or are not exported entries; export into another directory: %w",
+		id, candidates[0], candidates[1], candidates[2], n.dir, fs.ErrExist)
+}
+
+// exportedID returns the entry ID that the front matter of the
+// Markdown file at path holds, as Export writes it (a top-level line
+// "id: …"); cid.Undef when there is none.
+func exportedID(path string) cid.Cid {
+	f, err := os.Open(path)
+	if err != nil {
+		return cid.Undef
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, protocol.MaxEntryFileSize))
+	sc.Buffer(nil, protocol.MaxEntryFileSize)
+	for i := 0; sc.Scan(); i++ {
+		line := strings.TrimRight(sc.Text(), " \t\r")
+		if i == 0 {
+			if strings.TrimPrefix(line, "\uFEFF") != "---" {
+				return cid.Undef
+			}
+			continue
+		}
+		if line == "---" {
+			break
+		}
+		if v, ok := strings.CutPrefix(line, "id:"); ok {
+			id, err := protocol.ParseCID(strings.Trim(strings.TrimSpace(v), `"'`))
+			if err != nil {
+				return cid.Undef
+			}
+			return id
+		}
+	}
+	return cid.Undef
+}
+
+// exportSlug returns the title folded to lowercase ASCII words joined
+// by dashes.
+func exportSlug(title string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range foldASCII(strings.ToLower(title)) {
@@ -114,11 +288,6 @@ func exportName(title string, id cid.Cid, used map[string]bool) string {
 	if name == "" {
 		name = "entree"
 	}
-	if used[name] {
-		s := id.String()
-		name += "-" + s[len(s)-8:]
-	}
-	used[name] = true
 	return name
 }
 

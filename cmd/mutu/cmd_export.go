@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/ipfs/go-cid"
 	"github.com/urfave/cli/v2"
@@ -19,7 +23,15 @@ func exportCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			res, err := s.cat.Export(c.Context, c.Args().First(), ids)
+			dir := c.Args().First()
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return inputError{fmt.Errorf("cannot create the directory %s: %w", dir, pathReason(dir, err))}
+			}
+			res, err := s.cat.Export(c.Context, dir, ids)
+			if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrExist) {
+				// The directory, not the catalogue: choose another one.
+				return inputError{err}
+			}
 			if err != nil {
 				return err
 			}
@@ -42,4 +54,18 @@ func resolveAll(s *session, refs []string) ([]cid.Cid, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// pathReason returns the reason of a file-system error about path
+// without the operation and path it repeats, or with the path when it
+// is another one (a parent that could not be created).
+func pathReason(path string, err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	if filepath.Clean(pe.Path) == filepath.Clean(path) {
+		return pe.Err
+	}
+	return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 }
