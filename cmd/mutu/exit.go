@@ -92,7 +92,9 @@ func exitCode(err error) int {
 		errors.Is(err, protocol.ErrInvalid), errors.Is(err, protocol.ErrNotAuthorized),
 		errors.Is(err, protocol.ErrBadCID), errors.Is(err, protocol.ErrBadSignature),
 		errors.Is(err, protocol.ErrMalformed), errors.Is(err, protocol.ErrTooLarge),
-		errors.Is(err, protocol.ErrUnsupportedVersion), errors.Is(err, api.ErrInput):
+		errors.Is(err, protocol.ErrUnsupportedVersion), errors.Is(err, api.ErrInput),
+		errors.Is(err, entry.ErrInvalid), errors.Is(err, entry.ErrTooLarge),
+		errors.Is(err, entry.ErrNotText), errors.Is(err, entry.ErrSyntax):
 		return exitInput
 	default:
 		return exitInternal

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -27,6 +28,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	app := newApp(stdin, stdout, stderr)
 	err := app.RunContext(ctx, flagsFirst(app, args))
+	if e, ok := app.Metadata[unknownCommandKey].(error); ok && err == nil {
+		err = e
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -36,7 +40,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "mutu",
 		Usage: "share practice notes, tools and software between school bursars, peer to peer",
 		Description: "mutu keeps a signed, replicated catalogue of fiches pratiques, outils and logiciels.\n" +
@@ -77,8 +81,72 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand:      false,
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {}, // run maps errors to exit codes
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
-		},
+		OnUsageError:         onUsageError,
+		CommandNotFound:      commandNotFound,
+		Metadata:             map[string]any{},
 	}
+	setOnUsageError(app.Commands)
+	return app
+}
+
+// onUsageError answers a command line that urfave/cli cannot parse (an
+// unknown flag, a flag value of the wrong type) with a usageError that
+// names the command and where to read its usage, instead of printing
+// the whole help before the error.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	words := commandWords(c.Command)
+	if len(words) == 0 {
+		return usageError{fmt.Errorf("%w; see `%s`", err, helpFor(words))}
+	}
+	return usageError{fmt.Errorf("%s: %w; see `%s`", strings.Join(words, " "), err, helpFor(words))}
+}
+
+// setOnUsageError sets onUsageError on every command of the tree:
+// urfave/cli sets the app's only on the app, and a command without one
+// prints its help and returns an error that exitCode cannot tell from
+// an internal one.
+func setOnUsageError(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = onUsageError
+		setOnUsageError(c.Subcommands)
+	}
+}
+
+// unknownCommandKey is where commandNotFound leaves its error in the
+// app's Metadata, for run.
+const unknownCommandKey = "mutu.unknownCommand"
+
+// commandNotFound is called for an unknown command or help topic. A
+// CommandNotFoundFunc of urfave/cli v2 cannot return an error, and the
+// app then ends with none: the usage error is left for run to return.
+func commandNotFound(c *cli.Context, name string) {
+	words := commandWords(c.Command) // empty, or ["key"] for an unknown subcommand of key
+	what := strings.Join(append(words, name), " ")
+	c.App.Metadata[unknownCommandKey] = usageError{fmt.Errorf("unknown command %q; see `%s` for the commands", what, helpFor(words))}
+}
+
+// commandWords returns the words that name cmd on the command line,
+// after "mutu": none for the app itself, ["key", "import"].
+func commandWords(cmd *cli.Command) []string {
+	if cmd == nil {
+		return nil
+	}
+	words := strings.Fields(cmd.HelpName) // urfave/cli sets it to the whole path, "mutu key import"
+	if len(words) > 0 {
+		words = words[1:]
+	}
+	return words
+}
+
+// helpFor returns the command line that shows the help of the command
+// named by words.
+func helpFor(words []string) string {
+	switch len(words) {
+	case 0:
+		return "mutu help"
+	case 1:
+		return "mutu help " + words[0]
+	}
+	// urfave/cli's help command shows the help of its next word only.
+	return "mutu " + strings.Join(words[:len(words)-1], " ") + " help " + words[len(words)-1]
 }

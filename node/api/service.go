@@ -106,7 +106,8 @@ func ErrorOf(err error) *Error {
 		out.Kind = KindForbidden
 	case errors.Is(err, catalogue.ErrRetracted), errors.Is(err, protocol.ErrInvalid),
 		errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrMalformed),
-		errors.Is(err, protocol.ErrBadCID), errors.Is(err, ErrInput):
+		errors.Is(err, protocol.ErrBadCID), errors.Is(err, ErrInput),
+		isEntryError(err): // a kind that is none, outside an entry file
 		out.Kind = KindInput
 	case errors.Is(err, catalogue.ErrLocked), errors.Is(err, ErrOffline):
 		out.Kind = KindUnavailable
@@ -114,6 +115,13 @@ func ErrorOf(err error) *Error {
 		out.Kind = KindInternal
 	}
 	return out
+}
+
+// isEntryError reports whether err is of one of the classes of package
+// entry, which name what is wrong with what the user gave.
+func isEntryError(err error) bool {
+	return errors.Is(err, entry.ErrInvalid) || errors.Is(err, entry.ErrTooLarge) ||
+		errors.Is(err, entry.ErrNotText) || errors.Is(err, entry.ErrSyntax)
 }
 
 func problem(e *entry.Error) Problem {
