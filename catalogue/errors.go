@@ -8,6 +8,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/protocol"
 )
 
 var (
@@ -72,3 +73,22 @@ func (e *RejectedError) Unwrap() []error {
 	}
 	return errs
 }
+
+// NoAttachmentError is the error of an edit that drops an attachment
+// the document does not have; nothing was stored. errors.Is matches it
+// to protocol.ErrInvalid: the request is wrong.
+type NoAttachmentError struct {
+	Doc  cid.Cid
+	Name string   // the attachment to drop
+	Have []string // the document's attachments
+}
+
+func (e *NoAttachmentError) Error() string {
+	if len(e.Have) == 0 {
+		return fmt.Sprintf("entry %s has no attachment %q to drop; it has no attachments", e.Doc, e.Name)
+	}
+	return fmt.Sprintf("entry %s has no attachment %q to drop; its attachments are: %s", e.Doc, e.Name, strings.Join(e.Have, ", "))
+}
+
+// Is makes errors.Is(err, protocol.ErrInvalid) match.
+func (e *NoAttachmentError) Is(target error) bool { return target == protocol.ErrInvalid }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"path/filepath"
+	"slices"
 
 	"github.com/ipfs/go-cid"
 
@@ -65,9 +66,15 @@ type EditOptions struct {
 // Edit stores a new revision of a document whose parents are all its
 // current heads, so an edit also resolves a conflict. Only the
 // document's author and the editors it lists may edit it.
+//
+// Dropping an attachment the document does not have is refused with a
+// *NoAttachmentError, before anything is stored.
 func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.Cid, e *entry.Entry, opts EditOptions) (*Published, error) {
 	d, err := c.revisable(id, author)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkDrop(id, d.Rev.Attachments, opts.Drop); err != nil {
 		return nil, err
 	}
 	added, err := c.putFiles(ctx, opts.Files)
@@ -232,6 +239,22 @@ func (c *Catalogue) putFiles(ctx context.Context, files []File) ([]protocol.Atta
 		atts = append(atts, a)
 	}
 	return atts, nil
+}
+
+// checkDrop refuses to drop an attachment that document id does not
+// have: the name is most likely mistyped, and the edit would silently
+// keep the attachment the user meant to remove.
+func checkDrop(id cid.Cid, have []protocol.Attachment, drop []string) error {
+	for _, n := range drop {
+		if !slices.ContainsFunc(have, func(a protocol.Attachment) bool { return a.Name == n }) {
+			e := &NoAttachmentError{Doc: id, Name: n}
+			for _, a := range have {
+				e.Have = append(e.Have, a.Name)
+			}
+			return e
+		}
+	}
+	return nil
 }
 
 // mergeAttachments keeps the old attachments, minus those dropped or

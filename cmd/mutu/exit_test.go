@@ -16,6 +16,11 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(note, []byte("---\ntitle: Régie\n---\nCorps.\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	code, stdout, stderr := mutuIn(t, home, "publish", note)
+	if code != 0 {
+		t.Fatalf("publish: %s", stderr)
+	}
+	id := strings.Fields(stdout)[len(strings.Fields(stdout))-1]
 	notADir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -36,6 +41,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown kind to publish", []string{"publish", "--kind", "zz", note}, exitInput, []string{`"zz"`, "note, tool, software"}},
 		{"unknown kind to list", []string{"list", "--kind", "zz"}, exitInput, []string{`"zz"`}},
 		{"unknown kind to search", []string{"search", "--kind", "zz", "regie"}, exitInput, []string{`"zz"`}},
+		{"drop of an attachment the entry does not have", []string{"edit", id, note, "--drop", "typo.txt"}, exitInput, []string{`no attachment "typo.txt"`, "it has no attachments"}},
 		{"export directory that cannot be created", []string{"export", filepath.Join(notADir, "sub")}, exitInput, []string{filepath.Join(notADir, "sub"), "not a directory"}},
 	}
 	check := func(t *testing.T, args []string, code int, want []string) {
