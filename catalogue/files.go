@@ -419,7 +419,11 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
-			b.res.Edited = append(b.res.Edited, ImportedFile{Path: path, ID: p.Doc})
+			if p.Unchanged { // the attachments beside the file are those of the entry
+				b.res.Unchanged = append(b.res.Unchanged, ImportedFile{Path: path, ID: p.Doc})
+			} else {
+				b.res.Edited = append(b.res.Edited, ImportedFile{Path: path, ID: p.Doc})
+			}
 			return c.store.SetMeta(key, p.Doc.Bytes())
 		case !errors.Is(err, store.ErrNotFound):
 			return fmt.Errorf("%s: read entry %s: %w", path, f.ID, err)

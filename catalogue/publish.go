@@ -29,6 +29,10 @@ type File struct {
 type Published struct {
 	Doc      cid.Cid
 	Revision protocol.Block
+	// Unchanged is set by an edit that would have stored a revision
+	// the same as the current one: nothing was stored, and Revision
+	// is the current head, which there is no need to gossip again.
+	Unchanged bool
 }
 
 // Publish signs and stores a new entry with its attachments.
@@ -68,7 +72,11 @@ type EditOptions struct {
 // document's author and the editors it lists may edit it.
 //
 // Dropping an attachment the document does not have is refused with a
-// *NoAttachmentError, before anything is stored.
+// *NoAttachmentError, before anything is stored. An edit that changes
+// nothing (same meta, body and attachments as the single current head)
+// stores nothing either, and returns the head with Unchanged set; an
+// edit of a document in conflict is always stored, since it resolves
+// the conflict.
 func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.Cid, e *entry.Entry, opts EditOptions) (*Published, error) {
 	d, err := c.revisable(id, author)
 	if err != nil {
@@ -82,6 +90,13 @@ func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.
 		return nil, err
 	}
 	atts := mergeAttachments(d.Rev.Attachments, added, opts.Drop)
+	if len(d.Heads) == 1 && sameEntry(d.Rev.Entry, e) && sameAttachments(d.Rev.Attachments, atts) {
+		_, data, err := c.store.Revision(d.Heads[0])
+		if err != nil {
+			return nil, fmt.Errorf("catalogue: read revision %s: %w", d.Heads[0], err)
+		}
+		return &Published{Doc: id, Revision: protocol.Block{CID: d.Heads[0], Data: data}, Unchanged: true}, nil
+	}
 	return c.commit(author, &protocol.Revision{
 		Op:          protocol.OpPut,
 		Doc:         id,
@@ -257,21 +272,40 @@ func checkDrop(id cid.Cid, have []protocol.Attachment, drop []string) error {
 	return nil
 }
 
-// mergeAttachments keeps the old attachments, minus those dropped or
-// replaced, then appends the added ones.
+// mergeAttachments keeps the old attachments, minus those dropped, each
+// replaced in its place by an added one of the same name, then appends
+// the other added ones.
 func mergeAttachments(old, added []protocol.Attachment, drop []string) []protocol.Attachment {
 	gone := make(map[string]bool)
 	for _, n := range drop {
 		gone[n] = true
 	}
+	byName := make(map[string]protocol.Attachment, len(added))
 	for _, a := range added {
-		gone[a.Name] = true
+		byName[a.Name] = a
 	}
 	var out []protocol.Attachment
 	for _, a := range old {
-		if !gone[a.Name] {
+		if r, ok := byName[a.Name]; ok {
+			out = append(out, r)
+			delete(byName, a.Name)
+		} else if !gone[a.Name] {
 			out = append(out, a)
 		}
 	}
-	return append(out, added...)
+	for _, a := range added {
+		if _, ok := byName[a.Name]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// sameAttachments reports whether a and b list the same files, with
+// the same names, types and blocks, in the same order.
+func sameAttachments(a, b []protocol.Attachment) bool {
+	return slices.EqualFunc(a, b, func(x, y protocol.Attachment) bool {
+		return x.Name == y.Name && x.Type == y.Type && x.Size == y.Size &&
+			slices.EqualFunc(x.Blocks, y.Blocks, cid.Cid.Equals)
+	})
 }

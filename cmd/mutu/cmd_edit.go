@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/mutu-network/mutu/node/api"
@@ -9,10 +11,11 @@ import (
 
 func editCommand() *cli.Command {
 	return &cli.Command{
-		Name:        "edit",
-		Usage:       "publish a new revision of an entry from a Markdown file",
-		ArgsUsage:   "ID FILE",
-		Description: "The new revision replaces every current head, so it also resolves a conflict.",
+		Name:      "edit",
+		Usage:     "publish a new revision of an entry from a Markdown file",
+		ArgsUsage: "ID FILE",
+		Description: "The new revision replaces every current head, so it also resolves a conflict.\n" +
+			"An edit that changes nothing (same front matter, text and attachments) stores no revision and says so.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "attach", Usage: "add or replace attachment `FILE` (repeatable)"},
 			&cli.StringSliceFlag{Name: "drop", Usage: "remove the attachment named `NAME` (repeatable)"},
@@ -44,6 +47,10 @@ func editCommand() *cli.Command {
 			}
 			if c.Bool("json") {
 				return printJSON(c.App.Writer, p)
+			}
+			if p.Unchanged {
+				fmt.Fprintf(c.App.Writer, "Nothing changed: %s is the same as entry %s; no revision stored\n", p.File, p.ID)
+				return nil
 			}
 			return printPublished(c.App.Writer, "Edited", *p)
 		},

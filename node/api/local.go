@@ -161,8 +161,10 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.announce(ctx, p)
-	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.File.Name}, nil
+	if !p.Unchanged {
+		l.announce(ctx, p)
+	}
+	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.File.Name, Unchanged: p.Unchanged}, nil
 }
 
 // Retract publishes a tombstone for an entry.

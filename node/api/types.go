@@ -115,6 +115,9 @@ type Published struct {
 	ID       string `json:"id"`
 	Revision string `json:"revision"`
 	File     string `json:"file,omitempty"`
+	// Unchanged is true when an edit changed nothing: no revision was
+	// stored, and Revision is the current head.
+	Unchanged bool `json:"unchanged,omitempty"`
 }
 
 // Upload is a file sent with a write: an entry file or an attachment.

@@ -129,6 +129,7 @@ type homeView struct {
 var flashes = map[string]string{
 	"publiee":    "L'entrée est publiée ; elle part vers les autres nœuds du réseau.",
 	"modifiee":   "Vos modifications sont enregistrées.",
+	"inchangee":  "Rien n'a changé : aucune nouvelle version n'est enregistrée.",
 	"retiree":    "L'entrée est retirée, ici et bientôt sur tous les nœuds du réseau.",
 	"connecte":   "Vous êtes connecté·e.",
 	"deconnecte": "Vous êtes déconnecté·e.",

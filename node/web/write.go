@@ -133,6 +133,11 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 		s.writeFailed(w, r, v, d, err)
 		return
 	}
+	if p.Unchanged {
+		s.sessions.release(vis.session, r.PostForm["garder"])
+		http.Redirect(w, r, entryPath(p.Doc)+"?msg=inchangee", http.StatusSeeOther)
+		return
+	}
 	s.written(r, vis, p)
 	http.Redirect(w, r, entryPath(p.Doc)+"?msg=modifiee", http.StatusSeeOther)
 }
