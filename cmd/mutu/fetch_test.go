@@ -36,13 +36,6 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// mutuIn runs a command on home in this process.
-func mutuIn(home string, args ...string) (code int, stdout, stderr string) {
-	var o, e bytes.Buffer
-	code = run(append([]string{"mutu", "--home", home}, args...), strings.NewReader(""), &o, &e)
-	return code, o.String(), e.String()
-}
-
 // startDaemon runs `mutu run` on home in this process, on 127.0.0.1,
 // until the returned stop is called or the test ends.
 func startDaemon(t *testing.T, home string, args ...string) (stop func()) {
@@ -94,7 +87,7 @@ func waitCommand(t *testing.T, what, home string, ok func(stdout string) bool, a
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		code, stdout, stderr := mutuIn(home, args...)
+		code, stdout, stderr := mutuIn(t, home, args...)
 		if code == 0 && ok(stdout) {
 			return stdout
 		}
@@ -118,7 +111,7 @@ func TestFetchCommand(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	for _, h := range []string{a, b} {
-		if code, _, stderr := mutuIn(h, "init"); code != 0 {
+		if code, _, stderr := mutuIn(t, h, "init"); code != 0 {
 			t.Fatalf("init %s: %s", h, stderr)
 		}
 	}
@@ -143,7 +136,7 @@ func TestFetchCommand(t *testing.T) {
 	}
 
 	startDaemon(t, a)
-	code, stdout, stderr := mutuIn(a, "publish", "--json", "--attach", pdf, note)
+	code, stdout, stderr := mutuIn(t, a, "publish", "--json", "--attach", pdf, note)
 	if code != 0 {
 		t.Fatalf("publish on A: exit %d: %s", code, stderr)
 	}
@@ -167,7 +160,7 @@ func TestFetchCommand(t *testing.T) {
 
 	// Without the daemon, nothing can fetch: say so, and how to fix it.
 	stopB()
-	code, _, stderr = mutuIn(b, "fetch", id)
+	code, _, stderr = mutuIn(t, b, "fetch", id)
 	if code != exitNetwork || !strings.Contains(stderr, "mutu --home "+b+" run") {
 		t.Fatalf("fetch without a daemon: exit %d, %q; want exit %d and how to start the node", code, stderr, exitNetwork)
 	}
@@ -177,7 +170,7 @@ func TestFetchCommand(t *testing.T) {
 		var st api.Status
 		return json.Unmarshal([]byte(out), &st) == nil && st.PeersConnected > 0
 	}, "status", "--json")
-	code, stdout, stderr = mutuIn(b, "fetch", id)
+	code, stdout, stderr = mutuIn(t, b, "fetch", id)
 	if code != 0 {
 		t.Fatalf("fetch: exit %d: %s%s", code, stdout, stderr)
 	}
@@ -206,7 +199,7 @@ func TestFetchCommand(t *testing.T) {
 		t.Fatalf("GET the attachment from B: %d, %d bytes (%v); want 200 and the %d bytes published on A", res.StatusCode, len(got), err, len(data))
 	}
 
-	code, stdout, _ = mutuIn(b, "fetch", "--json", id)
+	code, stdout, _ = mutuIn(t, b, "fetch", "--json", id)
 	var again api.FetchResult
 	if code != 0 || json.Unmarshal([]byte(stdout), &again) != nil || again.Wanted != 0 || len(again.Attachments) != 1 || !again.Attachments[0].Held {
 		t.Errorf("fetch --json once held: exit %d, %s; want nothing to fetch", code, stdout)
