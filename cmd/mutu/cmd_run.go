@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipfs/go-cid"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/urfave/cli/v2"
 
@@ -24,7 +23,6 @@ import (
 	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/node/web"
-	"github.com/mutu-network/mutu/protocol"
 )
 
 // shutdownTimeout bounds a clean stop after SIGINT or SIGTERM.
@@ -116,10 +114,10 @@ func runNode(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	local := &api.Local{Cat: cat, Author: h.author, Net: netAdapter{n}, Log: log}
+	local := &api.Local{Cat: cat, Author: h.author, Net: api.NodeNetwork(n), Log: log}
 	webSrv, err := web.New(web.Config{
 		Cat:           cat,
-		Net:           netAdapter{n},
+		Net:           api.NodeNetwork(n),
 		UsersPath:     filepath.Join(h.dir, web.UsersFile),
 		SessionsPath:  filepath.Join(h.dir, web.SessionsFile),
 		Logger:        log,
@@ -267,41 +265,4 @@ func removeRunFiles(dir string) {
 	for _, f := range []string{apiFile, addrsFile, tokenFile} {
 		os.Remove(filepath.Join(dir, f))
 	}
-}
-
-// netAdapter shows a running node to the API.
-type netAdapter struct{ n *node.Node }
-
-func (a netAdapter) Publish(ctx context.Context, b protocol.Block) error { return a.n.Publish(ctx, b) }
-
-func (a netAdapter) Status() api.Status {
-	s := a.n.Status()
-	out := api.Status{PeerID: s.PeerID.String(), Network: s.Network, PeersConnected: s.PeersConnected}
-	for _, addr := range s.Addrs {
-		out.Addrs = append(out.Addrs, addr.String())
-	}
-	for _, p := range s.Sync {
-		out.Sync = append(out.Sync, api.PeerSync{
-			Peer: p.Peer.String(), Connected: p.Connected, Running: p.Running, LastSync: p.LastSync,
-			Mode: p.Mode, Result: p.Result, Received: p.Received, ReceivedTotal: p.ReceivedTotal,
-		})
-	}
-	return out
-}
-
-func (a netAdapter) Fetch(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error) {
-	r, err := a.n.FetchBlocks(ctx, cids)
-	return api.BlockFetch{Wanted: r.Wanted, Fetched: r.Fetched, Bytes: r.Bytes, Peers: r.Peers, From: r.From}, err
-}
-
-func (a netAdapter) Peers() []api.Peer {
-	out := []api.Peer{}
-	for _, p := range a.n.Peers() {
-		ap := api.Peer{ID: p.ID.String()}
-		for _, addr := range p.Addrs {
-			ap.Addrs = append(ap.Addrs, addr.String())
-		}
-		out = append(out, ap)
-	}
-	return out
 }

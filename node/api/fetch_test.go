@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	ma "github.com/multiformats/go-multiaddr"
 
@@ -56,17 +55,6 @@ func startNode(t *testing.T, cat *catalogue.Catalogue, autoFetch int64) *node.No
 	}
 	t.Cleanup(func() { n.Close() })
 	return n
-}
-
-// nodeNet shows a running node to the API, as `mutu run` does.
-type nodeNet struct{ n *node.Node }
-
-func (a nodeNet) Publish(ctx context.Context, b protocol.Block) error { return a.n.Publish(ctx, b) }
-func (a nodeNet) Status() api.Status                                  { return api.Status{PeerID: a.n.ID().String()} }
-func (a nodeNet) Peers() []api.Peer                                   { return []api.Peer{} }
-func (a nodeNet) Fetch(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error) {
-	r, err := a.n.FetchBlocks(ctx, cids)
-	return api.BlockFetch{Wanted: r.Wanted, Fetched: r.Fetched, Bytes: r.Bytes, Peers: r.Peers, From: r.From}, err
 }
 
 // serve serves svc's API on 127.0.0.1 and returns a client with token.
@@ -115,7 +103,7 @@ func TestFetchOnDemand(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startNode(t, catC, 1<<20)
-	clientC := serve(t, &api.Local{Cat: catC, Net: nodeNet{c}}, "secret")
+	clientC := serve(t, &api.Local{Cat: catC, Net: api.NodeNetwork(c)}, "secret")
 	res, err := clientC.Fetch(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +113,7 @@ func TestFetchOnDemand(t *testing.T) {
 	}
 
 	// Without the token, nothing is asked.
-	if _, err := serve(t, &api.Local{Cat: catC, Net: nodeNet{c}}, "wrong").Fetch(ctx, id); api.ErrorOf(err).Kind != api.KindForbidden {
+	if _, err := serve(t, &api.Local{Cat: catC, Net: api.NodeNetwork(c)}, "wrong").Fetch(ctx, id); api.ErrorOf(err).Kind != api.KindForbidden {
 		t.Errorf("fetch with a wrong token = %v, want forbidden", err)
 	}
 	// Without a running node, the catalogue alone cannot fetch.
@@ -140,7 +128,7 @@ func TestFetchOnDemand(t *testing.T) {
 	a := startNode(t, catA, 0)
 	catB := openCatalogue(t)
 	b := startNode(t, catB, 1<<20)
-	clientB := serve(t, &api.Local{Cat: catB, Net: nodeNet{b}}, "secret")
+	clientB := serve(t, &api.Local{Cat: catB, Net: api.NodeNetwork(b)}, "secret")
 	if err := b.Connect(ctx, a.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}

@@ -99,17 +99,6 @@ func (e *env) serveFrom(x elsewhere) func(context.Context, []cid.Cid) (api.Block
 	}
 }
 
-// nodeNet shows a running node to the web interface, as `mutu run` does.
-type nodeNet struct{ n *node.Node }
-
-func (a nodeNet) Publish(ctx context.Context, b protocol.Block) error { return a.n.Publish(ctx, b) }
-func (a nodeNet) Status() api.Status                                  { return api.Status{PeerID: a.n.ID().String()} }
-func (a nodeNet) Peers() []api.Peer                                   { return nil }
-func (a nodeNet) Fetch(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error) {
-	r, err := a.n.FetchBlocks(ctx, cids)
-	return api.BlockFetch{Wanted: r.Wanted, Fetched: r.Fetched, Bytes: r.Bytes, Peers: r.Peers, From: r.From}, err
-}
-
 // startNode starts a node over cat on 127.0.0.1.
 func startNode(t *testing.T, cat *catalogue.Catalogue, autoFetch int64) *node.Node {
 	t.Helper()
@@ -155,7 +144,7 @@ func TestFetchAttachmentsFromPeers(t *testing.T) {
 	a := startNode(t, x.cat, 0)
 	e := newEnvWith(t, t.TempDir(), diskOptions)
 	b := startNode(t, e.cat, 1<<20)
-	e.srv.net = nodeNet{b}
+	e.srv.net = api.NodeNetwork(b)
 	if err := b.Connect(context.Background(), a.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}
