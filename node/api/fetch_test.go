@@ -3,22 +3,17 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
-	"log/slog"
 	mrand "math/rand/v2"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-	ma "github.com/multiformats/go-multiaddr"
-
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
-	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/node/nodetest"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -32,29 +27,6 @@ func openCatalogue(t *testing.T) *catalogue.Catalogue {
 	}
 	t.Cleanup(func() { cat.Close() })
 	return cat
-}
-
-// startNode starts a node over cat on 127.0.0.1.
-func startNode(t *testing.T, cat *catalogue.Catalogue, autoFetch int64) *node.Node {
-	t.Helper()
-	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.New(node.Config{
-		PrivKey:                  key,
-		ListenAddrs:              []ma.Multiaddr{ma.StringCast("/ip4/127.0.0.1/tcp/0")},
-		AttachmentAutoFetchLimit: autoFetch,
-		Logger:                   slog.New(slog.DiscardHandler),
-	}, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	return n
 }
 
 // serve serves svc's API on 127.0.0.1 and returns a client with token.
@@ -102,7 +74,7 @@ func TestFetchOnDemand(t *testing.T) {
 	if _, err := catC.AddRevisions(ctx, []protocol.Block{pub.Revision}); err != nil {
 		t.Fatal(err)
 	}
-	c := startNode(t, catC, 1<<20)
+	c := nodetest.Start(t, catC, 1<<20)
 	clientC := serve(t, &api.Local{Cat: catC, Net: api.NodeNetwork(c)}, "secret")
 	res, err := clientC.Fetch(ctx, id)
 	if err != nil {
@@ -125,9 +97,9 @@ func TestFetchOnDemand(t *testing.T) {
 		t.Errorf("fetch of an unknown entry = %v, want not_found", err)
 	}
 
-	a := startNode(t, catA, 0)
+	a := nodetest.Start(t, catA, 0)
 	catB := openCatalogue(t)
-	b := startNode(t, catB, 1<<20)
+	b := nodetest.Start(t, catB, 1<<20)
 	clientB := serve(t, &api.Local{Cat: catB, Net: api.NodeNetwork(b)}, "secret")
 	if err := b.Connect(ctx, a.Addrs()[0]); err != nil {
 		t.Fatal(err)

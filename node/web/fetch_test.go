@@ -3,10 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
@@ -15,13 +13,11 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
-	"github.com/libp2p/go-libp2p/core/crypto"
-	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
-	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/node/nodetest"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -99,29 +95,6 @@ func (e *env) serveFrom(x elsewhere) func(context.Context, []cid.Cid) (api.Block
 	}
 }
 
-// startNode starts a node over cat on 127.0.0.1.
-func startNode(t *testing.T, cat *catalogue.Catalogue, autoFetch int64) *node.Node {
-	t.Helper()
-	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.New(node.Config{
-		PrivKey:                  key,
-		ListenAddrs:              []ma.Multiaddr{ma.StringCast("/ip4/127.0.0.1/tcp/0")},
-		AttachmentAutoFetchLimit: autoFetch,
-		Logger:                   slog.New(slog.DiscardHandler),
-	}, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	return n
-}
-
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -141,9 +114,9 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 func TestFetchAttachmentsFromPeers(t *testing.T) {
 	data := randomFile(5 << 19)
 	x := publishElsewhere(t, "Circulaire de rentrée", "circulaire.pdf", data)
-	a := startNode(t, x.cat, 0)
+	a := nodetest.Start(t, x.cat, 0)
 	e := newEnvWith(t, t.TempDir(), diskOptions)
-	b := startNode(t, e.cat, 1<<20)
+	b := nodetest.Start(t, e.cat, 1<<20)
 	e.srv.net = api.NodeNetwork(b)
 	if err := b.Connect(context.Background(), a.Addrs()[0]); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,41 @@
+// Package nodetest starts real nodes, on 127.0.0.1, for the tests of
+// the packages built on package node (the API, the web pages).
+package nodetest
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"testing"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/node"
+)
+
+// Start starts a node over cat, listening on 127.0.0.1 only, that
+// fetches attachments by itself up to autoFetch bytes per entry (0: the
+// default; negative: never). It stops when the test ends.
+func Start(t testing.TB, cat *catalogue.Catalogue, autoFetch int64) *node.Node {
+	t.Helper()
+	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.New(node.Config{
+		PrivKey:                  key,
+		ListenAddrs:              []ma.Multiaddr{ma.StringCast("/ip4/127.0.0.1/tcp/0")},
+		AttachmentAutoFetchLimit: autoFetch,
+		Logger:                   slog.New(slog.DiscardHandler),
+	}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
