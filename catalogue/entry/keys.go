@@ -3,6 +3,7 @@ package entry
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Front-matter keys of DESIGN.md §2.1.
@@ -40,6 +41,9 @@ var keyOrder = []string{
 	keyRepository, keyStatus, keySoftwareType, keyPlatforms, keyMaintainers,
 	keyContributorsWanted, keyAttachments,
 }
+
+// listKeys are the known keys whose value is a list.
+var listKeys = []string{keyTags, keyAudience, keyPlatforms, keyMaintainers}
 
 // isKnownKey reports whether k is a key of some kind's schema.
 func isKnownKey(k string) bool { return slices.Contains(keyOrder, k) }
@@ -132,12 +136,83 @@ var keyAliases = map[string]string{
 }
 
 // suggestKey returns the known key an unknown key k was probably meant
-// to be, or "".
-func suggestKey(k string) string {
+// to be, or "": the same key in other case or with dashes or spaces
+// for underscores, a word of keyAliases, or else the known key nearest
+// to it within a few typing slips (see maxSlips). wanted says which
+// known keys may be suggested: those of the entry's kind that it does
+// not have already. The reserved keys are never suggested: mutu fills
+// them in.
+func suggestKey(k string, wanted func(string) bool) string {
 	n := strings.ToLower(strings.TrimSpace(k))
 	n = strings.NewReplacer("-", "_", " ", "_").Replace(n)
-	if n != k && isKnownKey(n) && !isReservedKey(n) {
+	ok := func(s string) bool { return s != "" && !isReservedKey(s) && wanted(s) }
+	if n != k && isKnownKey(n) && ok(n) {
 		return n
 	}
-	return keyAliases[n]
+	if s := keyAliases[n]; ok(s) {
+		return s
+	}
+	best, bestSlips := "", 0
+	for _, known := range keyOrder {
+		if !ok(known) {
+			continue
+		}
+		max := maxSlips(known)
+		if d := editDistance(n, known, max); d <= max && (best == "" || d < bestSlips) {
+			best, bestSlips = known, d
+		}
+	}
+	return best
+}
+
+// maxSlips is how many typing slips (see editDistance) an unknown key
+// may be from the known key k and still be suggested as k: two for a
+// key of five characters or more, one for a shorter key, on which two
+// slips make most words of that length.
+func maxSlips(k string) int {
+	if utf8.RuneCountInString(k) >= 5 {
+		return 2
+	}
+	return 1
+}
+
+// editDistance returns the number of typing slips between a and b: a
+// character left out, added, replaced, or two neighbours swapped (the
+// optimal string alignment form of the Damerau-Levenshtein distance),
+// counted on runes. Past max it returns max+1 without finishing the
+// count, so that a long key costs little.
+func editDistance(a, b string, max int) int {
+	r, s := []rune(a), []rune(b)
+	if d := len(r) - len(s); d > max || -d > max {
+		return max + 1
+	}
+	// rows i-2, i-1 and i of the table of distances between the
+	// prefixes of r and s.
+	prev2 := make([]int, len(s)+1)
+	prev := make([]int, len(s)+1)
+	cur := make([]int, len(s)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(r); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(s); j++ {
+			cost := 1
+			if r[i-1] == s[j-1] {
+				cost = 0
+			}
+			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && r[i-1] == s[j-2] && r[i-2] == s[j-1] {
+				d = min(d, prev2[j-2]+1)
+			}
+			cur[j] = d
+			rowMin = min(rowMin, d)
+		}
+		if rowMin > max {
+			return max + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(s)], max+1)
 }

@@ -356,13 +356,14 @@ func (c *checker) maintainers(meta map[string]any) {
 }
 
 // unknownKeys warns about keys that look like a misspelt known key.
+// The keys stay in the entry as they are: they may be another tool's.
 func (c *checker) unknownKeys(meta map[string]any, kind Kind) {
 	for k := range meta {
 		if isKnownKey(k) {
 			continue
 		}
-		s := suggestKey(k)
-		if s == "" || c.present(meta, s) || !keyApplies(s, kind) {
+		s := suggestKey(k, func(s string) bool { return !c.present(meta, s) && keyApplies(s, kind) && couldHold(s, meta[k]) })
+		if s == "" {
 			continue
 		}
 		c.warn(c.pos.key(k), k, "rename it to "+s+" if that is what you meant", "unknown key, kept as is; did you mean %q?", s)
@@ -378,6 +379,26 @@ func keyApplies(k string, kind Kind) bool {
 		return kind == KindSoftware
 	}
 	return true
+}
+
+// couldHold reports whether the known key k could be meant to hold v:
+// a key misspelt keeps the kind of value it was meant for, while a key
+// of another tool that happens to look like k often holds another kind
+// (stats: true is not a misspelt status). A number is text that YAML
+// read as a number; text may be the one item of a list, or true or false
+// in words.
+func couldHold(k string, v any) bool {
+	switch v.(type) {
+	case nil, string:
+		return true
+	case []any:
+		return slices.Contains(listKeys, k)
+	case bool:
+		return k == keyContributorsWanted
+	case int64, float64:
+		return !slices.Contains(listKeys, k) && k != keyContributorsWanted
+	}
+	return false // a mapping: no known key holds one
 }
 
 // present reports whether key has a non-null value.
