@@ -9,6 +9,9 @@ import (
 )
 
 const (
+	// MaxTitleLen is the most characters (runes) a title may have: it
+	// is shown whole in lists, feeds and page titles.
+	MaxTitleLen = 200
 	// MaxSummaryLen is the most characters (runes) a summary may have.
 	MaxSummaryLen = 200
 	// DefaultNoteLicense is the license of a note that names none.

@@ -49,6 +49,7 @@ func TestParseErrors(t *testing.T) {
 		{"invalid-date", "notes/regie.md", "---\ntitle: Régie\ntags: [regies]\nreview_by: 2025-13-40\n---\n", KindNote, ErrInvalid},
 		{"date-number", "notes/regie.md", "---\ntitle: Régie\nreview_by: 2026\n---\n", KindNote, ErrInvalid},
 		{"date-with-time", "notes/regie.md", "---\ntitle: Régie\nreview_by: 2026-06-30T12:00:00Z\n---\n", KindNote, ErrInvalid},
+		{"title-too-long", "notes/regie.md", "---\ntitle: " + big(201) + "\n---\n", KindNote, ErrInvalid},
 		{"summary-too-long", "notes/regie.md", "---\ntitle: Régie\nsummary: " + big(201) + "\n---\n", KindNote, ErrInvalid},
 		{"audience-unknown", "notes/regie.md", "---\ntitle: Régie\naudience:\n  - gestionnaire\n  - intendant\n---\n", KindNote, ErrInvalid},
 		{"audience-text", "notes/regie.md", "---\ntitle: Régie\naudience: gestionnaire\n---\n", KindNote, ErrInvalid},

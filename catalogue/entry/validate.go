@@ -3,6 +3,7 @@ package entry
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -25,12 +26,17 @@ const maxTagLen = 40
 // Validate accepts is accepted again once written with Marshal. The
 // entry's kind is its kind key, KindNote when absent. file names the
 // entry in messages. The error, when not nil, is an Errors value.
+//
+// Every problem with a value is reported under its key, so that a
+// form can show it beside its field; a front matter too large is
+// reported under the key that takes the most room in it.
 func (e *Entry) Validate(file string) ([]Warning, error) {
 	c := &checker{file: file}
-	c.entryData(e)
-	if len(c.errs) == 0 {
+	if c.dataModel(e.Meta) {
 		c.schema(e.Meta)
+		c.frontMatterSize(e)
 	}
+	c.body(e.Body)
 	return c.result()
 }
 
@@ -71,38 +77,72 @@ func (c *checker) result() ([]Warning, error) {
 	return c.warns, c.errs
 }
 
-// entryData checks what Parse guarantees by construction and an entry
-// built in code may break: the data model, the reserved keys, the body
-// and the size the front matter will have once written.
-func (c *checker) entryData(e *Entry) {
-	if err := protocol.CheckValue(e.Meta); err != nil {
+// dataModel checks what Parse guarantees by construction and an entry
+// built in code may break: the data model of the front matter and the
+// reserved keys. It reports whether the schema can be checked.
+func (c *checker) dataModel(meta map[string]any) bool {
+	if err := protocol.CheckValue(meta); err != nil {
 		c.errorAt(0, "", ErrInvalid, "keep to text, numbers, true/false, lists and mappings",
 			"the front matter holds a value the network cannot carry: %v", err)
-		return
+		return false
 	}
+	ok := true
 	for _, k := range []string{keyID, keyAttachments} {
-		if _, ok := e.Meta[k]; ok {
+		if _, present := meta[k]; present {
 			c.errorAt(0, k, ErrInvalid, "remove it: mutu fills it in", "the key is reserved")
+			ok = false
 		}
 	}
+	return ok
+}
+
+// body checks the body of an entry built in code: its size, and that
+// it is text.
+func (c *checker) body(body string) {
 	switch {
-	case len(e.Body) > protocol.MaxBodySize:
+	case len(body) > protocol.MaxBodySize:
 		c.errorAt(0, "", ErrTooLarge, "split the entry, or move content into an attachment",
-			"the body is %d bytes, more than the %d an entry may have", len(e.Body), protocol.MaxBodySize)
-	case !utf8.ValidString(e.Body):
+			"the body is %d bytes, more than the %d an entry may have", len(body), protocol.MaxBodySize)
+	case !utf8.ValidString(body):
 		c.errorAt(0, "", ErrNotText, "send the text as UTF-8", "the body is not valid UTF-8")
-	case strings.IndexByte(e.Body, 0) >= 0:
+	case strings.IndexByte(body, 0) >= 0:
 		c.errorAt(0, "", ErrNotText, "remove the NUL bytes", "the body contains NUL bytes")
 	}
-	if len(c.errs) > 0 {
+}
+
+// frontMatterSize checks the size the front matter of an entry built
+// in code will have once written. Too large, it is reported under the
+// key that takes the most room, unless that key has a problem of its
+// own already: a title too long says more than a front matter too
+// large.
+func (c *checker) frontMatterSize(e *Entry) {
+	fm, err := marshalFrontMatter(&File{Entry: *e})
+	if err != nil {
+		c.errorAt(0, "", ErrInvalid, "", "the front matter cannot be written: %v", err)
 		return
 	}
-	if fm, err := marshalFrontMatter(&File{Entry: *e}); err != nil {
-		c.errorAt(0, "", ErrInvalid, "", "the front matter cannot be written: %v", err)
-	} else if len(fm) > protocol.MaxFrontMatterSize {
-		c.errorAt(0, "", ErrTooLarge, "shorten it; long text belongs in the body",
-			"the front matter would be %d bytes, more than the %d an entry may have", len(fm), protocol.MaxFrontMatterSize)
+	if len(fm) <= protocol.MaxFrontMatterSize {
+		return
 	}
+	key, size := largestKey(e.Meta)
+	if slices.ContainsFunc(c.errs, func(e *Error) bool { return e.Key == key }) {
+		return
+	}
+	c.errorAt(0, key, ErrTooLarge, "shorten it; long text belongs in the body",
+		"the front matter would be %d bytes, more than the %d an entry may have, %d of them for this key",
+		len(fm), protocol.MaxFrontMatterSize, size)
+}
+
+// largestKey returns the key of meta that takes the most room once
+// written, and that room in bytes.
+func largestKey(meta map[string]any) (key string, size int) {
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		fm, err := marshalFrontMatter(&File{Entry: Entry{Meta: map[string]any{k: meta[k]}}})
+		if err == nil && len(fm) > size {
+			key, size = k, len(fm)
+		}
+	}
+	return key, size
 }
 
 // schema applies the rules of DESIGN.md §2.1 to a front matter whose
@@ -162,6 +202,11 @@ func (c *checker) title(meta map[string]any) {
 		c.invalid(keyTitle, "write the title on one line; put details in the summary or the body", "the title has more than one line")
 	case strings.ContainsFunc(s, unicode.IsControl):
 		c.invalid(keyTitle, "remove them", "the title contains control characters")
+	default:
+		if n := utf8.RuneCountInString(strings.TrimSpace(s)); n > MaxTitleLen {
+			c.invalid(keyTitle, fmt.Sprintf("shorten it to %d characters at most; put the details in the summary or the body", MaxTitleLen),
+				"the title has %d characters", n)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package entry
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -37,7 +38,14 @@ func TestValidate(t *testing.T) {
 		{"body not UTF-8", map[string]any{"title": "T"}, "\xff", ErrNotText, "not valid UTF-8"},
 		{"body with NUL", map[string]any{"title": "T"}, "a\x00b", ErrNotText, "NUL"},
 		{"body too large", map[string]any{"title": "T"}, strings.Repeat("a", protocol.MaxBodySize+1), ErrTooLarge, "body is"},
-		{"front matter too large", map[string]any{"title": "T", "x": strings.Repeat("a", protocol.MaxFrontMatterSize)}, "", ErrTooLarge, "front matter would be"},
+		{"front matter too large", map[string]any{"title": "T", "x": strings.Repeat("a", protocol.MaxFrontMatterSize)}, "", ErrTooLarge, `key "x": the front matter would be`},
+		{"front matter too large by its tags", map[string]any{"title": "T", "tags": manyTags(3000)}, "", ErrTooLarge, `key "tags": the front matter would be`},
+		{"title of 200 characters", map[string]any{"title": strings.Repeat("é", MaxTitleLen)}, "", nil, ""},
+		{"title too long", map[string]any{"title": strings.Repeat("é", MaxTitleLen+1)}, "", ErrInvalid,
+			`key "title": the title has 201 characters; shorten it to 200 characters at most`},
+		{"title of 300 KB", map[string]any{"title": strings.Repeat("a", 300<<10)}, "", ErrInvalid, `key "title": the title has 307200 characters`},
+		{"summary of 300 KB", map[string]any{"title": "T", "summary": strings.Repeat("a", 300<<10)}, "", ErrInvalid, `key "summary": the summary has 307200 characters`},
+		{"body and front matter both wrong", map[string]any{"title": "T", "review_by": "demain"}, "a\x00b", ErrNotText, `key "review_by"`},
 		{"unknown kind", map[string]any{"kind": "fiche", "title": "T"}, "", ErrInvalid, `"fiche" is not a kind of entry; use one of note, tool, software`},
 		{"software rules apply", map[string]any{"kind": "software", "title": "T"}, "", ErrInvalid, `key "repository"`},
 		{"tool url", map[string]any{"kind": "tool", "title": "T", "url": "javascript:alert(1)"}, "", ErrInvalid, "is not a web address"},
@@ -65,6 +73,13 @@ func TestValidate(t *testing.T) {
 			var errs Errors
 			if !errors.As(err, &errs) {
 				t.Fatalf("error %T is not Errors", err)
+			}
+			if strings.Contains(tt.want, "front matter would be") || strings.Contains(tt.want, "characters") {
+				// One problem, under the key that makes the entry too
+				// long: not again as a front matter too large.
+				if len(errs) != 1 {
+					t.Errorf("%d problems, want 1:\n%v", len(errs), err)
+				}
 			}
 			for _, e := range errs {
 				if e.File != "formulaire" || e.Line != 0 {
@@ -104,4 +119,13 @@ func TestValidateReportsEveryField(t *testing.T) {
 	if len(errs) != 5 {
 		t.Errorf("%d problems, want 5:\n%v", len(errs), err)
 	}
+}
+
+// manyTags returns n distinct tags.
+func manyTags(n int) []any {
+	tags := make([]any, n)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("etiquette-numero-%d", i)
+	}
+	return tags
 }
