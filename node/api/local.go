@@ -82,9 +82,11 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 		kind = k
 	}
 	files := make([]*entry.File, len(req.Files))
+	warnings := make([][]Problem, len(req.Files))
 	var problems entry.Errors
 	for i, u := range req.Files {
-		f, _, err := entry.Parse(u.Name, u.Data, kind)
+		f, warns, err := entry.Parse(u.Name, u.Data, kind)
+		warnings[i] = warningsOf(warns)
 		var list entry.Errors
 		var one *entry.Error
 		switch {
@@ -115,7 +117,7 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 		}
 		for i, p := range pubs {
 			l.announce(ctx, p)
-			out = append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[i].Name})
+			out = append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[i].Name, Warnings: warnings[i]})
 		}
 		return out, nil
 	}
@@ -124,7 +126,20 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 		return nil, fmt.Errorf("%s: %w", req.Files[0].Name, err)
 	}
 	l.announce(ctx, p)
-	return append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[0].Name}), nil
+	return append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[0].Name, Warnings: warnings[0]}), nil
+}
+
+// warningsOf returns the warnings of a file as the API sends them; nil
+// when there are none.
+func warningsOf(ws []entry.Warning) []Problem {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]Problem, len(ws))
+	for i, w := range ws {
+		out[i] = Problem{File: w.File, Line: w.Line, Key: w.Key, Problem: w.Problem, Fix: w.Fix}
+	}
+	return out
 }
 
 func uploads(us []Upload) []catalogue.File {
@@ -149,7 +164,7 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 	if d.Entry != nil {
 		kind = d.Entry.Kind()
 	}
-	f, _, err := entry.Parse(req.File.Name, req.File.Data, kind)
+	f, warns, err := entry.Parse(req.File.Name, req.File.Data, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +179,8 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 	if !p.Unchanged {
 		l.announce(ctx, p)
 	}
-	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.File.Name, Unchanged: p.Unchanged}, nil
+	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.File.Name, Unchanged: p.Unchanged,
+		Warnings: warningsOf(warns)}, nil
 }
 
 // Retract publishes a tombstone for an entry.

@@ -118,6 +118,11 @@ type Published struct {
 	// Unchanged is true when an edit changed nothing: no revision was
 	// stored, and Revision is the current head.
 	Unchanged bool `json:"unchanged,omitempty"`
+	// Warnings list what is worth fixing in File although it was
+	// accepted: a tag in capitals, a category outside the list, a key
+	// that looks misspelt (see docs/entries.md, "Warnings"). Absent
+	// when there is nothing to say.
+	Warnings []Problem `json:"warnings,omitempty"`
 }
 
 // Upload is a file sent with a write: an entry file or an attachment.
