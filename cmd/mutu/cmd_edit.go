@@ -15,7 +15,8 @@ func editCommand() *cli.Command {
 		Usage:     "publish a new revision of an entry from a Markdown file",
 		ArgsUsage: "ID FILE",
 		Description: "The new revision replaces every current head, so it also resolves a conflict.\n" +
-			"An edit that changes nothing (same front matter, text and attachments) stores no revision and says so.",
+			"An edit that changes nothing (same front matter, text and attachments) stores no revision and says so.\n" +
+			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr; the edit is stored all the same.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "attach", Usage: "add or replace attachment `FILE` (repeatable)"},
 			&cli.StringSliceFlag{Name: "drop", Usage: "remove the attachment named `NAME` (repeatable)"},
@@ -45,6 +46,7 @@ func editCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			printWarnings(c.App.ErrWriter, publishedWarnings(*p))
 			if c.Bool("json") {
 				return printJSON(c.App.Writer, p)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/node/api"
 )
 
 func importCommand() *cli.Command {
@@ -16,7 +17,8 @@ func importCommand() *cli.Command {
 		Usage:     "publish every Markdown file under a directory",
 		ArgsUsage: "DIR",
 		Description: "Importing the same directory twice creates nothing new. A file whose id names one of your entries\n" +
-			"with other content becomes an edit of it. Invalid files are listed and change nothing.",
+			"with other content becomes an edit of it. Invalid files are listed and change nothing.\n" +
+			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr; the files are imported all the same.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kind", Value: "note", Usage: "kind `K` of files without one: note, tool or software"},
 			jsonFlag,
@@ -51,6 +53,7 @@ func importCommand() *cli.Command {
 
 func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 	w := c.App.Writer
+	printWarnings(c.App.ErrWriter, res.Warnings)
 	if c.Bool("json") {
 		type file struct {
 			Path  string `json:"path"`
@@ -65,13 +68,17 @@ func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 			return out
 		}
 		out := struct {
-			Published []file `json:"published"`
-			Edited    []file `json:"edited"`
-			Unchanged []file `json:"unchanged"`
-			Failed    []file `json:"failed"`
-		}{files(res.Published), files(res.Edited), files(res.Unchanged), []file{}}
+			Published []file        `json:"published"`
+			Edited    []file        `json:"edited"`
+			Unchanged []file        `json:"unchanged"`
+			Failed    []file        `json:"failed"`
+			Warnings  []api.Problem `json:"warnings"`
+		}{files(res.Published), files(res.Edited), files(res.Unchanged), []file{}, []api.Problem{}}
 		for _, f := range res.Failed {
 			out.Failed = append(out.Failed, file{Path: f.Path, Error: f.Err.Error()})
+		}
+		for _, x := range res.Warnings {
+			out.Warnings = append(out.Warnings, api.Problem{File: x.File, Line: x.Line, Key: x.Key, Problem: x.Problem, Fix: x.Fix})
 		}
 		if err := printJSON(w, out); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -17,7 +18,8 @@ func publishCommand() *cli.Command {
 		Usage:     "sign and publish new entries from Markdown files",
 		ArgsUsage: "FILE...",
 		Description: "Every file is checked first; if one is invalid, nothing is published.\n" +
-			"Files without a kind in their front matter are notes unless --kind says otherwise.",
+			"Files without a kind in their front matter are notes unless --kind says otherwise.\n" +
+			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr; the files are published all the same.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "attach", Usage: "attach `FILE` to the entry (repeatable; one entry only)"},
 			&cli.StringFlag{Name: "kind", Usage: "kind of files without one: note, tool or software"},
@@ -40,6 +42,7 @@ func publishCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			printWarnings(c.App.ErrWriter, publishedWarnings(out...))
 			if c.Bool("json") {
 				return printJSON(c.App.Writer, out)
 			}
@@ -85,4 +88,25 @@ func printPublished(w io.Writer, verb string, ps ...api.Published) error {
 		}
 	}
 	return nil
+}
+
+// printWarnings prints on w, one line each, what is worth fixing in
+// files that were accepted all the same. It does not change the exit
+// code.
+func printWarnings(w io.Writer, ws []entry.Warning) {
+	for _, x := range ws {
+		fmt.Fprintf(w, "warning: %s\n", x)
+	}
+}
+
+// publishedWarnings returns the warnings of writes, as a Local service
+// and a running node's API both report them.
+func publishedWarnings(ps ...api.Published) []entry.Warning {
+	var out []entry.Warning
+	for _, p := range ps {
+		for _, x := range p.Warnings {
+			out = append(out, entry.Warning{File: x.File, Line: x.Line, Key: x.Key, Problem: x.Problem, Fix: x.Fix})
+		}
+	}
+	return out
 }
