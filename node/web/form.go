@@ -193,7 +193,7 @@ type fieldError struct {
 
 // fieldMessages says in French what each field expects.
 var fieldMessages = map[string]string{
-	"title":               "Donnez un titre, sur une seule ligne.",
+	"title":               fmt.Sprintf("Donnez un titre sur une seule ligne, de %d caractères au plus.", entry.MaxTitleLen),
 	"summary":             fmt.Sprintf("Le résumé doit tenir en %d caractères au plus ; la suite a sa place dans le texte.", entry.MaxSummaryLen),
 	"tags":                "Étiquettes : des mots courts (40 caractères au plus), séparés par des virgules.",
 	"category":            "Choisissez une catégorie dans la liste.",
@@ -217,7 +217,18 @@ var fieldMessages = map[string]string{
 	"pieces":              "Pièces jointes refusées.",
 }
 
-// fieldErrors turns the errors of entry.Validate into errors by field.
+// fieldLabels name the fields of the form, for messages away from them.
+var fieldLabels = map[string]string{
+	"kind": "Type d'entrée", "title": "Titre", "summary": "Résumé", "tags": "Étiquettes", "category": "Catégorie",
+	"audience": "Public", "academie": "Académie", "license": "Licence", "review_by": "À revoir avant le",
+	"url": "Adresse de l'outil", "tool_type": "Type d'outil", "provider": "Fournisseur", "access": "Accès", "cost": "Coût",
+	"repository": "Dépôt du code source", "status": "État", "software_type": "Type de logiciel", "platforms": "Plateformes",
+	"maintainers": "Mainteneurs", "contributors_wanted": "Contributions bienvenues", "body": "Texte", "pieces": "Pièces jointes",
+}
+
+// fieldErrors turns the errors of entry.Validate into errors by field:
+// each problem goes to the field of its key, and only the problems of
+// the body itself, which have no key, to the body.
 func fieldErrors(err error) []fieldError {
 	var list entry.Errors
 	if !errors.As(err, &list) {
@@ -239,6 +250,10 @@ func fieldErrors(err error) []fieldError {
 			fe.Field, msg = "body", "Le texte est trop long : scindez l'entrée, ou mettez le contenu volumineux en pièce jointe."
 		case e.Key == "" && errors.Is(e, entry.ErrNotText):
 			fe.Field, msg = "body", "Le texte contient des caractères invalides."
+		case known && errors.Is(e, entry.ErrTooLarge):
+			// The field makes the entry too large: what it expects
+			// does not say so.
+			msg = fieldLabels[e.Key] + " : ce champ est trop long pour une entrée ; raccourcissez-le, un texte long a sa place dans le texte de l'entrée."
 		case !known:
 			fe.Field, msg = "", "L'entrée n'est pas valide."
 		}
