@@ -32,6 +32,9 @@ type entryView struct {
 	Attachments []attachmentView
 	Owner       bool       // the visitor may edit and retract it
 	Heads       []headView // the concurrent versions, when in conflict
+	// Remarks are what is worth fixing in the entry, shown to its
+	// author right after a write from the form.
+	Remarks []remark
 	// Missing is true when an attachment is not all here; CanFetch
 	// when the node can ask the other nodes for it, and Fetching while
 	// it does.
@@ -134,6 +137,15 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 		Platforms: d.Entry.Platforms(),
 		SoftType:  d.Entry.SoftwareType(),
 		Owner:     owns(visitorOf(r), d),
+	}
+	switch r.URL.Query().Get("msg") {
+	case "publiee", "modifiee", "inchangee":
+		// The form leads here after a write: the warnings, which did
+		// not stop it, are the entry's, and are found again from it.
+		if v.Owner {
+			warnings, _ := d.Entry.Validate("entrée")
+			v.Remarks = remarks(warnings)
+		}
 	}
 	for _, a := range d.Attachments {
 		v.Attachments = append(v.Attachments, attachmentView{

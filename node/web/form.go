@@ -263,6 +263,32 @@ func fieldErrors(err error) []fieldError {
 	return out
 }
 
+// remark is a warning about an entry: worth fixing, and no reason to
+// refuse it.
+type remark struct {
+	Field  string // form field it is about; "" when the form has none
+	Label  string // French name of the field, or the key as written
+	Detail string // the entry package's message, in English
+}
+
+// remarks turns the warnings of entry.Validate into remarks by field.
+func remarks(ws []entry.Warning) []remark {
+	out := make([]remark, 0, len(ws))
+	for _, w := range ws {
+		r := remark{Label: fieldLabels[w.Key], Detail: w.Problem}
+		if r.Label != "" {
+			r.Field = w.Key
+		} else {
+			r.Label = "« " + w.Key + " »"
+		}
+		if w.Fix != "" {
+			r.Detail += "; " + w.Fix
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // formChoices are the values the form's lists offer.
 type formChoices struct {
 	Kinds, Categories, Audiences, Academies             []string

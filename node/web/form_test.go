@@ -79,3 +79,50 @@ func TestFieldErrors(t *testing.T) {
 		t.Errorf("fieldErrors of another error = %+v", fe)
 	}
 }
+
+// TestWarningsAfterWriting: what is worth fixing does not stop a
+// publication or an edit, and the author sees it on the entry page the
+// form leads to; other readers do not.
+func TestWarningsAfterWriting(t *testing.T) {
+	e := newEnv(t)
+	marie, _ := e.account("marie")
+	res := marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Régie"}, "tags": {"regies, Bad Tag"},
+		"license": {"cc-by-sa-4.0"}, "body": {"Texte."}, "action": {"publier"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("publish with warnings: status %d, want 303:\n%s", res.status, res.body)
+	}
+	loc := res.header.Get("Location")
+	page := marie.get(loc)
+	for _, want := range []string{"Remarques", `href="/entree/`, "Étiquettes", `tag &#34;Bad Tag&#34; has capitals`, "write it as bad tag",
+		"Licence", "write it as CC-BY-SA-4.0"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the entry page after publishing lacks %q", want)
+		}
+	}
+	if page := e.client().get(loc); strings.Contains(page.body, "Remarques") {
+		t.Errorf("another reader sees the author's remarks")
+	}
+	if page := marie.get(strings.Split(loc, "?")[0]); strings.Contains(page.body, "Remarques") {
+		t.Errorf("the remarks are shown on every visit, not only after writing")
+	}
+
+	id, _ := strings.CutPrefix(strings.Split(loc, "?")[0], "/entree/")
+	d := getDoc(t, e.cat, id)
+	path := "/entree/" + id + "/modifier"
+	res = marie.submit(path, path, url.Values{"title": {"Régie"}, "tags": {"regies, Bad Tag"}, "license": {"CC-BY-SA-4.0"},
+		"body": {"Texte revu."}, "version": {d.Head.String()}, "action": {"enregistrer"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("edit with warnings: status %d, want 303:\n%s", res.status, res.body)
+	}
+	page = marie.get(res.header.Get("Location"))
+	if !strings.Contains(page.body, "Remarques") || !strings.Contains(page.body, "Bad Tag") || strings.Contains(page.body, "write it as CC-BY-SA-4.0") {
+		t.Errorf("the entry page after editing does not show the remaining remarks:\n%s", page.body)
+	}
+
+	// The form shows them too when it comes back, linked to their field.
+	res = marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Régie"}, "tags": {"Bad Tag"},
+		"body": {"Texte."}, "action": {"apercu"}})
+	if !strings.Contains(res.body, `<a href="#champ-tags">Étiquettes</a>`) || !strings.Contains(res.body, "write it as bad tag") {
+		t.Errorf("the preview does not show the remark beside a link to its field:\n%s", res.body)
+	}
+}

@@ -33,7 +33,7 @@ type formView struct {
 	Problems  []fieldError           // every problem, for the summary at the top
 	Preview   template.HTML
 	Previewed bool
-	Warnings  []string
+	Warnings  []remark
 	Kept      []*keptFile      // uploads kept from an earlier submission
 	Existing  []attachmentView // edit: the entry's attachments
 	Drop      []string         // edit: attachments ticked for removal
@@ -177,9 +177,7 @@ func (s *Server) checkEntry(w http.ResponseWriter, r *http.Request, v *formView,
 	if err != nil {
 		v.addErrors(fieldErrors(err))
 	}
-	for _, wn := range warnings {
-		v.Warnings = append(v.Warnings, wn.Problem)
-	}
+	v.Warnings = remarks(warnings)
 	uploads, problems := uploadedFiles(r)
 	v.addErrors(problems)
 	preview := r.PostFormValue("action") == "apercu"
