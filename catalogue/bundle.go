@@ -176,7 +176,9 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 }
 
 // readBundle calls fn for every block of the CAR file at path, after
-// checking that the block's bytes match its CID.
+// checking that the block's bytes match its CID. A file that is not a
+// CAR, or is cut short or altered, is refused with an error matching
+// protocol.ErrMalformed that says where: which block, after which CID.
 func readBundle(path string, fn func(cid.Cid, []byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -186,22 +188,41 @@ func readBundle(path string, fn func(cid.Cid, []byte) error) error {
 	br, err := carv2.NewBlockReader(f, carv2.MaxAllowedSectionSize(protocol.MaxRevisionSize+1024),
 		// Blocks are checked below, so that a bad one is named with its CID.
 		carv2.WithTrustedCAR(true))
-	if err != nil {
-		return fmt.Errorf("not a CAR file (%v): %w", err, protocol.ErrMalformed)
+	if err == io.EOF {
+		return protocol.Errorf(protocol.CodeMalformed, "not a CAR file: the file is empty")
 	}
+	if err != nil {
+		return protocol.Errorf(protocol.CodeMalformed, "not a CAR file: its header cannot be read (%v)", err)
+	}
+	var n int        // blocks read
+	var last cid.Cid // the last block read
 	for {
 		blk, err := br.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("damaged CAR file (%v): %w", err, protocol.ErrMalformed)
+			return damagedBundle(n+1, last, err)
 		}
+		n, last = n+1, blk.Cid()
 		if err := protocol.CheckCID(blk.Cid(), blk.RawData()); err != nil {
-			return err
+			return fmt.Errorf("block %d: %w", n, err)
 		}
 		if err := fn(blk.Cid(), blk.RawData()); err != nil {
-			return fmt.Errorf("block %s: %w", blk.Cid(), err)
+			return fmt.Errorf("block %d (%s): %w", n, blk.Cid(), err)
 		}
 	}
+}
+
+// damagedBundle says that block n of a CAR file, which follows the
+// block prev (undefined for the first), cannot be read.
+func damagedBundle(n int, prev cid.Cid, err error) error {
+	where := fmt.Sprintf("block %d, the first", n)
+	if prev.Defined() {
+		where = fmt.Sprintf("block %d, after %s", n, prev)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return protocol.Errorf(protocol.CodeMalformed, "the CAR file is damaged: it ends in the middle of %s (it was cut short; copy or export it again)", where)
+	}
+	return protocol.Errorf(protocol.CodeMalformed, "the CAR file is damaged at %s (%v)", where, err)
 }

@@ -55,7 +55,15 @@ type Error struct {
 	Msg  string
 }
 
-func (e *Error) Error() string { return "protocol: " + e.Code.String() + ": " + e.Msg }
+// Error reads "protocol: CODE: MSG"; a sentinel, which has no message,
+// reads "protocol: CODE", so that an error wrapping one does not end in
+// a dangling colon.
+func (e *Error) Error() string {
+	if e.Msg == "" {
+		return "protocol: " + e.Code.String()
+	}
+	return "protocol: " + e.Code.String() + ": " + e.Msg
+}
 
 // Is makes errors.Is(err, ErrBadSignature) and the like match any
 // *Error with the same code.
