@@ -75,7 +75,7 @@ func exitCode(err error) int {
 	case errors.As(err, &a):
 		// An error sent back by a running daemon: same codes as in-process.
 		switch a.Kind {
-		case api.KindInput, api.KindNotFound, api.KindAmbiguous, api.KindForbidden:
+		case api.KindInput, api.KindNotFound, api.KindAmbiguous, api.KindForbidden, api.KindTooLarge:
 			return exitInput
 		case api.KindUnavailable:
 			return exitHome

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -32,7 +33,56 @@ func Handler(svc Service, token string, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /api/v1/search", h.search)
 	mux.HandleFunc("GET /api/v1/status", h.status)
 	mux.HandleFunc("GET /api/v1/peers", h.peers)
-	return mux
+	return h.routeErrors(mux)
+}
+
+// routeErrors answers in the API's error shape the requests that no
+// route of mux takes, which http.ServeMux would answer in plain text:
+// an unknown path (404, kind not_found) and a path that does not take
+// the method (405, kind method_not_allowed, with the Allow header).
+func (h *handler) routeErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own answer tells which it is, and the methods.
+		probe := &answerProbe{header: make(http.Header)}
+		route.ServeHTTP(probe, r)
+		switch probe.status {
+		case http.StatusMethodNotAllowed:
+			allow := probe.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			h.fail(w, &Error{Kind: KindMethodNotAllowed,
+				Message: fmt.Sprintf("%s does not take %s; it takes %s (see docs/api.md)", r.URL.Path, r.Method, allow)})
+		case http.StatusNotFound:
+			h.fail(w, &Error{Kind: KindNotFound,
+				Message: fmt.Sprintf("no API route %s %s (see docs/api.md)", r.Method, r.URL.Path)})
+		default: // a redirect to the cleaned path
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+// answerProbe records the status and headers of an answer and drops
+// its body.
+type answerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *answerProbe) Header() http.Header { return p.header }
+
+func (p *answerProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+
+func (p *answerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 type handler struct {
@@ -75,11 +125,16 @@ func (h *handler) fail(w http.ResponseWriter, e *Error) {
 	}{e})
 }
 
+// tooLarge is the error of a JSON body over MaxRequestSize.
+func tooLarge() *Error {
+	return &Error{Kind: KindTooLarge, Message: fmt.Sprintf("the request is over %d bytes (64 MiB), the limit of a JSON body", MaxRequestSize)}
+}
+
 func decode(r *http.Request, v any) error {
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return inputErrorf("request over %d bytes", MaxRequestSize)
+			return tooLarge()
 		}
 		return inputErrorf("request body: %v", err)
 	}

@@ -42,6 +42,12 @@ const (
 	KindForbidden   ErrorKind = "forbidden"   // not the author of the entry
 	KindUnavailable ErrorKind = "unavailable" // the node cannot do it now
 	KindInternal    ErrorKind = "internal"    // storage or internal failure
+	// KindTooLarge: the request body, or an attachment, is over its
+	// limit.
+	KindTooLarge ErrorKind = "too_large"
+	// KindMethodNotAllowed: the path does not take the request's
+	// method; the Allow header lists those it takes.
+	KindMethodNotAllowed ErrorKind = "method_not_allowed"
 )
 
 // Error is an error as the API sends it.
@@ -75,6 +81,10 @@ func (e *Error) HTTPStatus() int {
 		return http.StatusForbidden
 	case KindUnavailable:
 		return http.StatusServiceUnavailable
+	case KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case KindMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusInternalServerError
 	}
@@ -104,8 +114,10 @@ func ErrorOf(err error) *Error {
 		out.Kind = KindNotFound
 	case errors.Is(err, protocol.ErrNotAuthorized):
 		out.Kind = KindForbidden
+	case errors.Is(err, protocol.ErrTooLarge): // an attachment over 1 GiB, more than 64
+		out.Kind = KindTooLarge
 	case errors.Is(err, catalogue.ErrRetracted), errors.Is(err, protocol.ErrInvalid),
-		errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrMalformed),
+		errors.Is(err, protocol.ErrMalformed),
 		errors.Is(err, protocol.ErrBadCID), errors.Is(err, ErrInput),
 		isEntryError(err): // a kind that is none, outside an entry file
 		out.Kind = KindInput
