@@ -26,14 +26,15 @@ func editCommand() *cli.Command {
 			if err := needArgs(c, 2, 2, "ID FILE"); err != nil {
 				return err
 			}
-			data, err := readInput(c.Args().Get(1), protocol.MaxEntryFileSize)
+			data, err := readInput(c.Args().Get(1), protocol.MaxEntryFileSize, entryFileOver)
 			if err != nil {
 				return err
 			}
-			atts, err := attachments(c.StringSlice("attach"))
+			atts, closeAtts, err := attachments(c.StringSlice("attach"))
 			if err != nil {
 				return err
 			}
+			defer closeAtts()
 			s, err := openSession(c)
 			if err != nil {
 				return err

@@ -80,7 +80,7 @@ func runKeyImport(ctx context.Context, dir, file string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	data, err := readInput(file, 64<<10)
+	data, err := readInput(file, 64<<10, "it is not a key file written by `mutu key export`")
 	if err != nil {
 		return err
 	}

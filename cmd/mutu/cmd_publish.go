@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -34,10 +36,11 @@ func publishCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			req, err := publishRequest(c.Args().Slice(), c.StringSlice("attach"), c.String("kind"))
+			req, closeAtts, err := publishRequest(c.Args().Slice(), c.StringSlice("attach"), c.String("kind"))
 			if err != nil {
 				return err
 			}
+			defer closeAtts()
 			out, err := s.svc.Publish(c.Context, req)
 			if err != nil {
 				return err
@@ -51,30 +54,75 @@ func publishCommand() *cli.Command {
 	}
 }
 
-func publishRequest(files, attach []string, kind string) (api.PublishRequest, error) {
+// entryFileOver says what to do with an entry file over
+// protocol.MaxEntryFileSize.
+const entryFileOver = "an entry file holds at most 64 KiB of front matter and 512 KiB of text; put large content in an attachment (--attach, up to 1 GiB)"
+
+// publishRequest reads the entry files and opens the attachments;
+// the caller closes them with the function returned.
+func publishRequest(files, attach []string, kind string) (api.PublishRequest, func(), error) {
 	req := api.PublishRequest{Kind: kind}
 	for _, f := range files {
-		data, err := readInput(f, protocol.MaxEntryFileSize)
+		data, err := readInput(f, protocol.MaxEntryFileSize, entryFileOver)
 		if err != nil {
-			return req, err
+			return req, func() {}, err
 		}
 		req.Files = append(req.Files, api.Upload{Name: f, Data: data})
 	}
-	uploads, err := attachments(attach)
+	uploads, closeAtts, err := attachments(attach)
 	req.Attachments = uploads
-	return req, err
+	return req, closeAtts, err
 }
 
-func attachments(paths []string) ([]api.Upload, error) {
+// attachments opens the files to attach. The service streams them, on
+// the home and through a running node alike (as multipart, see
+// node/api/upload.go), so an attachment may be as large as the
+// catalogue takes: protocol.MaxAttachmentSize. The caller closes them
+// with the function returned.
+func attachments(paths []string) ([]api.Upload, func(), error) {
 	var out []api.Upload
-	for _, p := range paths {
-		data, err := readInput(p, api.MaxRequestSize/2)
-		if err != nil {
-			return nil, err
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
 		}
-		out = append(out, api.Upload{Name: filepath.Base(p), Data: data})
 	}
-	return out, nil
+	for _, p := range paths {
+		f, err := openAttachment(p)
+		if err != nil {
+			closeAll()
+			return nil, func() {}, err
+		}
+		files = append(files, f)
+		out = append(out, api.Upload{Name: filepath.Base(p), Body: f})
+	}
+	return out, closeAll, nil
+}
+
+// openAttachment opens a file to attach, refusing at once one that
+// cannot be: missing, a directory, or over the size of an attachment.
+func openAttachment(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, inputError{fmt.Errorf("%s: no such file", path)}
+		}
+		return nil, inputError{err}
+	}
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, inputError{fmt.Errorf("read %s: %w", path, err)}
+	case st.IsDir():
+		f.Close()
+		return nil, inputError{fmt.Errorf("%s is a directory; give a file", path)}
+	case st.Size() > protocol.MaxAttachmentSize:
+		f.Close()
+		return nil, inputError{fmt.Errorf("%s is %d bytes, over the limit of an attachment (1 GiB, %d bytes); compress it or split it into several files",
+			path, st.Size(), protocol.MaxAttachmentSize)}
+	}
+	return f, nil
 }
 
 // printPublished prints one line per write; --json prints the list

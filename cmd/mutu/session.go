@@ -161,8 +161,9 @@ func needArgs(c *cli.Context, min, max int, usage string) error {
 }
 
 // readInput reads a file the user named, with a size cap, and turns
-// its absence into an input error that names it.
-func readInput(path string, limit int64) ([]byte, error) {
+// its absence into an input error that names it. over says, in the
+// error of a file over the cap, what the limit is and what to do.
+func readInput(path string, limit int64, over string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -179,7 +180,7 @@ func readInput(path string, limit int64) ([]byte, error) {
 		return nil, inputError{fmt.Errorf("read %s: %w", path, err)}
 	}
 	if int64(len(data)) > limit {
-		return nil, inputError{fmt.Errorf("%s is over %d bytes", path, limit)}
+		return nil, inputError{fmt.Errorf("%s is over %d bytes: %s", path, limit, over)}
 	}
 	return data, nil
 }

@@ -17,6 +17,9 @@ type Client struct {
 	base  string // e.g. http://127.0.0.1:6888
 	token string
 	http  *http.Client
+	// upload sends streamed attachments: as long as they take to
+	// send, but the node must answer within http's time once they are.
+	upload *http.Client
 }
 
 var _ Service = (*Client)(nil)
@@ -24,7 +27,14 @@ var _ Service = (*Client)(nil)
 // NewClient returns a client for the API at addr (host:port), writing
 // with token.
 func NewClient(addr, token string) *Client {
-	return &Client{base: "http://" + addr, token: token, http: &http.Client{Timeout: 5 * time.Minute}}
+	const answerTimeout = 5 * time.Minute
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = answerTimeout
+	return &Client{
+		base: "http://" + addr, token: token,
+		http:   &http.Client{Timeout: answerTimeout},
+		upload: &http.Client{Transport: t},
+	}
 }
 
 // UnreachableError means the node did not answer.
@@ -45,26 +55,32 @@ func (c *Client) Ping(ctx context.Context) error {
 	return err
 }
 
+// do sends in, if not nil, as JSON and decodes the answer into out.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
+	if in == nil {
+		return c.send(ctx, c.http, method, path, "", nil, out)
 	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, c.http, method, path, "application/json", bytes.NewReader(b), out)
+}
+
+// send sends body, of type contentType, with hc and decodes the answer
+// into out.
+func (c *Client) send(ctx context.Context, hc *http.Client, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return err
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if method != http.MethodGet {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return &UnreachableError{Addr: c.base, Err: err}
 	}
@@ -84,14 +100,27 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
+// Publish sends the request as JSON, or as multipart when attachments
+// are streamed (Upload.Body).
 func (c *Client) Publish(ctx context.Context, req PublishRequest) ([]Published, error) {
 	var out []Published
+	if atts := req.Attachments; streamed(atts) {
+		req.Attachments = listed(atts)
+		return out, c.doUpload(ctx, http.MethodPost, "/api/v1/entries", req, atts, &out)
+	}
 	return out, c.do(ctx, http.MethodPost, "/api/v1/entries", req, &out)
 }
 
+// Edit sends the request as JSON, or as multipart when attachments
+// are streamed (Upload.Body).
 func (c *Client) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 	var out Published
-	return &out, c.do(ctx, http.MethodPut, "/api/v1/entries/"+url.PathEscape(req.ID), req, &out)
+	path := "/api/v1/entries/" + url.PathEscape(req.ID)
+	if atts := req.Attachments; streamed(atts) {
+		req.Attachments = listed(atts)
+		return &out, c.doUpload(ctx, http.MethodPut, path, req, atts, &out)
+	}
+	return &out, c.do(ctx, http.MethodPut, path, req, &out)
 }
 
 func (c *Client) Retract(ctx context.Context, id string) (*Published, error) {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -145,7 +144,7 @@ func warningsOf(ws []entry.Warning) []Problem {
 func uploads(us []Upload) []catalogue.File {
 	files := make([]catalogue.File, len(us))
 	for i, u := range us {
-		files[i] = catalogue.File{Name: u.Name, Type: u.Type, Data: bytes.NewReader(u.Data)}
+		files[i] = catalogue.File{Name: u.Name, Type: u.Type, Data: u.content()}
 	}
 	return files
 }

@@ -10,8 +10,9 @@ import (
 	"strconv"
 )
 
-// MaxRequestSize caps a request body: entry files and attachments,
-// base64-encoded in JSON.
+// MaxRequestSize caps a JSON request body: entry files and
+// attachments, base64-encoded. Larger attachments are streamed in a
+// multipart request (see upload.go), where it caps the JSON part.
 const MaxRequestSize = 64 << 20
 
 // Handler serves svc as the JSON API under /api/v1/. Reads are open;
@@ -98,8 +99,7 @@ func (h *handler) write(next http.HandlerFunc) http.HandlerFunc {
 			h.fail(w, &Error{Kind: KindForbidden, Message: "writing needs the token in the node's home (file api.token); the mutu command sends it"})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxRequestSize)
-		next(w, r)
+		next(w, r) // bodies are read, within their limits, by decodeWrite
 	}
 }
 
@@ -127,7 +127,8 @@ func (h *handler) fail(w http.ResponseWriter, e *Error) {
 
 // tooLarge is the error of a JSON body over MaxRequestSize.
 func tooLarge() *Error {
-	return &Error{Kind: KindTooLarge, Message: fmt.Sprintf("the request is over %d bytes (64 MiB), the limit of a JSON body", MaxRequestSize)}
+	return &Error{Kind: KindTooLarge, Message: fmt.Sprintf("the request is over %d bytes (64 MiB), the limit of a JSON body; "+
+		"send large attachments as parts of a multipart/form-data request, as the mutu command does (docs/api.md)", MaxRequestSize)}
 }
 
 func decode(r *http.Request, v any) error {
@@ -143,7 +144,7 @@ func decode(r *http.Request, v any) error {
 
 func (h *handler) publish(w http.ResponseWriter, r *http.Request) {
 	var req PublishRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeWrite(w, r, &req, &req.Attachments); err != nil {
 		h.reply(w, nil, err)
 		return
 	}
@@ -153,7 +154,7 @@ func (h *handler) publish(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) edit(w http.ResponseWriter, r *http.Request) {
 	var req EditRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeWrite(w, r, &req, &req.Attachments); err != nil {
 		h.reply(w, nil, err)
 		return
 	}

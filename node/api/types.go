@@ -8,7 +8,10 @@
 // See docs/api.md for the routes.
 package api
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // Summary is one entry of a listing.
 type Summary struct {
@@ -130,6 +133,12 @@ type Upload struct {
 	Name string `json:"name"`
 	Type string `json:"type,omitempty"`
 	Data []byte `json:"data"`
+	// Body, when set, is an attachment's content instead of Data:
+	// streamed, so that it may be as large as an attachment may be
+	// (protocol.MaxAttachmentSize), through a running node too (see
+	// upload.go). It is read once, to the end, in the order of the
+	// request's list; the caller closes it.
+	Body io.Reader `json:"-"`
 }
 
 // PublishRequest publishes entry files; Attachments go with the single
