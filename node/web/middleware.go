@@ -75,16 +75,20 @@ func (s *Server) ensureCookie(w http.ResponseWriter, r *http.Request) {
 
 // checkForm parses the body of every POST, within a size limit, and
 // refuses it unless it carries the CSRF token of the visitor's
-// session.
-func (s *Server) checkForm(next http.Handler) http.Handler {
+// session. A form with files over maxUploadSize goes on to the publish
+// or edit page with the fields that came before the files (see
+// tooLargeUpload); on another route it is refused with 413.
+func (s *Server) checkForm(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
+			mux.ServeHTTP(w, r)
 			return
 		}
 		var err error
+		var head *headRecorder
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			r.Body = http.MaxBytesReader(w, r.Body, maxUploadSize)
+			head = &headRecorder{ReadCloser: http.MaxBytesReader(w, r.Body, maxUploadSize), max: maxHeadSize}
+			r.Body = head
 			err = r.ParseMultipartForm(8 << 20)
 		} else {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
@@ -92,21 +96,30 @@ func (s *Server) checkForm(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) && head != nil {
+				s.tooLargeUpload(w, r, mux, head.buf.Bytes())
+				return
+			}
 			if errors.As(err, &tooBig) {
 				s.fail(w, r, http.StatusRequestEntityTooLarge, "Envoi trop volumineux",
-					"Le formulaire et ses pièces jointes dépassent 64 Mo. Joignez des fichiers plus petits.")
+					"Le formulaire envoyé dépasse la taille permise ; rien n'a été enregistré. Revenez à la page précédente et raccourcissez le texte.")
 				return
 			}
 			s.fail(w, r, http.StatusBadRequest, "Formulaire illisible", "Le formulaire reçu est incomplet ou mal formé. Rechargez la page et recommencez.")
 			return
 		}
 		if !s.sessions.checkCSRF(visitorOf(r).id, r.PostFormValue("csrf")) {
-			s.log.Warn("form refused: missing or wrong CSRF token", "path", r.URL.Path, "remote", r.RemoteAddr)
-			s.csrfRefused(w, r)
+			s.refuseCSRF(w, r)
 			return
 		}
-		next.ServeHTTP(w, r)
+		mux.ServeHTTP(w, r)
 	})
+}
+
+// refuseCSRF logs and refuses a form without the right CSRF token.
+func (s *Server) refuseCSRF(w http.ResponseWriter, r *http.Request) {
+	s.log.Warn("form refused: missing or wrong CSRF token", "path", r.URL.Path, "remote", r.RemoteAddr)
+	s.csrfRefused(w, r)
 }
 
 // csrfRefused answers a form that did not come from this site's own

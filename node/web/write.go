@@ -66,6 +66,10 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request) {
 	vis := visitorOf(r)
 	f := parseEntryForm(r)
 	v := &formView{base: base{Title: "Publier", Nav: "publier"}, Heading: "Publier une entrée", Action: "/publier", F: f, Choices: choicesFor(f)}
+	if uploadTooLarge(r) {
+		s.uploadRefused(w, r, v)
+		return
+	}
 	e := &entry.Entry{Meta: f.meta(nil), Body: f.Body}
 	files, ok := s.checkEntry(w, r, v, e)
 	if !ok {
@@ -113,6 +117,10 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 	f.Kind = string(d.Entry.Kind()) // an edit keeps the kind
 	v := s.editView(d, f)
 	v.Drop = r.PostForm["supprimer"]
+	if uploadTooLarge(r) {
+		s.uploadRefused(w, r, v)
+		return
+	}
 	if r.PostFormValue("version") != d.Head.String() && r.PostFormValue("action") != "apercu" {
 		// Someone changed the entry since the form was opened: show
 		// it, so that the change is not overwritten unseen.
