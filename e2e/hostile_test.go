@@ -57,10 +57,12 @@ func TestHostileInput(t *testing.T) {
 		{"data not base64", "POST", "/api/v1/entries", goodToken, strings.NewReader(`{"files":[{"name":"a.md","data":"%%%"}]}`), 422, "input"},
 		{"no files", "POST", "/api/v1/entries", goodToken, strings.NewReader(`{"files":[]}`), 422, "input"},
 		{"deeply nested JSON", "POST", "/api/v1/entries", goodToken, strings.NewReader(strings.Repeat("[", 100000)), 422, "input"},
-		{"body over the cap", "POST", "/api/v1/entries", goodToken, huge, 422, "input"},
+		{"body over the cap", "POST", "/api/v1/entries", goodToken, huge, 413, "too_large"},
 		{"edit with malformed JSON", "PUT", "/api/v1/entries/" + entry.ID, goodToken, strings.NewReader(`{"file":`), 422, "input"},
 		{"retract unknown", "DELETE", "/api/v1/entries/bafyreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", goodToken, nil, 404, "not_found"},
 		{"show garbage ID", "GET", "/api/v1/entries/%00%ff..%2f..%2fetc", noToken, nil, 404, "not_found"},
+		{"unknown route", "GET", "/api/v1/nope", noToken, nil, 404, "not_found"},
+		{"wrong method", "PATCH", "/api/v1/entries", goodToken, nil, 405, "method_not_allowed"},
 		{"negative limit", "GET", "/api/v1/search?q=regie&limit=-5", noToken, nil, 422, "input"},
 		{"limit not a number", "GET", "/api/v1/search?q=regie&limit=1e99", noToken, nil, 422, "input"},
 	}
