@@ -107,10 +107,14 @@ func newAnnouncements(g *gossip) *announcements {
 func (q *announcements) received(p peer.ID, a announcement) {
 	now := time.Now()
 	q.mu.Lock()
+	// Only what is queued is followed: a peer whose queue is full is
+	// synced with instead, and cannot fill the followed table.
 	ok := q.enqueueLocked(p, a)
-	if f := q.follow(a, now); f != nil {
-		f.asked = append(f.asked, p)
-		f.busy = ok
+	if ok {
+		if f := q.follow(a, now); f != nil {
+			f.asked = append(f.asked, p)
+			f.busy = true
+		}
 	}
 	q.mu.Unlock()
 	if !ok {
@@ -298,7 +302,8 @@ func (q *announcements) resolve(ctx context.Context, p peer.ID, batch []announce
 		if err != nil || ierr != nil {
 			n.log.Debug("fetch announced revisions", "peer", p, "fetch", err, "store", ierr)
 		}
-		if (err != nil && !n.pen.banned(p)) || len(unresolved) > 0 {
+		unread := len(want) - len(blocks) - len(notFound) // p could not read them
+		if (err != nil || unread > 0) && !n.pen.banned(p) || len(unresolved) > 0 {
 			// The revisions may still come from p: sync with it.
 			n.requestSync(p, 0)
 		}

@@ -67,10 +67,25 @@ const (
 	// catalogue per walk, so that no storage iterator stays open while
 	// the stream waits on the network.
 	bulkPage = 1024
-	// maxBulkServing is how many bulk streams a node serves at once.
+	// maxBulkServing is how many bulk streams a node serves at once,
+	// one per peer.
 	maxBulkServing = 2
+	// bulkMinRate is the fewest revisions a bulk transfer must bring per
+	// bulkRateWindow, or it is cut and the node reconciles instead: a
+	// peer far ahead sends thousands a second, and a transfer that
+	// trickles would hold up every other sync (see bulkWaitMax).
+	bulkMinRate = 100
 	// defaultBulkMinDiff: see WithBulkThreshold.
 	defaultBulkMinDiff = 512
+)
+
+// Bulk pacing; variables so that tests can shorten them.
+var (
+	// bulkRateWindow is the period over which bulkMinRate is counted.
+	bulkRateWindow = time.Minute
+	// bulkWaitMax is the longest a sync waits for a bulk transfer with
+	// another peer to end; past it, it reconciles without waiting more.
+	bulkWaitMax = 2 * time.Minute
 )
 
 // errStopWalk ends a catalogue walk early.
@@ -94,12 +109,10 @@ func (n *Node) handleBulk(ctx context.Context, s network.Stream) (err error) {
 	} else if req.After != 0 {
 		return n.refuse(s, ProtoBulk, protocol.Errorf(protocol.CodeMalformed, "after without after_cid"))
 	}
-	select {
-	case n.bulkSlots <- struct{}{}:
-		defer func() { <-n.bulkSlots }()
-	default:
-		return n.refuse(s, ProtoBulk, protocol.Errorf(protocol.CodeRateLimited, "serving %d bulk streams already; try again later", maxBulkServing))
+	if !n.bulkServing.start(p) {
+		return n.refuse(s, ProtoBulk, protocol.Errorf(protocol.CodeRateLimited, "serving a bulk stream to this peer or %d already; try again later", maxBulkServing))
 	}
+	defer n.bulkServing.end(p)
 	n.log.Debug("serving bulk", "peer", p, "after", after, "after_cid", afterCID)
 	var frame bulkResponse
 	size := 0
@@ -193,10 +206,14 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 	}
 
 	eg, ctx := errgroup.WithContext(ctx)
+	// A failed stage ends the reading too, which may be waiting on the
+	// network.
+	defer context.AfterFunc(ctx, func() { s.Reset() })()
 	batches := make(chan []protocol.Block, 4)
 	eg.Go(func() error {
 		defer close(batches)
 		br := newReader(s)
+		window, inWindow := time.Now(), 0
 		for {
 			var resp bulkResponse
 			if err := readFrame(br, maxBulkFrame, &resp); err != nil {
@@ -212,6 +229,19 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 			}
 			if resp.End {
 				return nil
+			}
+			if len(resp.Revs) == 0 {
+				// A responder sends no empty batch: one only keeps the
+				// stream open.
+				err := protocol.Errorf(protocol.CodeMalformed, "bulk batch without revisions")
+				n.penalize(p, ProtoBulk, 1, err)
+				return wrapPeer(ProtoBulk, p, err)
+			}
+			if inWindow += len(resp.Revs); time.Since(window) >= bulkRateWindow {
+				if inWindow < bulkMinRate {
+					return wrapPeer(ProtoBulk, p, fmt.Errorf("too slow: %d revisions in %s, fewer than %d", inWindow, time.Since(window).Round(time.Second), bulkMinRate))
+				}
+				window, inWindow = time.Now(), 0
 			}
 			blocks := make([]protocol.Block, len(resp.Revs))
 			for i, r := range resp.Revs {
@@ -425,23 +455,53 @@ func (b *bulkCursor) busy(p peer.ID) bool {
 	return b.owner != "" && b.owner != p
 }
 
-// wait returns when no transfer with another peer than p runs. It
-// reports false if ctx ended first.
-func (b *bulkCursor) wait(ctx context.Context, p peer.ID) bool {
+// wait returns true when no transfer with another peer than p runs,
+// false if one still runs after max. It fails only when ctx ends.
+func (b *bulkCursor) wait(ctx context.Context, p peer.ID, max time.Duration) (bool, error) {
+	timeout := time.NewTimer(max)
+	defer timeout.Stop()
 	for {
 		b.mu.Lock()
 		if b.owner == "" || b.owner == p {
 			b.mu.Unlock()
-			return ctx.Err() == nil
+			return true, ctx.Err()
 		}
 		done := b.done
 		b.mu.Unlock()
 		select {
 		case <-done:
+		case <-timeout.C:
+			return false, nil
 		case <-ctx.Done():
-			return false
+			return false, ctx.Err()
 		}
 	}
+}
+
+// bulkServing counts the bulk streams a node serves: at most
+// maxBulkServing, one per peer, so that one peer cannot hold them all.
+type bulkServing struct {
+	mu    sync.Mutex
+	peers map[peer.ID]bool
+}
+
+func (b *bulkServing) start(p peer.ID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.peers[p] || len(b.peers) >= maxBulkServing {
+		return false
+	}
+	if b.peers == nil {
+		b.peers = make(map[peer.ID]bool)
+	}
+	b.peers[p] = true
+	return true
+}
+
+func (b *bulkServing) end(p peer.ID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.peers, p)
 }
 
 // save records the last revision stored by p's transfer.

@@ -203,8 +203,14 @@ func (n *Node) fetchRawUpTo(ctx context.Context, p peer.ID, cids []cid.Cid, budg
 			n.penalize(p, ProtoFetch, 1, err)
 			return blocks, notFound, i, wrapPeer(ProtoFetch, p, err)
 		}
-		if resp.Code != protocol.CodeOK {
+		switch resp.Code {
+		case protocol.CodeOK:
+		case protocol.CodeNotFound:
 			notFound = append(notFound, want)
+			continue
+		default:
+			// The peer holds it but could not read it (CodeInternal):
+			// neither a block nor a denial, and no fault of the peer's.
 			continue
 		}
 		blocks = append(blocks, protocol.Block{CID: want, Data: resp.Data})

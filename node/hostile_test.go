@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/mutu-network/mutu/protocol"
@@ -544,4 +546,109 @@ func TestAnnouncerThatCannotServeIsBypassed(t *testing.T) {
 	if after := lastSyncs(victim, honest, behind); !maps.Equal(before, after) {
 		t.Errorf("a sync ran; the revision should have come by gossip")
 	}
+}
+
+// answerBulkWith makes x serve bulk requests with the frames of frames,
+// one every pause, then hold the stream open until the test ends.
+func (x *hostile) answerBulkWith(pause time.Duration, frames func(i int) (bulkResponse, bool)) {
+	x.h.SetStreamHandler(ProtoBulk, func(s network.Stream) {
+		defer s.Close()
+		var req bulkRequest
+		if err := readFrame(bufio.NewReader(s), maxBulkRequestFrame, &req); err != nil {
+			_ = s.Reset()
+			return
+		}
+		for i := 0; ; i++ {
+			f, more := frames(i)
+			if !more {
+				return
+			}
+			if err := writeFrame(s, f); err != nil {
+				return
+			}
+			time.Sleep(pause)
+		}
+	})
+}
+
+// A bulk transfer that brings nothing, or too little, is cut at once
+// (empty batches) or within a window (a trickle), so that it cannot
+// hold up the node's other syncs: they wait for a bulk transfer.
+func TestBulkThatStalls(t *testing.T) {
+	defer func(w time.Duration) { bulkRateWindow = w }(bulkRateWindow)
+	bulkRateWindow = time.Second
+	au := newAuthor(t)
+	tests := []struct {
+		name   string
+		frame  func(i int) (bulkResponse, bool)
+		strike bool
+		reason string
+	}{
+		{"empty batches", func(int) (bulkResponse, bool) { return bulkResponse{}, true }, true, "bulk batch without revisions"},
+		{"a trickle", func(i int) (bulkResponse, bool) {
+			b := au.create(t, fmt.Sprintf("Note %d", i))
+			return bulkResponse{Revs: []bulkRev{{CID: b.CID.Bytes(), Data: b.Data}}}, i < 100
+		}, false, "too slow"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t)
+			victim := c.add(nil, nil)
+			x := newHostile(t, c, victim, false)
+			// A trickle's revisions must come in (clock, CID) order:
+			// one per frame, made in turn, each later than the last.
+			x.answerBulkWith(200*time.Millisecond, tt.frame)
+			if _, _, _, ok := victim.cursor.claim(x.h.ID()); !ok {
+				t.Fatal("no claim on the bulk cursor")
+			}
+			defer victim.cursor.release(x.h.ID())
+			start := time.Now()
+			_, err := victim.runBulk(context.Background(), x.h.ID(), 0, cid.Undef, "")
+			if err == nil || !strings.Contains(err.Error(), tt.reason) {
+				t.Fatalf("runBulk = %v, want an error saying %q", err, tt.reason)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("the transfer was cut after %s", took)
+			}
+			if got := victim.pen.count(x.h.ID()); (got > 0) != tt.strike {
+				t.Errorf("%d strikes against the peer; want a strike: %v", got, tt.strike)
+			}
+		})
+	}
+}
+
+// A node serves one bulk stream per peer, and maxBulkServing in all.
+func TestBulkServingOnePerPeer(t *testing.T) {
+	var b bulkServing
+	p, q, r := peer.ID("p"), peer.ID("q"), peer.ID("r")
+	if !b.start(p) || b.start(p) {
+		t.Fatal("a second bulk stream to the same peer was served")
+	}
+	if !b.start(q) || b.start(r) {
+		t.Fatalf("want %d streams served at most", maxBulkServing)
+	}
+	b.end(p)
+	if !b.start(r) {
+		t.Fatal("a slot freed was not given again")
+	}
+}
+
+// A sync waits for a bulk transfer with another peer to end, but not
+// for ever: past bulkWaitMax it reconciles all the same.
+func TestSyncWaitsForBulkBounded(t *testing.T) {
+	defer func(w time.Duration) { bulkWaitMax = w }(bulkWaitMax)
+	bulkWaitMax = 500 * time.Millisecond
+	c := newCluster(t)
+	victim := c.add(nil, nil)
+	// A transfer with a peer that never ends it.
+	if _, _, _, ok := victim.cursor.claim(peer.ID("slow-bulk-peer")); !ok {
+		t.Fatal("no claim on the bulk cursor")
+	}
+	defer victim.cursor.release(peer.ID("slow-bulk-peer"))
+	honest := c.add(nil, nil)
+	honest.store(t, newAuthor(t).create(t, "Note honnête"))
+	c.connect(honest, victim)
+	eventually(t, 10*time.Second, "the victim to sync with the honest peer during the other transfer", func() bool {
+		return converged(1, victim, honest)
+	})
 }

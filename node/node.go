@@ -40,9 +40,9 @@ type Node struct {
 	cursor  *bulkCursor
 	stats   counters
 	attach  chan struct{} // kicks the attachment worker; capacity 1
-	// syncSlots and bulkSlots bound the sessions served at once.
-	syncSlots chan struct{}
-	bulkSlots chan struct{}
+	// syncSlots and bulkServing bound the sessions served at once.
+	syncSlots   chan struct{}
+	bulkServing bulkServing
 
 	mu      sync.Mutex // guards state; held while goroutines are added
 	state   lifecycle
@@ -122,7 +122,6 @@ func New(cfg Config, cat Catalogue, opts ...Option) (*Node, error) {
 		cursor:    &bulkCursor{path: cfg.BulkCursorPath},
 		attach:    make(chan struct{}, 1),
 		syncSlots: make(chan struct{}, maxSyncServing),
-		bulkSlots: make(chan struct{}, maxBulkServing),
 		host:      o.host,
 	}
 	return n, nil

@@ -256,8 +256,16 @@ func (n *Node) syncPeer(ctx context.Context, p peer.ID) {
 		if n.cursor.busy(p) {
 			n.log.Debug("sync waits for the bulk transfer to end", "peer", p)
 		}
-		if !n.cursor.wait(ctx, p) {
+		free, werr := n.cursor.wait(ctx, p, bulkWaitMax)
+		if werr != nil {
 			return // closing
+		}
+		if !free {
+			// The transfer with another peer goes on: reconcile with p
+			// all the same rather than wait on it longer.
+			n.log.Info("bulk transfer with another peer still runs; reconciling without waiting more", "peer", p)
+			res, err = n.reconcileWith(ctx, p, false)
+			break
 		}
 		res, err = n.reconcileWith(ctx, p, true)
 		if err != nil || !res.bulk && !res.wait {
@@ -274,6 +282,12 @@ func (n *Node) syncPeer(ctx context.Context, p peer.ID) {
 		got, berr := n.runBulk(ctx, p, after, afterCID, from)
 		n.cursor.release(p)
 		received += got
+		if protocol.CodeOf(berr) == protocol.CodeRateLimited {
+			// p sheds load: pulling the whole difference instead would
+			// load it more. The next periodic sync tries again.
+			err = berr
+			break
+		}
 		if berr != nil && ctx.Err() == nil {
 			n.log.Warn("bulk transfer stopped; reconciling instead", "peer", p, "stored", got, "err", berr)
 		}
