@@ -169,3 +169,64 @@ func rerunInMountNamespace(t *testing.T) {
 	}
 	t.Logf("in its namespace:\n%s", out)
 }
+
+// TestReopenWhileUnreadable: when the index cannot be opened again after
+// a failed batch (its files unreadable for a while), it is neither
+// recreated empty nor left closed for good: searches fail meanwhile, and
+// the next Apply or Mark opens it again once the files can be read.
+func TestReopenWhileUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { ix.Close() }()
+	if err := ix.Rebuild(context.Background(), func(func(Doc) error) error { return nil }, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	doc := func(i int) Doc {
+		return Doc{ID: fmt.Sprintf("d%d", i), Kind: "note", Title: fmt.Sprintf("Fiche %d", i), Body: "Régie d'avances."}
+	}
+	if err := ix.Apply([]Doc{doc(1)}, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+
+	// The files go away under the open index, as a failing disk would
+	// hide them, and a batch fails: the index cannot be opened again.
+	store, aside := filepath.Join(dir, "store"), filepath.Join(dir, "store.aside")
+	if err := os.Rename(store, aside); err != nil {
+		t.Fatal(err)
+	}
+	ix.wmu.Lock()
+	err = ix.reopen()
+	ix.wmu.Unlock()
+	if !errors.Is(err, errUnreadable) {
+		t.Fatalf("reopen with the files gone: %v, want errUnreadable", err)
+	}
+	if _, err := ix.Search(context.Background(), Query{Text: "régie"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("search on a broken index: %v, want ErrClosed", err)
+	}
+	if err := ix.Apply([]Doc{doc(2)}, nil, 2); err == nil {
+		t.Fatal("Apply succeeded with the files gone")
+	}
+
+	// (bleve's attempts leave an empty directory behind.)
+	if err := os.RemoveAll(store); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(aside, store); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ix.Mark(); err != nil || m != 1 {
+		t.Fatalf("Mark once the files are back: %d, %v; want 1", m, err)
+	}
+	if err := ix.Apply([]Doc{doc(2)}, nil, 2); err != nil {
+		t.Fatalf("Apply once the files are back: %v", err)
+	}
+	if n, err := ix.Count(); err != nil || n != 2 {
+		t.Fatalf("%d documents (%v) after recovering, want 2", n, err)
+	}
+	if ix.NeedsRebuild() {
+		t.Error("the index was recreated empty instead of opened again")
+	}
+}

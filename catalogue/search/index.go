@@ -79,10 +79,11 @@ type Index struct {
 
 	compacting sync.WaitGroup // the merge started by the last Rebuild
 
-	mu           sync.RWMutex // guards idx, dict and needsRebuild
-	idx          bleve.Index  // nil once closed
+	mu           sync.RWMutex // guards idx, dict, needsRebuild and broken
+	idx          bleve.Index  // nil once closed, or while broken
 	dict         *facetDict   // facet terms of idx
 	needsRebuild bool
+	broken       bool // idx could not be opened again after a failed batch (see reopen)
 
 	values *valueCache // the packed values of idx's segments, decoded
 }
@@ -103,6 +104,9 @@ func Open(dir string, opts Options) (*Index, error) {
 	ix := &Index{dir: dir, opts: opts.withDefaults(), fa: fa, values: newValueCache()}
 	if dir != "" {
 		idx, terms, err := openExisting(dir)
+		if errors.Is(err, errUnreadable) {
+			idx, err = nil, nil // damaged: recreated below
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -119,9 +123,14 @@ func Open(dir string, opts Options) (*Index, error) {
 	return ix, nil
 }
 
+// errUnreadable is returned by openExisting when bleve cannot open the
+// index in dir: damaged, or on a disk that fails for now.
+var errUnreadable = errors.New("search index unreadable")
+
 // openExisting opens the index in dir if it is healthy and current, and
 // returns it with its facet terms. It returns a nil index when the index
-// must be recreated.
+// must be recreated (none, outdated, or left by an unfinished Rebuild),
+// and errUnreadable when bleve cannot open it.
 func openExisting(dir string) (bleve.Index, []string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err != nil {
 		return nil, nil, nil
@@ -132,7 +141,7 @@ func openExisting(dir string) (bleve.Index, []string, error) {
 	}
 	if err != nil {
 		// bleve has released what it opened; idx is a typed nil.
-		return nil, nil, nil
+		return nil, nil, fmt.Errorf("open search index %s: %w: %v", dir, errUnreadable, err)
 	}
 	version, verr := idx.GetInternal(keyVersion)
 	rebuilding, rerr := idx.GetInternal(keyRebuilding)
@@ -199,6 +208,9 @@ func (ix *Index) NeedsRebuild() bool {
 // for an index that never recorded one. Every change the caller made up
 // to that sequence is in the index; none after it is.
 func (ix *Index) Mark() (uint64, error) {
+	if err := ix.recover(); err != nil {
+		return 0, err
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.idx == nil {
@@ -243,6 +255,10 @@ func (ix *Index) Close() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.idx == nil {
+		if ix.broken {
+			ix.broken = false // nothing left open
+			return nil
+		}
 		return ErrClosed
 	}
 	err := ix.idx.Close()

@@ -17,6 +17,9 @@ import (
 // which. An ID in both put and del ends removed. Apply returns once the
 // batch is on disk.
 func (ix *Index) Apply(put []Doc, del []string, mark uint64) error {
+	if err := ix.recover(); err != nil {
+		return err
+	}
 	// ix.idx changes only under wmu, which Apply holds.
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
@@ -78,6 +81,9 @@ const rebuildWorkers = 2
 // Until Rebuild returns nil, NeedsRebuild reports true, searches see a
 // partial index, and a crash leaves an index that the next Open discards.
 func (ix *Index) Rebuild(ctx context.Context, docs func(yield func(Doc) error) error, mark uint64, progress func(done int)) error {
+	if err := ix.recover(); err != nil {
+		return err
+	}
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	if err := ix.reset(); err != nil {
@@ -225,8 +231,9 @@ func rootSegments(stats map[string]any) (mem, file uint64) {
 // holds: the next batch then panics on them. What is on disk is
 // consistent and holds every batch up to Mark, from which the caller
 // replays its changes; an interrupted Rebuild starts over. If the index
-// cannot be opened again, it stays closed: later calls fail with
-// ErrClosed. The caller holds wmu.
+// cannot be opened again (the disk still failing), it is broken: searches
+// fail with ErrClosed, and Apply, Rebuild and Mark try to open it again
+// (recover). The caller holds wmu.
 func (ix *Index) reopen() error {
 	if ix.dir == "" {
 		return nil
@@ -237,24 +244,50 @@ func (ix *Index) reopen() error {
 		return ErrClosed
 	}
 	cerr := ix.idx.Close()
-	ix.idx = nil
+	ix.idx, ix.broken = nil, true
 	ix.compacting.Wait()
 	if cerr != nil {
 		cerr = fmt.Errorf("close search index %s: %w", ix.dir, cerr)
 	}
+	return errors.Join(cerr, ix.openLocked())
+}
+
+// recover opens a broken index again; it does nothing to an index that
+// is open, or closed by Close.
+func (ix *Index) recover() error {
+	ix.mu.RLock()
+	broken := ix.broken
+	ix.mu.RUnlock()
+	if !broken {
+		return nil
+	}
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if !ix.broken {
+		return nil
+	}
+	return ix.openLocked()
+}
+
+// openLocked opens the broken index from its files, recreating it only
+// when they hold no current index (an unfinished Rebuild): never on a
+// read error, which may pass. The caller holds wmu and mu.
+func (ix *Index) openLocked() error {
 	idx, terms, err := openExisting(ix.dir)
 	if err != nil {
-		return errors.Join(cerr, err)
+		return err
 	}
 	if idx == nil {
 		if idx, err = create(ix.dir); err != nil {
-			return errors.Join(cerr, err)
+			return err
 		}
-		ix.idx, ix.dict, ix.needsRebuild = idx, newFacetDict(nil), true
-		return cerr
+		ix.idx, ix.dict, ix.needsRebuild, ix.broken = idx, newFacetDict(nil), true, false
+		return nil
 	}
-	ix.idx, ix.dict = idx, newFacetDict(terms)
-	return cerr
+	ix.idx, ix.dict, ix.broken = idx, newFacetDict(terms), false
+	return nil
 }
 
 // reset replaces the index with an empty one flagged as being rebuilt.
