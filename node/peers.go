@@ -49,6 +49,7 @@ type knownPeer struct {
 	addrs     []ma.Multiaddr
 	lastSeen  time.Time
 	bootstrap bool
+	synced    bool          // a sync with it succeeded: kept before peers merely met
 	backoff   time.Duration // next wait after a failed dial
 	nextDial  time.Time
 	dialing   bool
@@ -64,6 +65,7 @@ type peerEntry struct {
 	ID       string    `json:"id"`
 	Addrs    []string  `json:"addrs"`
 	LastSeen time.Time `json:"last_seen"`
+	Synced   bool      `json:"synced,omitempty"`
 }
 
 func newKnownPeers(path string) *knownPeers {
@@ -107,7 +109,7 @@ func (k *knownPeers) load() error {
 			continue
 		}
 		kp := k.entry(id)
-		kp.addrs, kp.lastSeen = addrs, e.LastSeen
+		kp.addrs, kp.lastSeen, kp.synced = addrs, e.LastSeen, e.Synced
 	}
 	k.trim("")
 	return nil
@@ -129,7 +131,7 @@ func (k *knownPeers) save() error {
 		if len(kp.addrs) == 0 || (!kp.bootstrap && now.Sub(kp.lastSeen) > forgetAfter) {
 			continue
 		}
-		e := peerEntry{ID: id.String(), LastSeen: kp.lastSeen}
+		e := peerEntry{ID: id.String(), LastSeen: kp.lastSeen, Synced: kp.synced}
 		for _, a := range kp.addrs {
 			e.Addrs = append(e.Addrs, a.String())
 		}
@@ -137,7 +139,15 @@ func (k *knownPeers) save() error {
 	}
 	k.dirty = false
 	k.mu.Unlock()
-	slices.SortFunc(f.Peers, func(a, b peerEntry) int { return b.LastSeen.Compare(a.LastSeen) })
+	slices.SortFunc(f.Peers, func(a, b peerEntry) int {
+		if a.Synced != b.Synced {
+			if a.Synced {
+				return -1
+			}
+			return 1
+		}
+		return b.LastSeen.Compare(a.LastSeen)
+	})
 	if len(f.Peers) > maxKnownPeers {
 		f.Peers = f.Peers[:maxKnownPeers]
 	}
@@ -188,18 +198,31 @@ func (k *knownPeers) remember(id peer.ID, addrs []ma.Multiaddr, seen time.Time) 
 	k.trim(id)
 }
 
-// trim forgets the least recently seen peers, other than keep and the
-// bootstrap peers, past maxKnownPeers; k.mu is held.
+// synced notes that a sync with id succeeded: past maxKnownPeers, such
+// peers are forgotten after those merely met, so that a crowd of new
+// peer IDs connecting cannot push the useful ones out of the book.
+func (k *knownPeers) synced(id peer.ID) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if kp := k.peers[id]; kp != nil && !kp.synced {
+		kp.synced, k.dirty = true, true
+	}
+}
+
+// trim forgets peers past maxKnownPeers, other than keep and the
+// bootstrap peers: the least recently seen of those never synced with
+// first, then of the others; k.mu is held.
 func (k *knownPeers) trim(keep peer.ID) {
 	for len(k.peers) > maxKnownPeers {
 		var oldest peer.ID
 		var at time.Time
+		var synced bool
 		for id, kp := range k.peers {
 			if id == keep || kp.bootstrap {
 				continue
 			}
-			if oldest == "" || kp.lastSeen.Before(at) {
-				oldest, at = id, kp.lastSeen
+			if oldest == "" || synced && !kp.synced || synced == kp.synced && kp.lastSeen.Before(at) {
+				oldest, at, synced = id, kp.lastSeen, kp.synced
 			}
 		}
 		if oldest == "" {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -50,5 +51,37 @@ func TestKnownPeersForgetUnseen(t *testing.T) {
 	if k.peers[old] != nil || k.peers[recent] == nil || k.peers[boot] == nil {
 		t.Errorf("after pruning: old kept %v, recent kept %v, bootstrap kept %v; want false, true, true",
 			k.peers[old] != nil, k.peers[recent] != nil, k.peers[boot] != nil)
+	}
+}
+
+// A crowd of new peer IDs cannot push out of the address book the peers
+// a sync brought revisions from: the others go first.
+func TestKnownPeersKeepSynced(t *testing.T) {
+	dir := t.TempDir()
+	k := newKnownPeers(filepath.Join(dir, "peers.json"))
+	addr := []ma.Multiaddr{ma.StringCast("/ip4/127.0.0.1/tcp/4001")}
+	useful := randomPeer(t)
+	k.remember(useful, addr, time.Now().Add(-time.Hour))
+	k.synced(useful)
+	for range 2 * maxKnownPeers {
+		k.remember(randomPeer(t), addr, time.Now())
+	}
+	k.mu.Lock()
+	kept := k.peers[useful] != nil
+	k.mu.Unlock()
+	if !kept {
+		t.Fatal("a peer synced with was forgotten for peers merely met since")
+	}
+	if err := k.save(); err != nil {
+		t.Fatal(err)
+	}
+	again := newKnownPeers(k.path)
+	if err := again.load(); err != nil {
+		t.Fatal(err)
+	}
+	again.mu.Lock()
+	defer again.mu.Unlock()
+	if kp := again.peers[useful]; kp == nil || !kp.synced {
+		t.Error("the peer synced with was not saved as such")
 	}
 }

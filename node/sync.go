@@ -307,6 +307,9 @@ func (n *Node) syncPeer(ctx context.Context, p peer.ID) {
 		}
 	} else if received > 0 || res.offered > 0 {
 		n.log.Info("synced", "peer", p, "mode", mode, "received", received, "offered", res.offered, "took", time.Since(start).Round(time.Millisecond))
+		if received > 0 {
+			n.known.synced(p) // it brought what the node lacked
+		}
 	} else {
 		n.log.Debug("in sync", "peer", p, "revisions", res.peerCount)
 	}
