@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -521,7 +521,7 @@ func (b *bulkCursor) save(p peer.ID, clock protocol.Clock, id cid.Cid) error {
 		return err
 	}
 	// Written outside the lock: only the owner writes.
-	return writeFileAtomic(b.path, data)
+	return atomicfile.WriteNoSync(b.path, data, 0o644)
 }
 
 // finish forgets the cursor once p's transfer reached its end.
@@ -537,31 +537,6 @@ func (b *bulkCursor) finish(p peer.ID) error {
 		return nil
 	}
 	if err := os.Remove(b.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with data: a temporary file in the same
-// directory, then a rename.
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
 		return err
 	}
 	return nil

@@ -15,6 +15,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 )
 
 // Known peers. Every peer that connects and speaks mutu is remembered
@@ -155,7 +157,7 @@ func (k *knownPeers) save() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(k.path, data); err != nil {
+	if err := atomicfile.WriteNoSync(k.path, data, 0o644); err != nil {
 		k.mu.Lock()
 		k.dirty = true
 		k.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -99,7 +100,7 @@ func runKeyImport(ctx context.Context, dir, file string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(h.dir, authorFile), protocol.MarshalAuthorKey(k), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(h.dir, authorFile), protocol.MarshalAuthorKey(k), 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Author key is now %s (the previous one, %s, is saved in %s)\n", protocol.PublicKey(k), protocol.PublicKey(h.author), saved)

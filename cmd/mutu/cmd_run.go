@@ -20,6 +20,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/node/web"
@@ -252,13 +253,13 @@ func writeRunFiles(dir, httpAddr, token string, addrs []ma.Multiaddr) error {
 	for _, a := range addrs {
 		lines = append(lines, a.String())
 	}
-	if err := writeFileAtomic(filepath.Join(dir, tokenFile), []byte(token+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, tokenFile), []byte(token+"\n"), 0o600); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, addrsFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, addrsFile), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, apiFile), []byte(httpAddr+"\n"), 0o644)
+	return atomicfile.Write(filepath.Join(dir, apiFile), []byte(httpAddr+"\n"), 0o644)
 }
 
 func removeRunFiles(dir string) {

@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -111,7 +112,7 @@ func initHome(dir string) (*home, error) {
 		{authorFile, protocol.MarshalAuthorKey(author), 0o600},
 		{configFile, defaultConfig, 0o644},
 	} {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
 			return nil, homeError{err}
 		}
 	}
@@ -181,35 +182,6 @@ func readAuthorKey(path string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return k, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, so that a crash leaves either the old file or the new one.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // writeFileExclusive writes data to path, which must not exist: the
@@ -309,5 +281,5 @@ func updateConfig(dir string, set map[string]any) error {
 	if err := parseConfig(out, &check); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, out, 0o644)
+	return atomicfile.Write(path, out, 0o644)
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -263,7 +264,7 @@ func updateUsers(path string, fn func(*usersFile) error) error {
 	if err != nil {
 		return fmt.Errorf("web: encode accounts: %w", err)
 	}
-	return writeFileAtomic(path, append(data, '\n'), 0o600)
+	return atomicfile.Write(path, append(data, '\n'), 0o600)
 }
 
 // Lock file timing: how long a writer waits for the lock, and after
@@ -301,31 +302,4 @@ func lockUsers(path string) (unlock func(), err error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, so that a crash leaves either the old file or the new one.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("web: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	err = tmp.Chmod(mode)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("web: write %s: %w", path, err)
-	}
-	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 )
 
 // Sessions. Every visitor who is shown a form gets a cookie holding a
@@ -136,7 +138,7 @@ func (s *sessions) save() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.path, data, 0o600); err != nil {
+	if err := atomicfile.Write(s.path, data, 0o600); err != nil {
 		return fmt.Errorf("web: save sessions: %w", err)
 	}
 	return nil
