@@ -16,7 +16,14 @@ import (
 // newTestServer serves a Local over an in-memory catalogue.
 func newTestServer(t *testing.T) (*httptest.Server, *Local) {
 	t.Helper()
-	cat, err := catalogue.Open("", catalogue.Options{InMemory: true})
+	return newServer(t, "", catalogue.Options{InMemory: true})
+}
+
+// newServer serves, with the token "token", a Local over a catalogue
+// opened in dir with opts.
+func newServer(t *testing.T, dir string, opts catalogue.Options) (*httptest.Server, *Local) {
+	t.Helper()
+	cat, err := catalogue.Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,25 +12,13 @@ import (
 	"testing"
 
 	"github.com/mutu-network/mutu/catalogue"
-	"github.com/mutu-network/mutu/protocol"
 )
 
 // newDiskServer serves a Local over a catalogue on disk (an in-memory
 // store holds no block of 1 MiB) and returns a client for it.
 func newDiskServer(t *testing.T) (*httptest.Server, *Client, *Local) {
 	t.Helper()
-	cat, err := catalogue.Open(t.TempDir(), catalogue.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cat.Close() })
-	key, err := protocol.NewAuthorKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &Local{Cat: cat, Author: key}
-	srv := httptest.NewServer(Handler(l, "token", nil))
-	t.Cleanup(srv.Close)
+	srv, l := newServer(t, t.TempDir(), catalogue.Options{NoSync: true})
 	return srv, NewClient(strings.TrimPrefix(srv.URL, "http://"), "token"), l
 }
 
