@@ -1,20 +1,16 @@
 package node
 
 import (
-	"bytes"
 	"errors"
 	"net"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
-)
 
-// netnsEnvChild marks the run of a test inside the network namespace
-// that runInNetNamespace made for it.
-const netnsEnvChild = "MUTU_TEST_NETNS"
+	"github.com/mutu-network/mutu/catalogue/nstest"
+)
 
 // TestLANDiscovery checks that nodes started with LAN discovery find
 // each other by mDNS, and that a node without it, or of another network,
@@ -22,8 +18,7 @@ const netnsEnvChild = "MUTU_TEST_NETNS"
 // again inside a network namespace of its own (unshare), whose only
 // interface is a loopback with multicast turned on: nothing leaves it.
 func TestLANDiscovery(t *testing.T) {
-	if os.Getenv(netnsEnvChild) == "" {
-		runInNetNamespace(t)
+	if !nstest.Rerun(t, nstest.Net) {
 		return
 	}
 	isolated(t)
@@ -59,34 +54,6 @@ func TestLANDiscovery(t *testing.T) {
 			t.Errorf("%s found a node that does not announce itself", n.h.ID())
 		}
 	}
-}
-
-// runInNetNamespace runs the calling test again, in a new user and
-// network namespace, and fails with its output if it fails. It skips
-// the test where namespaces cannot be made, or where the run inside
-// skipped.
-func runInNetNamespace(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Skip("unshare not found: cannot isolate multicast in a network namespace")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip not found: cannot set up interfaces in a network namespace")
-	}
-	if err := exec.Command("unshare", "--user", "--map-root-user", "--net", "true").Run(); err != nil {
-		t.Skipf("no network namespace for this user (%v)", err)
-	}
-	cmd := exec.Command("unshare", "--user", "--map-root-user", "--net",
-		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), netnsEnvChild+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s in its network namespace: %v\n%s", t.Name(), err, out)
-	}
-	if bytes.Contains(out, []byte("--- SKIP: "+t.Name())) {
-		t.Skipf("in its network namespace:\n%s", out)
-	}
-	t.Logf("in its network namespace:\n%s", out)
 }
 
 // loopbackMulticast turns multicast on over the loopback, for mDNS.

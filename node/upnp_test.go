@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/catalogue/nstest"
 )
 
 // The test gateway's network: one end of a pair of virtual interfaces
@@ -44,8 +45,7 @@ var upnpNamespace = [][]string{
 // interface, so the test runs again inside a network namespace of its
 // own, where the gateway is a test server on a virtual interface.
 func TestUPnP(t *testing.T) {
-	if os.Getenv(netnsEnvChild) == "" {
-		runInNetNamespace(t)
+	if !nstest.Rerun(t, nstest.Net) {
 		return
 	}
 	isolated(t)

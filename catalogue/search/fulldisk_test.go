@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// diskEnvChild marks the run of TestApplyOnFullDisk inside its namespace.
-const diskEnvChild = "MUTU_SEARCH_DISKFULL_NS"
+	"github.com/mutu-network/mutu/catalogue/nstest"
+)
 
 // TestApplyOnFullDisk fills the disk under an index while batches keep
 // coming, as when another program fills it. A batch that cannot reach the
@@ -23,18 +21,10 @@ const diskEnvChild = "MUTU_SEARCH_DISKFULL_NS"
 // itself, panics on the batch after a failed one.) The disk is a tmpfs of
 // 16 MB, mounted in a user and mount namespace of the test's own.
 func TestApplyOnFullDisk(t *testing.T) {
-	if os.Getenv(diskEnvChild) == "" {
-		rerunInMountNamespace(t)
+	if !nstest.Rerun(t, nstest.Mount) {
 		return
 	}
-	disk := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(disk, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", disk).CombinedOutput(); err != nil {
-		t.Fatalf("mount: %v: %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("umount", disk).Run() })
+	disk := nstest.Tmpfs(t, "16m")
 
 	dir := filepath.Join(disk, "index")
 	ix, err := Open(dir, Options{})
@@ -143,31 +133,6 @@ func fillDisk(t *testing.T, dir string) string {
 			return path
 		}
 	}
-}
-
-// rerunInMountNamespace runs the calling test again in a user and mount
-// namespace of its own, where it may mount a small file system, and
-// fails with its output if it fails. It skips the test where such a
-// namespace or mount cannot be made.
-func rerunInMountNamespace(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"unshare", "mount"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: cannot mount a small file system for the test", tool)
-		}
-	}
-	probe := exec.Command("unshare", "--user", "--map-root-user", "--mount", "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", t.TempDir())
-	if out, err := probe.CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs in a user and mount namespace here (%v: %s)", err, out)
-	}
-	cmd := exec.Command("unshare", "--user", "--map-root-user", "--mount",
-		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), diskEnvChild+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s in its namespace: %v\n%s", t.Name(), err, out)
-	}
-	t.Logf("in its namespace:\n%s", out)
 }
 
 // TestReopenWhileUnreadable: when the index cannot be opened again after

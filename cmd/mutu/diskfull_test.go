@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// diskEnvChild marks the run of TestDiskFull inside its namespace.
-const diskEnvChild = "MUTU_DISKFULL_NS"
+	"github.com/mutu-network/mutu/catalogue/nstest"
+)
 
 // TestDiskFull publishes notes into a home on a small file system until
 // the disk is full. mutu must refuse the write that would fill it with
@@ -23,22 +21,10 @@ const diskEnvChild = "MUTU_DISKFULL_NS"
 // user and mount namespace of the test's own (unshare), so that
 // nothing is mounted on the machine.
 func TestDiskFull(t *testing.T) {
-	if os.Getenv(diskEnvChild) == "" {
-		rerunInMountNamespace(t)
+	if !nstest.Rerun(t, nstest.Mount) {
 		return
 	}
-	disk := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(disk, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	mount := func(opts string) {
-		t.Helper()
-		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", disk).CombinedOutput(); err != nil {
-			t.Fatalf("mount -o %s: %v: %s", opts, err, out)
-		}
-	}
-	mount("size=80m")
-	t.Cleanup(func() { _ = exec.Command("umount", disk).Run() })
+	disk := nstest.Tmpfs(t, "80m")
 	home := filepath.Join(disk, "home")
 	mutu := func(args ...string) (code int, stdout, stderr string) {
 		var o, e bytes.Buffer
@@ -105,35 +91,11 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("search after the refusal: exit %d, %s", code, stdout)
 	}
 
-	mount("remount,size=200m")
+	nstest.Remount(t, disk, "remount,size=200m")
 	if code, _, stderr := mutu(append([]string{"publish"}, refused...)...); code != 0 {
 		t.Fatalf("publish once space is freed: %s", stderr)
 	}
 	if n := count(); n != published+len(refused) {
 		t.Errorf("after freeing space the home lists %d notes, want %d", n, published+len(refused))
 	}
-}
-
-// rerunInMountNamespace runs the calling test again in a new user and
-// mount namespace, and fails with its output if it fails. It skips the
-// test where such namespaces cannot be made.
-func rerunInMountNamespace(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"unshare", "mount"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: cannot mount a small file system for the test", tool)
-		}
-	}
-	probe := exec.Command("unshare", "--user", "--map-root-user", "--mount", "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", t.TempDir())
-	if out, err := probe.CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs in a user and mount namespace here (%v: %s)", err, out)
-	}
-	cmd := exec.Command("unshare", "--user", "--map-root-user", "--mount",
-		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), diskEnvChild+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s in its namespace: %v\n%s", t.Name(), err, out)
-	}
-	t.Logf("in its namespace:\n%s", out)
 }

@@ -3,10 +3,11 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mutu-network/mutu/catalogue/nstest"
 )
 
 // TestExportOnFullDisk exports an entry, makes it larger than the
@@ -17,8 +18,7 @@ import (
 // disk is a tmpfs of 64 KB in a namespace of the test's own (see
 // TestDiskFull).
 func TestExportOnFullDisk(t *testing.T) {
-	if os.Getenv(diskEnvChild) == "" {
-		rerunInMountNamespace(t)
+	if !nstest.Rerun(t, nstest.Mount) {
 		return
 	}
 	home := newHome(t)
@@ -36,14 +36,7 @@ func TestExportOnFullDisk(t *testing.T) {
 	}
 	id := strings.Fields(stdout)[len(strings.Fields(stdout))-1]
 
-	disk := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(disk, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk).CombinedOutput(); err != nil {
-		t.Fatalf("mount: %v: %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("umount", disk).Run() })
+	disk := nstest.Tmpfs(t, "64k")
 
 	if code, _, stderr := mutuIn(t, home, "export", disk); code != 0 {
 		t.Fatalf("first export: %s", stderr)
