@@ -18,6 +18,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
@@ -139,35 +140,13 @@ var writeExported = func(f *os.File, data []byte) error {
 	return err
 }
 
-// writeExportFile writes data to path through a temporary file in the
-// same directory, synced then renamed over path: path holds either its
-// previous content or data, whole. The temporary file is removed when
-// anything fails.
+// writeExportFile writes data to path through a temporary file,
+// synced then renamed over path: path holds either its previous content
+// or data, whole.
 func writeExportFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	err := atomicfile.WriteWith(path, 0o644, true, func(f *os.File) error { return writeExported(f, data) })
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
-	}
-	err = writeExported(tmp, data)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // names the temporary file, not the one the user will look for
-		}
-		return fmt.Errorf("export: write %s: %w", path, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,22 +17,32 @@ import (
 // it to disk before the rename: once Write returns, the new file
 // survives a power cut.
 func Write(path string, data []byte, mode fs.FileMode) error {
-	return write(path, data, mode, true)
+	return WriteWith(path, mode, true, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
 }
 
 // WriteNoSync is Write without the sync, for files that may lag after
 // a power cut (a position that is only an optimisation, a cache).
 func WriteNoSync(path string, data []byte, mode fs.FileMode) error {
-	return write(path, data, mode, false)
+	return WriteWith(path, mode, false, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
 }
 
-func write(path string, data []byte, mode fs.FileMode, sync bool) error {
+// WriteWith replaces path with what write writes into the temporary
+// file, synced first if sync. When anything fails, path is left as it
+// was and the temporary file is removed; the error names path, not the
+// temporary file.
+func WriteWith(path string, mode fs.FileMode, sync bool, write func(*os.File) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // fails once renamed
-	_, err = tmp.Write(data)
+	err = write(tmp)
 	if err == nil {
 		err = tmp.Chmod(mode)
 	}
@@ -45,6 +56,10 @@ func write(path string, data []byte, mode fs.FileMode, sync bool) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // names the temporary file, not the one the user will look for
+		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
