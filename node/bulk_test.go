@@ -225,18 +225,7 @@ func TestBulkOneTransferAtATime(t *testing.T) {
 	eventually(t, 60*time.Second, "the fresh node to hold every revision", func() bool {
 		return converged(total, a, b, fresh)
 	})
-	eventually(t, 20*time.Second, "the syncs with both peers to end", func() bool {
-		st := fresh.Status()
-		if len(st.Sync) != 2 {
-			return false
-		}
-		for _, s := range st.Sync {
-			if s.Running || s.LastSync.IsZero() {
-				return false
-			}
-		}
-		return true
-	})
+	eventually(t, 20*time.Second, "the syncs with both peers to end", func() bool { return syncsEnded(fresh, 2) })
 	received := fresh.Status().Counters.RevisionsReceived
 	sa, sb := a.Status().Counters, b.Status().Counters
 	t.Logf("received %d of %d; A served %d by bulk and %d by fetch, B %d by bulk and %d by fetch",

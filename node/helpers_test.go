@@ -259,18 +259,27 @@ func settle(t testing.TB, nodes ...*testNode) {
 			if topicPeers(n) < len(nodes)-1 {
 				return false
 			}
-			st := n.Status()
-			if len(st.Sync) < len(nodes)-1 {
+			if !syncsEnded(n, len(nodes)-1) {
 				return false
-			}
-			for _, s := range st.Sync {
-				if s.Running || s.LastSync.IsZero() {
-					return false
-				}
 			}
 		}
 		return true
 	})
+}
+
+// syncsEnded reports whether n has synced with at least peers peers,
+// and runs no sync now.
+func syncsEnded(n *testNode, peers int) bool {
+	st := n.Status()
+	if len(st.Sync) < peers {
+		return false
+	}
+	for _, s := range st.Sync {
+		if s.Running || s.LastSync.IsZero() {
+			return false
+		}
+	}
+	return true
 }
 
 // heal links and connects a and b again.

@@ -224,17 +224,8 @@ func settled(t testing.TB, nodes []*testNode, want []int) {
 	t.Helper()
 	eventually(t, 20*time.Second, "the connections to settle", func() bool {
 		for i, n := range nodes {
-			if topicPeers(n) < want[i] {
+			if topicPeers(n) < want[i] || !syncsEnded(n, want[i]) {
 				return false
-			}
-			st := n.Status()
-			if len(st.Sync) < want[i] {
-				return false
-			}
-			for _, s := range st.Sync {
-				if s.Running || s.LastSync.IsZero() {
-					return false
-				}
 			}
 		}
 		return true

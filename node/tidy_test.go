@@ -30,18 +30,7 @@ func TestSyncTableForgetsGonePeers(t *testing.T) {
 	a, b, n := c.add(nil, nil), c.add(nil, nil), c.add(nil, nil)
 	c.connect(n, a)
 	c.connect(n, b)
-	eventually(t, 20*time.Second, "the syncs with A and B to end", func() bool {
-		st := n.Status()
-		if len(st.Sync) != 2 {
-			return false
-		}
-		for _, s := range st.Sync {
-			if s.Running || s.LastSync.IsZero() {
-				return false
-			}
-		}
-		return true
-	})
+	eventually(t, 20*time.Second, "the syncs with A and B to end", func() bool { return syncsEnded(n, 2) })
 	c.partition(n, b)
 	n.tidy(time.Now())
 	if got := len(n.Status().Sync); got != 2 {

@@ -37,17 +37,6 @@ func serve(t *testing.T, svc api.Service, token string) *api.Client {
 	return api.NewClient(strings.TrimPrefix(ts.URL, "http://"), token)
 }
 
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestFetchOnDemand: two nodes on 127.0.0.1. B's automatic limit is
 // 1 MiB, so the 2.5 MiB attachment of an entry published on A stays
 // on A until the API's fetch route asks for it; then it is on B, whole
@@ -104,7 +93,7 @@ func TestFetchOnDemand(t *testing.T) {
 	if err := b.Connect(ctx, a.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "B to receive the entry", func() bool {
+	nodetest.Eventually(t, 30*time.Second, "B to receive the entry", func() bool {
 		_, err := clientB.Show(ctx, id, api.ShowOptions{})
 		return err == nil
 	})

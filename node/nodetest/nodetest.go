@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	ma "github.com/multiformats/go-multiaddr"
@@ -38,4 +39,17 @@ func Start(t testing.TB, cat *catalogue.Catalogue, autoFetch int64) *node.Node {
 	}
 	t.Cleanup(func() { n.Close() })
 	return n
+}
+
+// Eventually calls cond every 20 ms until it holds, and fails the test
+// with what after within.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -95,17 +95,6 @@ func (e *env) serveFrom(x elsewhere) func(context.Context, []cid.Cid) (api.Block
 	}
 }
 
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestFetchAttachmentsFromPeers: two nodes on 127.0.0.1. B's automatic
 // limit is 1 MiB, so the 2.5 MiB attachment of an entry published on A
 // does not come with the entry: B's page says so and offers the button.
@@ -122,7 +111,7 @@ func TestFetchAttachmentsFromPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := x.pub.Doc.String()
-	waitFor(t, 30*time.Second, "B to receive the entry", func() bool {
+	nodetest.Eventually(t, 30*time.Second, "B to receive the entry", func() bool {
 		_, err := e.cat.Get(x.pub.Doc)
 		return err == nil
 	})
@@ -195,7 +184,7 @@ func TestFetchAttachmentsPage(t *testing.T) {
 			t.Fatalf("entry page during the transfer does not say it runs:\n%s", res.body)
 		}
 		close(release)
-		waitFor(t, 10*time.Second, "the attachment to arrive", func() bool {
+		nodetest.Eventually(t, 10*time.Second, "the attachment to arrive", func() bool {
 			return c.get(page+"/piece/budget.ods").status == http.StatusOK
 		})
 		if res := c.get(page); strings.Contains(res.body, "fait venir en ce moment") || strings.Contains(res.body, fetchButton) {
