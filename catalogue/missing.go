@@ -107,8 +107,25 @@ func (c *Catalogue) MissingBlocks(ctx context.Context) ([]MissingBlock, error) {
 	return out, nil
 }
 
+// MissingBlocksOf lists the attachment blocks of entry id's current
+// revision that are not held, each once.
+func (c *Catalogue) MissingBlocksOf(id cid.Cid) ([]MissingBlock, error) {
+	d, err := c.store.Doc(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
+	}
+	missing, err := c.missingOf(d)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: attachments of entry %s: %w", id, err)
+	}
+	return missing, nil
+}
+
 // missingOf lists the attachment blocks of d's current revision that
-// are not held.
+// are not held, each once.
 func (c *Catalogue) missingOf(d *store.Doc) ([]MissingBlock, error) {
 	if d.Retracted || d.Rev == nil {
 		return nil, nil
@@ -118,8 +135,13 @@ func (c *Catalogue) missingOf(d *store.Doc) ([]MissingBlock, error) {
 		total += a.Size
 	}
 	var out []MissingBlock
+	seen := make(map[cid.Cid]bool)
 	for _, a := range d.Rev.Attachments {
 		for _, b := range a.Blocks {
+			if seen[b] {
+				continue
+			}
+			seen[b] = true
 			ok, err := c.store.Has(b)
 			if err != nil {
 				return out, err

@@ -41,7 +41,7 @@ func FetchAttachments(ctx context.Context, cat *catalogue.Catalogue, net Network
 	if d.Retracted {
 		return nil, fmt.Errorf("entry %s was retracted by its author: its attachments are no longer shared: %w", id, catalogue.ErrRetracted)
 	}
-	want, err := missingBlocks(ctx, cat, d)
+	want, err := missingBlocks(cat, id)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +73,7 @@ func FetchAttachments(ctx context.Context, cat *catalogue.Catalogue, net Network
 	if len(want) == 0 {
 		return res, nil
 	}
-	// A local read, which a fetch cut short must not prevent.
-	left, err := missingBlocks(context.WithoutCancel(ctx), cat, d)
+	left, err := missingBlocks(cat, id)
 	if err != nil {
 		return nil, err
 	}
@@ -92,28 +91,16 @@ func FetchAttachments(ctx context.Context, cat *catalogue.Catalogue, net Network
 	return res, nil
 }
 
-// missingBlocks lists, once each, the blocks of d's attachments that
-// cat does not hold.
-func missingBlocks(ctx context.Context, cat *catalogue.Catalogue, d *catalogue.Doc) ([]cid.Cid, error) {
-	var out []cid.Cid
-	seen := make(map[cid.Cid]bool)
-	for _, a := range d.Attachments {
-		if a.Held {
-			continue
-		}
-		for _, b := range a.Blocks {
-			if seen[b] {
-				continue
-			}
-			seen[b] = true
-			held, err := cat.Has(ctx, b)
-			if err != nil {
-				return nil, fmt.Errorf("attachments of entry %s: %w", d.ID, err)
-			}
-			if !held {
-				out = append(out, b)
-			}
-		}
+// missingBlocks lists the blocks of entry id's attachments that cat
+// does not hold.
+func missingBlocks(cat *catalogue.Catalogue, id cid.Cid) ([]cid.Cid, error) {
+	missing, err := cat.MissingBlocksOf(id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cid.Cid, len(missing))
+	for i, m := range missing {
+		out[i] = m.CID
 	}
 	return out, nil
 }
