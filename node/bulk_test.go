@@ -139,17 +139,23 @@ func TestBulkResumesAfterRestart(t *testing.T) {
 	}
 }
 
+// twoPeersHolding adds two nodes to c that hold the same total
+// revisions.
+func twoPeersHolding(t *testing.T, c *cluster, total int) (a, b *testNode) {
+	t.Helper()
+	blocks := newAuthor(t).docs(t, total, "fiche")
+	srcA, srcB := newMemCatalogue(), newMemCatalogue()
+	preload(t, srcA, blocks)
+	preload(t, srcB, blocks)
+	return c.add(srcA, nil), c.add(srcB, nil)
+}
+
 // A bulk transfer cut by the loss of its peer resumes, from the
 // cursor, with another peer whose sync was waiting for it.
 func TestBulkMovesToAnotherPeer(t *testing.T) {
 	total := bulkTotal()
 	c := newCluster(t)
-	blocks := newAuthor(t).docs(t, total, "fiche")
-	srcA, srcB := newMemCatalogue(), newMemCatalogue()
-	preload(t, srcA, blocks)
-	preload(t, srcB, blocks)
-	a := c.add(srcA, nil)
-	b := c.add(srcB, nil)
+	a, b := twoPeersHolding(t, c, total)
 	cat := newMemCatalogue()
 	// The catalogue stalls once it holds half until the transfer is
 	// cut: by the loss of the stream, or, if the peer had sent it all
@@ -212,12 +218,7 @@ func TestBulkMovesToAnotherPeer(t *testing.T) {
 func TestBulkOneTransferAtATime(t *testing.T) {
 	total := bulkTotal()
 	c := newCluster(t)
-	blocks := newAuthor(t).docs(t, total, "fiche")
-	srcA, srcB := newMemCatalogue(), newMemCatalogue()
-	preload(t, srcA, blocks)
-	preload(t, srcB, blocks)
-	a := c.add(srcA, nil)
-	b := c.add(srcB, nil)
+	a, b := twoPeersHolding(t, c, total)
 	cursorPath := filepath.Join(t.TempDir(), "bulk-cursor.json")
 	fresh := c.add(nil, func(cfg *Config) { cfg.BulkCursorPath = cursorPath })
 	c.connect(fresh, a)

@@ -66,9 +66,9 @@ func newHostile(t testing.TB, c *cluster, victim *testNode, gossip bool) *hostil
 	return x
 }
 
-// answerFetchWith makes x answer every fetch with data, under each CID
-// asked for: bytes that do not match them.
-func (x *hostile) answerFetchWith(data []byte) {
+// answerFetch makes x answer every fetch with answer(c) for each CID c
+// asked for, in order.
+func (x *hostile) answerFetch(answer func(c []byte) fetchResponse) {
 	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
 		defer s.Close()
 		var req fetchRequest
@@ -77,25 +77,21 @@ func (x *hostile) answerFetchWith(data []byte) {
 			return
 		}
 		for _, c := range req.CIDs {
-			_ = writeFrame(s, fetchResponse{CID: c, Data: data})
+			_ = writeFrame(s, answer(c))
 		}
 	})
+}
+
+// answerFetchWith makes x answer every fetch with data, under each CID
+// asked for: bytes that do not match them.
+func (x *hostile) answerFetchWith(data []byte) {
+	x.answerFetch(func(c []byte) fetchResponse { return fetchResponse{CID: c, Data: data} })
 }
 
 // answerFetchNotFound makes x answer every fetch as a peer that holds
 // none of the CIDs asked for.
 func (x *hostile) answerFetchNotFound() {
-	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
-		defer s.Close()
-		var req fetchRequest
-		if err := readFrame(bufio.NewReader(s), maxFetchRequestFrame, &req); err != nil {
-			_ = s.Reset()
-			return
-		}
-		for _, c := range req.CIDs {
-			_ = writeFrame(s, fetchResponse{CID: c, Code: protocol.CodeNotFound})
-		}
-	})
+	x.answerFetch(func(c []byte) fetchResponse { return fetchResponse{CID: c, Code: protocol.CodeNotFound} })
 }
 
 // announce publishes an announcement of c, as for a revision too large
