@@ -102,13 +102,8 @@ func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 // TestIndexCatchUpLogsProgress checks that a catch-up of the index that
 // lasts says how far it is, and when it is done.
 func TestIndexCatchUpLogsProgress(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return logs.Write(p)
-	}), nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
 	c, err := Open(t.TempDir(), Options{Logger: logger, progressEvery: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
@@ -121,14 +116,12 @@ func TestIndexCatchUpLogsProgress(t *testing.T) {
 	if err := c.SyncIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
 	for _, want := range []string{"indexing received entries", "changes_left=", "search index caught up"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, logs.String())
 		}
 	}
 	logs.Reset()
-	mu.Unlock()
 
 	// A short catch-up, as after a live edit, says nothing.
 	quiet, err := Open(t.TempDir(), Options{Logger: logger})
@@ -142,16 +135,35 @@ func TestIndexCatchUpLogsProgress(t *testing.T) {
 	if err := quiet.SyncIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if strings.Contains(logs.String(), "caught up") || strings.Contains(logs.String(), "indexing received") {
 		t.Errorf("a short catch-up logs its progress:\n%s", logs.String())
 	}
 }
 
-type writerFunc func(p []byte) (int, error)
+// logBuffer collects what a logger writes, for a test to read; it is
+// safe for concurrent use.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
 
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuffer) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Reset()
+}
 
 // TestIndexWaitsForDiskSpace fills the disk under the index, as another
 // program would once the store has written: received revisions stay
@@ -159,13 +171,8 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // the log says why at ERROR, and once space is freed the indexer catches
 // up on its own, with nothing new to wake it.
 func TestIndexWaitsForDiskSpace(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return logs.Write(p)
-	}), nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
 	var full atomic.Bool
 	full.Store(true)
 	dir := t.TempDir()
@@ -198,8 +205,6 @@ func TestIndexWaitsForDiskSpace(t *testing.T) {
 		t.Errorf("search on a full disk: %v, %v; want nothing indexed", res, err)
 	}
 	eventually(t, 5*time.Second, "the log says the index waits for space", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
 		return strings.Contains(logs.String(), "level=ERROR msg=\"search index not updated\"") &&
 			strings.Contains(logs.String(), "disk full")
 	})
