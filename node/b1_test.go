@@ -311,7 +311,7 @@ var frenchText struct {
 // back to the repeated sentence of corpus().
 func frenchCorpus(b *testing.B, n int) []protocol.Block {
 	frenchText.once.Do(func() {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "betagouv-startups", "*.md"))
+		files, _ := filepath.Glob(filepath.Join("..", "catalogue", "testdata", "corpus", "betagouv-startups", "*.md"))
 		for _, f := range files {
 			data, err := os.ReadFile(f)
 			if err != nil {

@@ -8,7 +8,7 @@ import (
 
 // corpusDir holds 660 beta.gouv.fr start-up pages: Markdown with YAML
 // front matter, many keys unknown to mutu, no url.
-const corpusDir = "../../../shared/corpus/betagouv-startups"
+const corpusDir = "../testdata/corpus/betagouv-startups"
 
 // TestCorpus parses every corpus file as a tool, validates it, and
 // checks that Parse, Marshal, Parse gives back the same entry.
@@ -18,7 +18,7 @@ func TestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Skipf("corpus not found in %s", corpusDir)
+		t.Fatalf("no corpus files in %s", corpusDir)
 	}
 	for _, path := range files {
 		name := filepath.Base(path)

@@ -14,14 +14,14 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// betagouvDir is the corpus of state digital services shared by the
-// project's tests (see /work/shared/corpus/README.md); MUTU_CORPUS
+// betagouvDir is the corpus of state digital services the project's
+// tests share (see catalogue/testdata/corpus/README); MUTU_CORPUS
 // overrides it.
 func betagouvDir() string {
 	if d := os.Getenv("MUTU_CORPUS"); d != "" {
 		return d
 	}
-	return filepath.Join("..", "..", "..", "shared", "corpus", "betagouv-startups")
+	return filepath.Join("..", "testdata", "corpus", "betagouv-startups")
 }
 
 const notesDir = "testdata/relevance/notes"
@@ -104,7 +104,7 @@ func loadDir(t testing.TB, dir string, conv func(id string, fm map[string]any, b
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.md"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no Markdown files in %s (err %v); set MUTU_CORPUS to the betagouv-startups corpus", dir, err)
+		t.Fatalf("no Markdown files in %s (err %v)", dir, err)
 	}
 	sort.Strings(files)
 	docs := make([]Doc, 0, len(files))

@@ -40,13 +40,6 @@ func TestScripts(t *testing.T) {
 			"gen":         cmdGen,
 			"sameentries": cmdSameEntries,
 		},
-		Condition: func(cond string) (bool, error) {
-			if cond == "corpus" {
-				_, err := os.Stat(corpusDir())
-				return err == nil, nil
-			}
-			return false, fmt.Errorf("unknown condition %q", cond)
-		},
 		RequireExplicitExec: true,
 	})
 }
@@ -56,7 +49,7 @@ func corpusDir() string {
 	if err != nil {
 		return ""
 	}
-	return d + "/../../../shared/corpus/betagouv-startups"
+	return filepath.Join(d, "..", "..", "catalogue", "testdata", "corpus", "betagouv-startups")
 }
 
 // capture VAR REGEXP: sets VAR to the first submatch of REGEXP in the
