@@ -293,7 +293,7 @@ type ImportResult struct {
 	Edited    []ImportedFile
 	Unchanged []ImportedFile
 	Failed    []FailedFile
-	Warnings  []entry.Warning
+	Warnings  []entry.Problem
 }
 
 // ImportedFile is a file and the entry it went to.
@@ -434,7 +434,7 @@ func readEntryFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if len(data) > protocol.MaxEntryFileSize {
-		return nil, &entry.Error{File: path, Problem: fmt.Sprintf("the file is over %d bytes", protocol.MaxEntryFileSize), Fix: "split it, or attach large content as files", Err: entry.ErrTooLarge}
+		return nil, &entry.Error{Problem: entry.Problem{File: path, What: fmt.Sprintf("the file is over %d bytes", protocol.MaxEntryFileSize), Fix: "split it, or attach large content as files"}, Err: entry.ErrTooLarge}
 	}
 	return data, nil
 }

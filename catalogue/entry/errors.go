@@ -24,19 +24,31 @@ var (
 	ErrInvalid = errors.New("entry: invalid entry")
 )
 
-// Error is one problem with an entry file. Its message reads
+// Problem is one thing to put right in an entry file: where it is,
+// what is wrong and how to fix it. Warnings are Problems, and so is
+// the detail of every *Error; the API sends them as they are. Its
+// String reads
 //
 //	notes/regie.md:4: key "review_by": "2025-13-40" is not a date; write it as YYYY-MM-DD, e.g. 2026-06-30
-type Error struct {
-	File    string // as given to Parse or Validate
-	Line    int    // line of the file, from 1; 0 when not known
-	Key     string // front-matter key concerned; "" when the problem is not about one key
-	Problem string // what is wrong
-	Fix     string // how to put it right; "" when there is nothing to add
-	Err     error  // class of the problem: ErrTooLarge, ErrNotText, ErrSyntax or ErrInvalid
+type Problem struct {
+	File string `json:"file"`           // as given to Parse or Validate
+	Line int    `json:"line,omitempty"` // line of the file, from 1; 0 when not known
+	Key  string `json:"key,omitempty"`  // front-matter key concerned; "" when the problem is not about one key
+	What string `json:"problem"`        // what is wrong
+	Fix  string `json:"fix,omitempty"`  // how to put it right; "" when there is nothing to add
 }
 
-func (e *Error) Error() string { return format(e.File, e.Line, e.Key, e.Problem, e.Fix) }
+// String formats the problem as "file:line: key "k": what; fix",
+// leaving out the parts that are empty.
+func (p Problem) String() string { return format(p.File, p.Line, p.Key, p.What, p.Fix) }
+
+// Error is a problem that stops an entry from being accepted.
+type Error struct {
+	Problem
+	Err error // class of the problem: ErrTooLarge, ErrNotText, ErrSyntax or ErrInvalid
+}
+
+func (e *Error) Error() string { return e.Problem.String() }
 
 // Unwrap returns the class of the problem.
 func (e *Error) Unwrap() error { return e.Err }
@@ -63,20 +75,6 @@ func (es Errors) Unwrap() []error {
 	}
 	return errs
 }
-
-// Warning is something worth fixing that does not stop an entry from
-// being accepted: a free-text category, a tag in capitals, a key that
-// looks like a misspelt known key.
-type Warning struct {
-	File    string
-	Line    int // 0 when not known
-	Key     string
-	Problem string
-	Fix     string
-}
-
-// String formats the warning like an Error.
-func (w Warning) String() string { return format(w.File, w.Line, w.Key, w.Problem, w.Fix) }
 
 // format writes "file:line: key "k": problem; fix", leaving out the
 // parts that are empty.

@@ -34,7 +34,7 @@ var utf8BOM = []byte("\uFEFF")
 //
 // On success the warnings list what is worth fixing. On failure the
 // File is nil and the error is an Errors value listing every problem.
-func Parse(file string, data []byte, defaultKind Kind) (*File, []Warning, error) {
+func Parse(file string, data []byte, defaultKind Kind) (*File, []Problem, error) {
 	defaultKind, err := ParseKind(string(defaultKind))
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse %s: default kind: %w", file, err)
@@ -73,7 +73,7 @@ func Parse(file string, data []byte, defaultKind Kind) (*File, []Warning, error)
 }
 
 // fail returns the problems gathered so far.
-func (c *checker) fail() (*File, []Warning, error) {
+func (c *checker) fail() (*File, []Problem, error) {
 	warns, err := c.result()
 	return nil, warns, err
 }
@@ -94,7 +94,7 @@ func (c *checker) hasFatal() bool {
 // matter.
 func split(file string, data []byte) (string, []byte, *Error) {
 	fail := func(line int, class error, fix, format string, args ...any) (string, []byte, *Error) {
-		return "", nil, &Error{File: file, Line: line, Problem: fmt.Sprintf(format, args...), Fix: fix, Err: class}
+		return "", nil, &Error{Problem: Problem{File: file, Line: line, What: fmt.Sprintf(format, args...), Fix: fix}, Err: class}
 	}
 	if len(data) > protocol.MaxEntryFileSize {
 		return fail(0, ErrTooLarge, "move large content into an attachment",

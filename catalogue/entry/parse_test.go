@@ -257,18 +257,18 @@ func TestErrorFormat(t *testing.T) {
 		e    Error
 		want string
 	}{
-		{Error{File: "a.md", Line: 3, Key: "k", Problem: "p", Fix: "f"}, `a.md:3: key "k": p; f`},
-		{Error{File: "a.md", Problem: "p"}, `a.md: p`},
-		{Error{File: "a.md", Line: 1, Problem: "p", Fix: "f"}, `a.md:1: p; f`},
-		{Error{Key: "k", Problem: "p"}, `key "k": p`},
-		{Error{File: "a.md", Key: "résumé", Problem: "p"}, `a.md: key "résumé": p`},
+		{Error{Problem: Problem{File: "a.md", Line: 3, Key: "k", What: "p", Fix: "f"}}, `a.md:3: key "k": p; f`},
+		{Error{Problem: Problem{File: "a.md", What: "p"}}, `a.md: p`},
+		{Error{Problem: Problem{File: "a.md", Line: 1, What: "p", Fix: "f"}}, `a.md:1: p; f`},
+		{Error{Problem: Problem{Key: "k", What: "p"}}, `key "k": p`},
+		{Error{Problem: Problem{File: "a.md", Key: "résumé", What: "p"}}, `a.md: key "résumé": p`},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
 	}
-	errs := Errors{{File: "a.md", Line: 1, Problem: "un"}, {File: "a.md", Line: 2, Problem: "deux"}}
+	errs := Errors{{Problem: Problem{File: "a.md", Line: 1, What: "un"}}, {Problem: Problem{File: "a.md", Line: 2, What: "deux"}}}
 	if got, want := errs.Error(), "a.md:1: un\na.md:2: deux"; got != want {
 		t.Errorf("Errors.Error() = %q, want %q", got, want)
 	}

@@ -30,7 +30,7 @@ const maxTagLen = 40
 // Every problem with a value is reported under its key, so that a
 // form can show it beside its field; a front matter too large is
 // reported under the key that takes the most room in it.
-func (e *Entry) Validate(file string) ([]Warning, error) {
+func (e *Entry) Validate(file string) ([]Problem, error) {
 	c := &checker{file: file}
 	if c.dataModel(e.Meta) {
 		c.schema(e.Meta)
@@ -45,7 +45,7 @@ type checker struct {
 	file  string
 	pos   positions // nil for an entry built in code
 	errs  Errors
-	warns []Warning
+	warns []Problem
 	skip  map[string]bool // keys already reported; not checked again
 }
 
@@ -54,7 +54,7 @@ func (c *checker) errorAt(line int, key string, class error, fix, format string,
 	if c.skip[key] {
 		return
 	}
-	c.errs = append(c.errs, &Error{File: c.file, Line: line, Key: key, Problem: fmt.Sprintf(format, args...), Fix: fix, Err: class})
+	c.errs = append(c.errs, &Error{Problem: Problem{File: c.file, Line: line, Key: key, What: fmt.Sprintf(format, args...), Fix: fix}, Err: class})
 }
 
 // invalid reports a value under key that breaks the schema.
@@ -64,12 +64,12 @@ func (c *checker) invalid(key, fix, format string, args ...any) {
 
 // warn records a warning at line.
 func (c *checker) warn(line int, key, fix, format string, args ...any) {
-	c.warns = append(c.warns, Warning{File: c.file, Line: line, Key: key, Problem: fmt.Sprintf(format, args...), Fix: fix})
+	c.warns = append(c.warns, Problem{File: c.file, Line: line, Key: key, What: fmt.Sprintf(format, args...), Fix: fix})
 }
 
 // result returns the warnings and the problems, in line order.
-func (c *checker) result() ([]Warning, error) {
-	slices.SortStableFunc(c.warns, func(a, b Warning) int { return cmp.Compare(a.Line, b.Line) })
+func (c *checker) result() ([]Problem, error) {
+	slices.SortStableFunc(c.warns, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
 	if len(c.errs) == 0 {
 		return c.warns, nil
 	}

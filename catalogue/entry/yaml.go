@@ -104,7 +104,7 @@ func syntaxError(file string, offset int, err error) *Error {
 	if strings.Contains(msg, "cannot start any token") || strings.Contains(msg, "tab") {
 		fix = "indent with spaces, not tabs, and put in quotes any value that starts with a special character"
 	}
-	return &Error{File: file, Line: line, Problem: "the front matter is not valid YAML: " + msg, Fix: fix, Err: ErrSyntax}
+	return &Error{Problem: Problem{File: file, Line: line, What: "the front matter is not valid YAML: " + msg, Fix: fix}, Err: ErrSyntax}
 }
 
 // isParserError reports whether a yaml.v3 message comes from its
@@ -128,7 +128,7 @@ func (d *decoder) errorf(n *yaml.Node, key string, class error, fix, format stri
 	if n != nil && n.Line > 0 {
 		line = n.Line + d.offset
 	}
-	return &Error{File: d.file, Line: line, Key: key, Problem: fmt.Sprintf(format, args...), Fix: fix, Err: class}
+	return &Error{Problem: Problem{File: d.file, Line: line, Key: key, What: fmt.Sprintf(format, args...), Fix: fix}, Err: class}
 }
 
 // take counts one decoded value against the bound.

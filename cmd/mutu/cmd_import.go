@@ -8,7 +8,6 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
-	"github.com/mutu-network/mutu/node/api"
 )
 
 func importCommand() *cli.Command {
@@ -68,18 +67,16 @@ func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 			return out
 		}
 		out := struct {
-			Published []file        `json:"published"`
-			Edited    []file        `json:"edited"`
-			Unchanged []file        `json:"unchanged"`
-			Failed    []file        `json:"failed"`
-			Warnings  []api.Problem `json:"warnings"`
-		}{files(res.Published), files(res.Edited), files(res.Unchanged), []file{}, []api.Problem{}}
+			Published []file          `json:"published"`
+			Edited    []file          `json:"edited"`
+			Unchanged []file          `json:"unchanged"`
+			Failed    []file          `json:"failed"`
+			Warnings  []entry.Problem `json:"warnings"`
+		}{files(res.Published), files(res.Edited), files(res.Unchanged), []file{}, []entry.Problem{}}
 		for _, f := range res.Failed {
 			out.Failed = append(out.Failed, file{Path: f.Path, Error: f.Err.Error()})
 		}
-		for _, x := range res.Warnings {
-			out.Warnings = append(out.Warnings, api.Problem{File: x.File, Line: x.Line, Key: x.Key, Problem: x.Problem, Fix: x.Fix})
-		}
+		out.Warnings = append(out.Warnings, res.Warnings...)
 		if err := printJSON(w, out); err != nil {
 			return err
 		}

@@ -141,7 +141,7 @@ func printPublished(w io.Writer, verb string, ps ...api.Published) error {
 // printWarnings prints on w, one line each, what is worth fixing in
 // files that were accepted all the same. It does not change the exit
 // code.
-func printWarnings(w io.Writer, ws []entry.Warning) {
+func printWarnings(w io.Writer, ws []entry.Problem) {
 	for _, x := range ws {
 		fmt.Fprintf(w, "warning: %s\n", x)
 	}
@@ -149,12 +149,10 @@ func printWarnings(w io.Writer, ws []entry.Warning) {
 
 // publishedWarnings returns the warnings of writes, as a Local service
 // and a running node's API both report them.
-func publishedWarnings(ps ...api.Published) []entry.Warning {
-	var out []entry.Warning
+func publishedWarnings(ps ...api.Published) []entry.Problem {
+	var out []entry.Problem
 	for _, p := range ps {
-		for _, x := range p.Warnings {
-			out = append(out, entry.Warning{File: x.File, Line: x.Line, Key: x.Key, Problem: x.Problem, Fix: x.Fix})
-		}
+		out = append(out, p.Warnings...)
 	}
 	return out
 }

@@ -81,11 +81,11 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 		kind = k
 	}
 	files := make([]*entry.File, len(req.Files))
-	warnings := make([][]Problem, len(req.Files))
+	warnings := make([][]entry.Problem, len(req.Files))
 	var problems entry.Errors
 	for i, u := range req.Files {
 		f, warns, err := entry.Parse(u.Name, u.Data, kind)
-		warnings[i] = warningsOf(warns)
+		warnings[i] = warns
 		var list entry.Errors
 		var one *entry.Error
 		switch {
@@ -96,8 +96,8 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 		case err != nil:
 			return nil, err
 		case f.ID.Defined():
-			problems = append(problems, &entry.Error{File: u.Name, Key: "id", Problem: "the file already belongs to entry " + f.ID.String(),
-				Fix: "to change that entry run `mutu edit " + f.ID.String() + " " + u.Name + "`; to publish a copy, remove the id line", Err: entry.ErrInvalid})
+			problems = append(problems, &entry.Error{Problem: entry.Problem{File: u.Name, Key: "id", What: "the file already belongs to entry " + f.ID.String(),
+				Fix: "to change that entry run `mutu edit " + f.ID.String() + " " + u.Name + "`; to publish a copy, remove the id line"}, Err: entry.ErrInvalid})
 		}
 		files[i] = f
 	}
@@ -128,19 +128,6 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 	return append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[0].Name, Warnings: warnings[0]}), nil
 }
 
-// warningsOf returns the warnings of a file as the API sends them; nil
-// when there are none.
-func warningsOf(ws []entry.Warning) []Problem {
-	if len(ws) == 0 {
-		return nil
-	}
-	out := make([]Problem, len(ws))
-	for i, w := range ws {
-		out[i] = Problem{File: w.File, Line: w.Line, Key: w.Key, Problem: w.Problem, Fix: w.Fix}
-	}
-	return out
-}
-
 func uploads(us []Upload) []catalogue.File {
 	files := make([]catalogue.File, len(us))
 	for i, u := range us {
@@ -168,8 +155,8 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 		return nil, err
 	}
 	if f.ID.Defined() && f.ID != id {
-		return nil, &entry.Error{File: req.File.Name, Key: "id", Problem: "the file belongs to entry " + f.ID.String() + ", not " + id.String(),
-			Fix: "check the ID, or remove the id line", Err: entry.ErrInvalid}
+		return nil, &entry.Error{Problem: entry.Problem{File: req.File.Name, Key: "id", What: "the file belongs to entry " + f.ID.String() + ", not " + id.String(),
+			Fix: "check the ID, or remove the id line"}, Err: entry.ErrInvalid}
 	}
 	p, err := l.Cat.Edit(ctx, l.Author, id, &f.Entry, catalogue.EditOptions{Files: uploads(req.Attachments), Drop: req.Drop})
 	if err != nil {
@@ -179,7 +166,7 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 		l.announce(ctx, p)
 	}
 	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.File.Name, Unchanged: p.Unchanged,
-		Warnings: warningsOf(warns)}, nil
+		Warnings: warns}, nil
 }
 
 // Retract publishes a tombstone for an entry.

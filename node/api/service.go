@@ -31,8 +31,8 @@ type Service interface {
 	Fetch(ctx context.Context, id string) (*FetchResult, error)
 }
 
-// ErrorKind classifies an API error. The values are stable: clients
-// map them to exit codes.
+// ErrorKind classifies an error. The values are stable: scripts read
+// them in the API's answers.
 type ErrorKind string
 
 const (
@@ -50,94 +50,104 @@ const (
 	KindMethodNotAllowed ErrorKind = "method_not_allowed"
 )
 
-// Error is an error as the API sends it.
-type Error struct {
-	Kind     ErrorKind `json:"kind"`
-	Message  string    `json:"message"`
-	Problems []Problem `json:"problems,omitempty"`
+// Exit codes of the command line for the kinds of error. They are part
+// of its interface: scripts rely on them. Do not renumber. The command
+// line adds its own: 2 for a wrong command line, 4 for a node or peer
+// that could not be reached (docs/cli.md).
+const (
+	ExitInput    = 1 // the user's input is wrong: a file, an ID, a flag value
+	ExitHome     = 3 // the home is missing, locked by another process, or damaged
+	ExitInternal = 5 // a storage or internal failure; nothing was half-applied
+)
+
+// kinds is the one table of error kinds: how each is recognised
+// (classify, in order), the HTTP status the API answers it with and
+// the exit code of the command line. docs/api.md and docs/cli.md list
+// the same.
+var kinds = []struct {
+	kind   ErrorKind
+	status int
+	exit   int
+	is     []error // errors.Is any of them selects the kind
+}{
+	{KindAmbiguous, http.StatusConflict, ExitInput, []error{catalogue.ErrAmbiguous}},
+	{KindNotFound, http.StatusNotFound, ExitInput, []error{catalogue.ErrNotFound}},
+	{KindForbidden, http.StatusForbidden, ExitInput, []error{protocol.ErrNotAuthorized}},
+	// An attachment over 1 GiB, more than 64 of them.
+	{KindTooLarge, http.StatusRequestEntityTooLarge, ExitInput, []error{protocol.ErrTooLarge}},
+	{KindInput, http.StatusUnprocessableEntity, ExitInput, []error{
+		ErrInput, catalogue.ErrRetracted,
+		protocol.ErrInvalid, protocol.ErrMalformed, protocol.ErrBadCID, protocol.ErrBadSignature,
+		protocol.ErrUnsupportedVersion,
+		// A kind that is none, outside an entry file.
+		entry.ErrInvalid, entry.ErrTooLarge, entry.ErrNotText, entry.ErrSyntax,
+	}},
+	{KindUnavailable, http.StatusServiceUnavailable, ExitHome, []error{catalogue.ErrLocked, ErrOffline}},
+	{KindMethodNotAllowed, http.StatusMethodNotAllowed, ExitInput, nil},
+	{KindInternal, http.StatusInternalServerError, ExitInternal, nil},
 }
 
-// Problem is one problem with an entry file, for forms and scripts.
-type Problem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Key     string `json:"key,omitempty"`
-	Problem string `json:"problem"`
-	Fix     string `json:"fix,omitempty"`
+// Error is an error as the API sends it.
+type Error struct {
+	Kind     ErrorKind       `json:"kind"`
+	Message  string          `json:"message"`
+	Problems []entry.Problem `json:"problems,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
 
 // HTTPStatus is the status code the API answers an error with.
 func (e *Error) HTTPStatus() int {
-	switch e.Kind {
-	case KindInput:
-		return http.StatusUnprocessableEntity
-	case KindNotFound:
-		return http.StatusNotFound
-	case KindAmbiguous:
-		return http.StatusConflict
-	case KindForbidden:
-		return http.StatusForbidden
-	case KindUnavailable:
-		return http.StatusServiceUnavailable
-	case KindTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case KindMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	default:
-		return http.StatusInternalServerError
+	for _, k := range kinds {
+		if k.kind == e.Kind {
+			return k.status
+		}
 	}
+	return http.StatusInternalServerError
 }
 
-// ErrorOf classifies any error of a Service.
+// ExitCode is the exit code of the command line for the error.
+func (e *Error) ExitCode() int {
+	for _, k := range kinds {
+		if k.kind == e.Kind {
+			return k.exit
+		}
+	}
+	return ExitInternal
+}
+
+// ErrorOf classifies any error of a Service: an *Error as it is, the
+// problems of an entry file as KindInput with their details, and
+// anything else by the table above.
 func ErrorOf(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
-	out := &Error{Message: err.Error()}
+	out := &Error{Message: err.Error(), Kind: KindInternal}
 	var list entry.Errors
 	var one *entry.Error
 	switch {
 	case errors.As(err, &list):
 		out.Kind = KindInput
 		for _, p := range list {
-			out.Problems = append(out.Problems, problem(p))
+			out.Problems = append(out.Problems, p.Problem)
 		}
+		return out
 	case errors.As(err, &one):
 		out.Kind = KindInput
-		out.Problems = []Problem{problem(one)}
-	case errors.Is(err, catalogue.ErrAmbiguous):
-		out.Kind = KindAmbiguous
-	case errors.Is(err, catalogue.ErrNotFound):
-		out.Kind = KindNotFound
-	case errors.Is(err, protocol.ErrNotAuthorized):
-		out.Kind = KindForbidden
-	case errors.Is(err, protocol.ErrTooLarge): // an attachment over 1 GiB, more than 64
-		out.Kind = KindTooLarge
-	case errors.Is(err, catalogue.ErrRetracted), errors.Is(err, protocol.ErrInvalid),
-		errors.Is(err, protocol.ErrMalformed),
-		errors.Is(err, protocol.ErrBadCID), errors.Is(err, ErrInput),
-		isEntryError(err): // a kind that is none, outside an entry file
-		out.Kind = KindInput
-	case errors.Is(err, catalogue.ErrLocked), errors.Is(err, ErrOffline):
-		out.Kind = KindUnavailable
-	default:
-		out.Kind = KindInternal
+		out.Problems = []entry.Problem{one.Problem}
+		return out
+	}
+	for _, k := range kinds {
+		for _, target := range k.is {
+			if errors.Is(err, target) {
+				out.Kind = k.kind
+				return out
+			}
+		}
 	}
 	return out
-}
-
-// isEntryError reports whether err is of one of the classes of package
-// entry, which name what is wrong with what the user gave.
-func isEntryError(err error) bool {
-	return errors.Is(err, entry.ErrInvalid) || errors.Is(err, entry.ErrTooLarge) ||
-		errors.Is(err, entry.ErrNotText) || errors.Is(err, entry.ErrSyntax)
-}
-
-func problem(e *entry.Error) Problem {
-	return Problem{File: e.File, Line: e.Line, Key: e.Key, Problem: e.Problem, Fix: e.Fix}
 }
 
 // ErrInput marks a request that is wrong in a way no other package

@@ -11,6 +11,8 @@ package api
 import (
 	"io"
 	"time"
+
+	"github.com/mutu-network/mutu/catalogue/entry"
 )
 
 // Summary is one entry of a listing.
@@ -125,7 +127,7 @@ type Published struct {
 	// accepted: a tag in capitals, a category outside the list, a key
 	// that looks misspelt (see docs/entries.md, "Warnings"). Absent
 	// when there is nothing to say.
-	Warnings []Problem `json:"warnings,omitempty"`
+	Warnings []entry.Problem `json:"warnings,omitempty"`
 }
 
 // Upload is a file sent with a write: an entry file or an attachment.

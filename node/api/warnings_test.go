@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/mutu-network/mutu/catalogue/entry"
+
 	"context"
 	"net/url"
 	"reflect"
@@ -15,12 +17,12 @@ func TestWritesCarryWarnings(t *testing.T) {
 	u, _ := url.Parse(srv.URL)
 	client := NewClient(u.Host, "token")
 	const file = "---\ntitle: Régie\ntags: [Bad Tag]\ncategory: Budget\nsumary: Court.\n---\nCorps.\n"
-	want := []Problem{
-		{File: "f.md", Line: 3, Key: "tags", Problem: `tag "Bad Tag" has capitals; tags are lowercase`, Fix: "write it as bad tag"},
+	want := []entry.Problem{
+		{File: "f.md", Line: 3, Key: "tags", What: `tag "Bad Tag" has capitals; tags are lowercase`, Fix: "write it as bad tag"},
 		{File: "f.md", Line: 4, Key: "category"},
 		{File: "f.md", Line: 5, Key: "sumary"},
 	}
-	check := func(t *testing.T, what string, got []Problem) {
+	check := func(t *testing.T, what string, got []entry.Problem) {
 		t.Helper()
 		if len(got) != len(want) {
 			t.Fatalf("%s: warnings %+v, want %d", what, got, len(want))
@@ -30,7 +32,7 @@ func TestWritesCarryWarnings(t *testing.T) {
 		}
 		for i, w := range want[1:] {
 			g := got[i+1]
-			if g.File != w.File || g.Line != w.Line || g.Key != w.Key || g.Problem == "" || g.Fix == "" {
+			if g.File != w.File || g.Line != w.Line || g.Key != w.Key || g.What == "" || g.Fix == "" {
 				t.Errorf("%s: warning %+v, want file %s line %d key %s with a problem and a fix", what, g, w.File, w.Line, w.Key)
 			}
 		}

@@ -240,7 +240,7 @@ func fieldErrors(err error) []fieldError {
 	}
 	out := make([]fieldError, 0, len(list))
 	for _, e := range list {
-		fe := fieldError{Field: e.Key, Detail: e.Problem}
+		fe := fieldError{Field: e.Key, Detail: e.What}
 		if e.Fix != "" {
 			fe.Detail += "; " + e.Fix
 		}
@@ -272,10 +272,10 @@ type remark struct {
 }
 
 // remarks turns the warnings of entry.Validate into remarks by field.
-func remarks(ws []entry.Warning) []remark {
+func remarks(ws []entry.Problem) []remark {
 	out := make([]remark, 0, len(ws))
 	for _, w := range ws {
-		r := remark{Label: fieldLabels[w.Key], Detail: w.Problem}
+		r := remark{Label: fieldLabels[w.Key], Detail: w.What}
 		if r.Label != "" {
 			r.Field = w.Key
 		} else {

@@ -56,11 +56,11 @@ func TestFormErrorsBesideTheirFields(t *testing.T) {
 // TestFieldErrors maps each problem to the field of its key.
 func TestFieldErrors(t *testing.T) {
 	errs := entry.Errors{
-		{Key: "title", Problem: "the title has 201 characters", Err: entry.ErrInvalid},
-		{Key: "tags", Problem: "the front matter would be 70000 bytes", Err: entry.ErrTooLarge},
-		{Key: "x-local", Problem: "the front matter would be 70000 bytes", Err: entry.ErrTooLarge},
-		{Problem: "the body is 600000 bytes", Err: entry.ErrTooLarge},
-		{Problem: "the body contains NUL bytes", Err: entry.ErrNotText},
+		{Problem: entry.Problem{Key: "title", What: "the title has 201 characters"}, Err: entry.ErrInvalid},
+		{Problem: entry.Problem{Key: "tags", What: "the front matter would be 70000 bytes"}, Err: entry.ErrTooLarge},
+		{Problem: entry.Problem{Key: "x-local", What: "the front matter would be 70000 bytes"}, Err: entry.ErrTooLarge},
+		{Problem: entry.Problem{What: "the body is 600000 bytes"}, Err: entry.ErrTooLarge},
+		{Problem: entry.Problem{What: "the body contains NUL bytes"}, Err: entry.ErrNotText},
 	}
 	got := fieldErrors(errs)
 	want := []string{"title", "tags", "", "body", "body"}
@@ -69,7 +69,7 @@ func TestFieldErrors(t *testing.T) {
 	}
 	for i, fe := range got {
 		if fe.Field != want[i] || fe.Message == "" || fe.Detail == "" {
-			t.Errorf("problem %q: field %q, message %q, detail %q; want field %q", errs[i].Problem, fe.Field, fe.Message, fe.Detail, want[i])
+			t.Errorf("problem %q: field %q, message %q, detail %q; want field %q", errs[i].What, fe.Field, fe.Message, fe.Detail, want[i])
 		}
 	}
 	if !strings.Contains(got[1].Message, "trop") {
