@@ -102,17 +102,17 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 // is half-applied.
 func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResult, error) {
 	res := &BundleResult{}
-	var revs []store.Verified
+	var revs []protocol.Verified
 	// First pass: verify everything, keep the revisions.
 	err := readBundle(path, func(k cid.Cid, data []byte) error {
 		switch k.Prefix().Codec {
 		case protocol.CodecDagCBOR:
-			r, err := c.verifyReceived(protocol.Block{CID: k, Data: data})
+			v, err := c.verifyReceived(protocol.Block{CID: k, Data: data})
 			if err != nil {
 				return err
 			}
-			revs = append(revs, store.Verified{Block: protocol.Block{CID: k, Data: data}, Rev: r})
-			if !r.Doc.Defined() {
+			revs = append(revs, v)
+			if !v.Rev.Doc.Defined() {
 				res.Docs++
 			}
 		case protocol.CodecRaw:

@@ -16,7 +16,6 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/search"
-	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -90,7 +89,7 @@ func TestPublishEditRetract(t *testing.T) {
 		t.Fatalf("after edit: title %q, %d attachments (an edit keeps attachments)", d.Entry.Title(), len(d.Attachments))
 	}
 	hist, err := c.History(p.Doc)
-	if err != nil || len(hist) != 2 || hist[0].CID != e2.Revision.CID || !hist[0].Head || hist[1].Head {
+	if err != nil || len(hist) != 2 || hist[0].CID != e2.Revision || !hist[0].Head || hist[1].Head {
 		t.Fatalf("history: %+v %v", hist, err)
 	}
 
@@ -152,7 +151,7 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestAddRevisionsRefusesBadInput(t *testing.T) {
+func TestReceiveRefusesBadInput(t *testing.T) {
 	ctx := context.Background()
 	src, dst := openTest(t, ""), openTest(t, "")
 	me := newKey(t)
@@ -166,17 +165,18 @@ func TestAddRevisionsRefusesBadInput(t *testing.T) {
 	}
 
 	// The edit alone: its parent is missing, and the error says which.
-	_, err = dst.AddRevisions(ctx, []protocol.Block{e.Revision})
+	_, err = receive(ctx, dst, blocksOf(t, src, e)...)
 	if m := protocol.Missing(err); len(m) == 0 || m[0] != p.Doc {
 		t.Fatalf("missing parent: %v (missing %v)", err, m)
 	}
 
-	forged := bytes.Clone(p.Revision.Data)
+	pb := blocksOf(t, src, p)[0]
+	forged := bytes.Clone(pb.Data)
 	i := bytes.Index(forged, []byte("Original"))
 	forged[i] = 'X'
 	badSig := protocol.Block{CID: protocol.RevisionCID(forged), Data: forged}
-	badCID := protocol.Block{CID: protocol.RevisionCID([]byte("autre")), Data: p.Revision.Data}
-	added, err := dst.AddRevisions(ctx, []protocol.Block{badSig, badCID, p.Revision, e.Revision})
+	badCID := protocol.Block{CID: protocol.RevisionCID([]byte("autre")), Data: pb.Data}
+	added, err := receive(ctx, dst, append([]protocol.Block{badSig, badCID}, blocksOf(t, src, p, e)...)...)
 	if !errors.Is(err, protocol.ErrBadSignature) || !errors.Is(err, protocol.ErrBadCID) {
 		t.Fatalf("bad input not reported: %v", err)
 	}
@@ -380,12 +380,8 @@ func TestRefusesClockFromTheFuture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AddRevisions(ctx, []protocol.Block{b}); !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), "ahead") {
+	if _, err := receive(ctx, c, b.Block); !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), "ahead") {
 		t.Fatalf("a revision from the far future: %v", err)
-	}
-	// Revisions a node verified on receipt get the same check.
-	if _, err := c.AddVerified(ctx, []store.Verified{{Block: b, Rev: r}}); !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), "ahead") {
-		t.Fatalf("a verified revision from the far future: %v", err)
 	}
 	if ok, _ := c.Has(ctx, b.CID); ok {
 		t.Fatal("a revision from the far future was stored")
@@ -394,7 +390,7 @@ func TestRefusesClockFromTheFuture(t *testing.T) {
 	if b, err = r.Sign(newKey(t)); err != nil {
 		t.Fatal(err)
 	}
-	if added, err := c.AddVerified(ctx, []store.Verified{{Block: b, Rev: r}}); err != nil || len(added) != 1 {
+	if added, err := c.AddVerified(ctx, []protocol.Verified{b}); err != nil || len(added) != 1 {
 		t.Fatalf("AddVerified of a revision of now: added %v, %v", added, err)
 	}
 }

@@ -146,9 +146,9 @@ func (c *Catalogue) catchUpIndex(ctx context.Context) error {
 				return gctx.Err()
 			}
 		}
-		err := c.store.ChangesSince(mark, func(seq uint64, doc cid.Cid) error {
-			pending[doc] = true
-			last = seq
+		err := c.store.ChangesSince(mark, func(ch store.Change) error {
+			pending[ch.Doc] = true
+			last = ch.Seq
 			if len(pending) < indexBatch {
 				return nil
 			}

@@ -26,11 +26,11 @@ func signNotes(t testing.TB, me ed25519.PrivateKey, from, n int) []protocol.Bloc
 				Meta: map[string]any{"kind": "note", "title": fmt.Sprintf("Fiche %d", from+i)},
 				Body: "Note reçue pendant le rattrapage d'un nœud.",
 			}}
-		b, err := r.Sign(me)
+		v, err := r.Sign(me)
 		if err != nil {
 			t.Fatal(err)
 		}
-		blocks[i] = b
+		blocks[i] = v.Block
 	}
 	return blocks
 }
@@ -61,7 +61,7 @@ func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 	}
 	add := func(blocks []protocol.Block) {
 		t.Helper()
-		if _, err := c.AddRevisions(ctx, blocks); err != nil {
+		if _, err := receive(ctx, c, blocks...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -110,7 +110,7 @@ func TestIndexCatchUpLogsProgress(t *testing.T) {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	if _, err := c.AddRevisions(ctx, signNotes(t, newKey(t), 0, 1200)); err != nil {
+	if _, err := receive(ctx, c, signNotes(t, newKey(t), 0, 1200)...); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.SyncIndex(ctx); err != nil {
@@ -129,7 +129,7 @@ func TestIndexCatchUpLogsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer quiet.Close()
-	if _, err := quiet.AddRevisions(ctx, signNotes(t, newKey(t), 0, 3)); err != nil {
+	if _, err := receive(ctx, quiet, signNotes(t, newKey(t), 0, 3)...); err != nil {
 		t.Fatal(err)
 	}
 	if err := quiet.SyncIndex(ctx); err != nil {
@@ -192,7 +192,7 @@ func TestIndexWaitsForDiskSpace(t *testing.T) {
 	}
 	defer func() { c.Close() }()
 	ctx := context.Background()
-	if _, err := c.AddRevisions(ctx, signNotes(t, newKey(t), 0, 700)); err != nil {
+	if _, err := receive(ctx, c, signNotes(t, newKey(t), 0, 700)...); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.SyncIndex(ctx); !errors.Is(err, ErrDiskFull) {

@@ -4,69 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
-// AddRevisions verifies revisions received from peers (CID, canonical
-// encoding, record rules, signature) in parallel, then stores them as
-// AddVerified does. Revisions already held are skipped. It returns the
-// CIDs newly stored; refused revisions are listed in a *RejectedError,
-// and a revision whose parents are not held carries a
-// *protocol.MissingError naming them.
-func (c *Catalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) ([]cid.Cid, error) {
-	verified := make([]store.Verified, len(blocks))
-	reasons := make([]error, len(blocks))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, b := range blocks {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			if ok, err := c.store.Has(b.CID); err == nil && ok {
-				return nil // held already: nothing to verify
-			}
-			r, err := protocol.VerifyRevision(b.CID, b.Data)
-			if err != nil {
-				reasons[i] = err
-				return nil
-			}
-			verified[i] = store.Verified{Block: b, Rev: r}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	rejected := make(map[cid.Cid]error)
-	valid := verified[:0]
-	for i, v := range verified {
-		switch {
-		case reasons[i] != nil:
-			rejected[blocks[i].CID] = reasons[i]
-		case v.Rev != nil:
-			valid = append(valid, v)
-		}
-	}
-	return c.addVerified(valid, rejected)
-}
-
-// AddVerified stores revisions received from peers that passed
-// protocol.VerifyRevision already, as a node checks them on receipt:
-// it spares verifying each signature twice. The store enforces the DAG
-// rules in atomic batches, revisions whose clock runs too far ahead
-// (MaxClockSkew) are refused, and the indexer then brings the search
-// index up to date in the background (SyncIndex waits for it). Results
-// and errors are those of AddRevisions.
-func (c *Catalogue) AddVerified(ctx context.Context, revs []store.Verified) ([]cid.Cid, error) {
+// AddVerified stores revisions received from peers, which the caller
+// verified on receipt (protocol.Verify or protocol.VerifyAll): each
+// signature is checked once. Revisions already held are skipped. The
+// store enforces the DAG rules in atomic batches, revisions whose clock
+// runs too far ahead (MaxClockSkew) are refused, and the indexer then
+// brings the search index up to date in the background (SyncIndex
+// waits for it).
+//
+// It returns the CIDs newly stored. Refused revisions are listed in a
+// *RejectedError, and the valid ones are stored all the same; a
+// revision whose parents are not held carries a *protocol.MissingError
+// naming them.
+func (c *Catalogue) AddVerified(ctx context.Context, revs []protocol.Verified) ([]cid.Cid, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -75,7 +34,7 @@ func (c *Catalogue) AddVerified(ctx context.Context, revs []store.Verified) ([]c
 
 // addVerified stores valid (which it may reorder and shorten) and
 // reports the revisions in rejected and those the store refuses.
-func (c *Catalogue) addVerified(valid []store.Verified, rejected map[cid.Cid]error) ([]cid.Cid, error) {
+func (c *Catalogue) addVerified(valid []protocol.Verified, rejected map[cid.Cid]error) ([]cid.Cid, error) {
 	kept := valid[:0]
 	for _, v := range valid {
 		if err := c.checkClock(v.Block.CID, v.Rev); err != nil {
@@ -121,12 +80,12 @@ const MaxClockSkew = 24 * time.Hour
 
 // verifyReceived checks a revision received from outside: CID,
 // encoding, record rules, signature, and a clock not too far ahead.
-func (c *Catalogue) verifyReceived(b protocol.Block) (*protocol.Revision, error) {
-	r, err := protocol.VerifyRevision(b.CID, b.Data)
+func (c *Catalogue) verifyReceived(b protocol.Block) (protocol.Verified, error) {
+	v, err := protocol.Verify(b)
 	if err != nil {
-		return nil, err
+		return protocol.Verified{}, err
 	}
-	return r, c.checkClock(b.CID, r)
+	return v, c.checkClock(b.CID, v.Rev)
 }
 
 // checkClock refuses a revision whose clock is more than MaxClockSkew

@@ -25,11 +25,11 @@ func BenchmarkAddRevisions(b *testing.B) {
 				Meta: map[string]any{"kind": "note", "title": fmt.Sprintf("Fiche %d : fonds de roulement et régie", i), "tags": []any{"budget"}},
 				Body: strings.Repeat(para, 45),
 			}}
-		blk, err := r.Sign(me)
+		v, err := r.Sign(me)
 		if err != nil {
 			b.Fatal(err)
 		}
-		blocks[i] = blk
+		blocks[i] = v.Block
 	}
 	c, err := Open(b.TempDir(), Options{})
 	if err != nil {
@@ -38,7 +38,7 @@ func BenchmarkAddRevisions(b *testing.B) {
 	defer c.Close()
 	b.ResetTimer()
 	for i := 0; i < len(blocks); i += 1000 {
-		if _, err := c.AddRevisions(ctx, blocks[i:min(i+1000, len(blocks))]); err != nil {
+		if _, err := receive(ctx, c, blocks[i:min(i+1000, len(blocks))]...); err != nil {
 			b.Fatal(err)
 		}
 	}

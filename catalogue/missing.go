@@ -9,6 +9,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/protocol"
 )
 
 // attachWatch lists the documents whose attachment blocks may not all
@@ -25,7 +26,7 @@ type attachWatch struct {
 }
 
 // touch notes the documents of revisions that carry attachments.
-func (w *attachWatch) touch(revs []store.Verified) {
+func (w *attachWatch) touch(revs []protocol.Verified) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, v := range revs {

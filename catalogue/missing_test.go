@@ -39,12 +39,12 @@ func TestMissingBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { dst.Close() }()
-	if _, err := dst.AddRevisions(ctx, []protocol.Block{a.Revision, plain.Revision}); err != nil {
+	if _, err := receive(ctx, dst, blocksOf(t, src, a, plain)...); err != nil {
 		t.Fatal(err)
 	}
-	blocksOf := func(p *Published) []cid.Cid {
+	attached := func(p *Published) []cid.Cid {
 		t.Helper()
-		r, err := protocol.DecodeRevision(p.Revision.Data)
+		r, err := protocol.DecodeRevision(blocksOf(t, src, p)[0].Data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestMissingBlocks(t *testing.T) {
 			got = append(got, m.CID.String())
 		}
 		for _, p := range want {
-			for _, c := range blocksOf(p) {
+			for _, c := range attached(p) {
 				wantCIDs = append(wantCIDs, c.String())
 			}
 		}
@@ -79,7 +79,7 @@ func TestMissingBlocks(t *testing.T) {
 	check("second pass: still missing", a)
 
 	var blocks []protocol.Block
-	for _, c := range blocksOf(a) {
+	for _, c := range attached(a) {
 		data, err := src.Block(ctx, c)
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +92,7 @@ func TestMissingBlocks(t *testing.T) {
 	check("blocks received")
 
 	b := withFile("Voyage", "devis du transporteur")
-	if _, err := dst.AddRevisions(ctx, []protocol.Block{b.Revision}); err != nil {
+	if _, err := receive(ctx, dst, blocksOf(t, src, b)...); err != nil {
 		t.Fatal(err)
 	}
 	check("new entry with a file", b)
@@ -109,7 +109,7 @@ func TestMissingBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dst.AddRevisions(ctx, []protocol.Block{edit.Revision}); err != nil {
+	if _, err := receive(ctx, dst, blocksOf(t, src, edit)...); err != nil {
 		t.Fatal(err)
 	}
 	check("attachment dropped by an edit")

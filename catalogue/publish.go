@@ -25,13 +25,14 @@ type File struct {
 }
 
 // Published is the result of a local write: the document and the new
-// revision, which the node gossips to its peers.
+// revision. A running node learns of it, as of every revision stored,
+// from the change feed (Follow).
 type Published struct {
 	Doc      cid.Cid
-	Revision protocol.Block
+	Revision cid.Cid
 	// Unchanged is set by an edit that would have stored a revision
 	// the same as the current one: nothing was stored, and Revision
-	// is the current head, which there is no need to gossip again.
+	// is the current head.
 	Unchanged bool
 }
 
@@ -91,11 +92,7 @@ func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.
 	}
 	atts := mergeAttachments(d.Rev.Attachments, added, opts.Drop)
 	if len(d.Heads) == 1 && sameEntry(d.Rev.Entry, e) && sameAttachments(d.Rev.Attachments, atts) {
-		_, data, err := c.store.Revision(d.Heads[0])
-		if err != nil {
-			return nil, fmt.Errorf("catalogue: read revision %s: %w", d.Heads[0], err)
-		}
-		return &Published{Doc: id, Revision: protocol.Block{CID: d.Heads[0], Data: data}, Unchanged: true}, nil
+		return &Published{Doc: id, Revision: d.Heads[0], Unchanged: true}, nil
 	}
 	return c.commit(author, &protocol.Revision{
 		Op:          protocol.OpPut,
@@ -165,7 +162,7 @@ func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revis
 	defer c.pubMu.Unlock()
 	me := protocol.PublicKey(author)
 	seq := c.store.NextSeq(me)
-	batch := make([]store.Verified, len(revs))
+	batch := make([]protocol.Verified, len(revs))
 	pubs := make([]*Published, len(revs))
 	for i, r := range revs {
 		for _, p := range r.Parents {
@@ -176,16 +173,12 @@ func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revis
 		}
 		r.Seq = seq + uint64(i)
 		r.Clock = c.clock.Now()
-		b, err := r.Sign(author)
+		v, err := r.Sign(author)
 		if err != nil {
 			return nil, fmt.Errorf("catalogue: sign revision: %w", err)
 		}
-		batch[i] = store.Verified{Block: b, Rev: r}
-		doc := r.Doc
-		if !doc.Defined() {
-			doc = b.CID
-		}
-		pubs[i] = &Published{Doc: doc, Revision: b}
+		batch[i] = v
+		pubs[i] = &Published{Doc: v.Doc(), Revision: v.CID}
 	}
 	if before != nil {
 		if err := before(pubs); err != nil {

@@ -22,9 +22,10 @@ import (
 // of a revision the node holds; one of a revision it lacks is ignored,
 // neither delivered nor forwarded, and handed to the announcement
 // queue. The queue fetches the revision from the announcer, verifies
-// and stores it, then publishes the same message again: pubsub treats
-// a local publish of a message it saw but never delivered as new and
-// forwards it. The revision thus travels one hop at a time, nothing
+// and stores it; the node, told by the change feed that it stored a
+// revision, publishes it, which makes the same message again: pubsub
+// treats a local publish of a message it saw but never delivered as new
+// and forwards it. The revision thus travels one hop at a time, nothing
 // unverified is forwarded, and every hop can serve what it announces.
 //
 // Fetching happens in the queue, not in the validator: a validator
@@ -62,9 +63,8 @@ const (
 
 // announcement is an announcement the node acts on.
 type announcement struct {
-	id   string // pubsub message ID
-	cid  cid.Cid
-	data []byte // the message, published again once the revision is held
+	id  string // pubsub message ID
+	cid cid.Cid
 }
 
 // announcements fetches announced revisions: one worker per peer with
@@ -277,24 +277,30 @@ func (q *announcements) take(p peer.ID) []announcement {
 func (q *announcements) resolve(ctx context.Context, p peer.ID, batch []announcement) {
 	n := q.g.n
 	var want []cid.Cid
+	held := make(map[cid.Cid]bool)
 	for _, a := range batch {
-		if !n.index.has(a.cid) {
+		if n.index.has(a.cid) {
+			held[a.cid] = true
+		} else {
 			want = append(want, a.cid)
 		}
 	}
 	if len(want) > 0 && !n.pen.banned(p) {
 		fctx, cancel := context.WithTimeout(ctx, announceTimeout)
 		blocks, notFound, err := n.fetchRaw(fctx, p, want)
-		good, bad := verifyRevisions(fctx, blocks)
+		good, bad := protocol.VerifyAll(fctx, blocks)
 		for _, b := range bad {
-			n.penalize(p, ProtoFetch, 1, b.err)
+			n.penalize(p, ProtoFetch, 1, b.Err)
 		}
 		for _, c := range notFound {
 			n.penalize(p, libp2pproto.ID(q.g.name), 1, protocol.Errorf(protocol.CodeNotFound, "announced revision %s on gossip but does not serve it", c))
 		}
 		n.stats.revisionsReceived.Add(uint64(len(good)))
 		n.stats.gossipReceived.Add(uint64(len(good)))
-		_, unresolved, ierr := n.ingest(fctx, p, good, gossipRounds)
+		res, ierr := n.ingest(fctx, p, good, gossipRounds)
+		for c := range res.held {
+			held[c] = true
+		}
 		cancel()
 		if ctx.Err() != nil {
 			return
@@ -303,19 +309,17 @@ func (q *announcements) resolve(ctx context.Context, p peer.ID, batch []announce
 			n.log.Debug("fetch announced revisions", "peer", p, "fetch", err, "store", ierr)
 		}
 		unread := len(want) - len(blocks) - len(notFound) // p could not read them
-		if (err != nil || unread > 0) && !n.pen.banned(p) || len(unresolved) > 0 {
+		if (err != nil || unread > 0) && !n.pen.banned(p) || len(res.unresolved) > 0 {
 			// The revisions may still come from p: sync with it.
 			n.requestSync(p, 0)
 		}
 	}
 	for _, a := range batch {
-		if !n.index.has(a.cid) {
+		if held[a.cid] {
+			// The change feed announces it on (feed.go).
+			q.forget(a)
+		} else {
 			q.askNext(a)
-			continue
-		}
-		q.forget(a)
-		if err := q.g.topic.Publish(ctx, a.data); err != nil && ctx.Err() == nil {
-			n.log.Debug("announce revision on", "cid", a.cid, "err", err)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -33,29 +34,13 @@ const attachWorkers = 4
 // one pass over the missing blocks.
 const attachDebounce = 200 * time.Millisecond
 
-// FetchReport says what a FetchBlocks call did. Wanted - Fetched
-// blocks are still missing.
-type FetchReport struct {
-	// Wanted counts the distinct blocks asked for that were not held
-	// when the call began.
-	Wanted int
-	// Fetched counts the blocks received, verified and stored; Bytes
-	// is their total size.
-	Fetched int
-	Bytes   uint64
-	// Peers counts the connected peers that could be asked; From, those
-	// that supplied at least one block.
-	Peers int
-	From  int
-}
-
 // FetchBlocks fetches the raw attachment blocks cids that are not held
 // from the connected peers, verifies and stores them, and reports what
 // it did. It returns an error matching protocol.ErrNotFound that counts
 // the blocks no peer supplied, if any; the blocks that were found are
 // stored either way, and the report counts them whatever the error.
-func (n *Node) FetchBlocks(ctx context.Context, cids []cid.Cid) (FetchReport, error) {
-	var rep FetchReport
+func (n *Node) FetchBlocks(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error) {
+	var rep api.BlockFetch
 	h, err := n.running()
 	if err != nil {
 		return rep, err

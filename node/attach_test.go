@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -108,7 +109,7 @@ func TestAttachmentsOnDemand(t *testing.T) {
 	if !errors.Is(err, protocol.ErrNotFound) {
 		t.Fatalf("FetchBlocks with a peer lacking a block = %v, want ErrNotFound", err)
 	}
-	if want := (FetchReport{Wanted: 3, Fetched: 2, Bytes: 2 * protocol.MaxBlockSize, Peers: 1, From: 1}); rep != want {
+	if want := (api.BlockFetch{Wanted: 3, Fetched: 2, Bytes: 2 * protocol.MaxBlockSize, Peers: 1, From: 1}); rep != want {
 		t.Errorf("FetchBlocks reported %+v, want %+v", rep, want)
 	}
 	if !holdsAll(b.cat, blocks[:2]) || b.cat.hasBlock(blocks[2].CID) {
@@ -127,7 +128,7 @@ func TestAttachmentsOnDemand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (FetchReport{Wanted: 1, Fetched: 1, Bytes: protocol.MaxBlockSize, Peers: 2, From: 1}); rep != want {
+	if want := (api.BlockFetch{Wanted: 1, Fetched: 1, Bytes: protocol.MaxBlockSize, Peers: 2, From: 1}); rep != want {
 		t.Errorf("FetchBlocks reported %+v, want %+v", rep, want)
 	}
 	if !holdsAll(b.cat, blocks) {

@@ -103,7 +103,11 @@ func BenchmarkFreshNodeFloorDisk(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		for i := 0; i < n; i += 1000 {
-			if _, err := cat.AddRevisions(ctx, blocks[i:min(i+1000, n)]); err != nil {
+			good, bad := protocol.VerifyAll(ctx, blocks[i:min(i+1000, n)])
+			if len(bad) > 0 {
+				b.Fatal(bad[0])
+			}
+			if _, err := cat.AddVerified(ctx, good); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -359,11 +363,11 @@ func frenchCorpus(b *testing.B, n int) []protocol.Block {
 				"kind": "note", "title": title, "category": categories[i%len(categories)],
 				"tags": []any{tags[i%len(tags)], tags[(i/7)%len(tags)]},
 			}, Body: body.String()}}
-		blk, err := r.Sign(key)
+		v, err := r.Sign(key)
 		if err != nil {
 			b.Fatal(err)
 		}
-		blocks[i] = blk
+		blocks[i] = v.Block
 	}
 	return blocks
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mutu-network/mutu/protocol"
 	"github.com/mutu-network/mutu/protocol/reconcile"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // Benchmarks. They only run with -bench; plain `go test` skips them.
@@ -150,7 +151,7 @@ func BenchmarkReconcile(b *testing.B) {
 }
 
 // reconcileInMemory runs one session between two sets and counts the
-// bytes of the frames syncRequest and syncResponse would carry.
+// bytes of the frames wire.SyncRequest and wire.SyncResponse would carry.
 func reconcileInMemory(b *testing.B, a, c *reconcile.Set, bytes, rounds *int) int {
 	ini, err := reconcile.NewInitiator(a)
 	if err != nil {
@@ -172,14 +173,14 @@ func reconcileInMemory(b *testing.B, a, c *reconcile.Set, bytes, rounds *int) in
 		return len(body) + 3 // and its uvarint length
 	}
 	found := 0
-	req := syncRequest{V: wireVersion, Net: DefaultNetwork, Count: uint64(a.Len()), Recon: msg}
+	req := wire.SyncRequest{V: wire.Version, Net: DefaultNetwork, Count: uint64(a.Len()), Recon: msg}
 	for first := true; ; first = false {
 		*bytes += size(req)
 		reply, _, _, err := res.Step(req.Recon)
 		if err != nil {
 			b.Fatal(err)
 		}
-		resp := syncResponse{Recon: reply}
+		resp := wire.SyncResponse{Recon: reply}
 		if first {
 			resp.Count = uint64(c.Len())
 		}
@@ -191,14 +192,14 @@ func reconcileInMemory(b *testing.B, a, c *reconcile.Set, bytes, rounds *int) in
 		}
 		found += len(have) + len(need)
 		if next == nil {
-			done := syncRequest{V: wireVersion, Net: DefaultNetwork, Done: true}
+			done := wire.SyncRequest{V: wire.Version, Net: DefaultNetwork, Done: true}
 			for _, it := range have {
 				done.Lack = append(done.Lack, it.ID.Bytes())
 			}
 			*bytes += size(done)
 			return found
 		}
-		req = syncRequest{V: wireVersion, Net: DefaultNetwork, Recon: next}
+		req = wire.SyncRequest{V: wire.Version, Net: DefaultNetwork, Recon: next}
 	}
 }
 

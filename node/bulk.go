@@ -16,9 +16,11 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
-	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/reconcile"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // /mutu/bulk/1.0.0: a node that starts empty or far behind asks a peer
@@ -30,39 +32,8 @@ import (
 // stream could not (revisions that arrived at the peer later with older
 // clocks). See docs/protocol.md (Part 2), "Bulk".
 
-// bulkRequest asks for the revisions after a cursor. Without after_cid
-// the stream starts at the first revision (after must then be 0).
-type bulkRequest struct {
-	V        uint64 `cbor:"v"`
-	Net      string `cbor:"net"`
-	After    uint64 `cbor:"after,omitempty"`
-	AfterCID []byte `cbor:"after_cid,omitempty"`
-}
-
-// bulkResponse is one frame of a bulk stream: a batch of revisions in
-// order, or the end of the stream, or (code) a refusal.
-type bulkResponse struct {
-	Code protocol.Code `cbor:"code,omitempty"`
-	Msg  string        `cbor:"msg,omitempty"`
-	Revs []bulkRev     `cbor:"revs,omitempty"`
-	End  bool          `cbor:"end,omitempty"`
-}
-
-// bulkRev is one revision of a batch.
-type bulkRev struct {
-	CID  []byte `cbor:"cid"`
-	Data []byte `cbor:"data"`
-}
-
 // Bulk limits and tuning.
 const (
-	maxBulkRequestFrame = 256
-	// maxBulkFrame bounds a batch frame: bulkFrameBytes of revisions
-	// plus one more revision that crossed it.
-	maxBulkFrame = protocol.MaxMessageSize
-	// bulkFrameBytes and bulkFrameRevs end a batch, whichever first.
-	bulkFrameBytes = 1 << 20
-	bulkFrameRevs  = 256
 	// bulkPage is how many revisions the responder reads from its
 	// catalogue per walk, so that no storage iterator stays open while
 	// the stream waits on the network.
@@ -97,13 +68,13 @@ func (n *Node) handleBulk(ctx context.Context, s network.Stream) (err error) {
 	defer g.release()
 	defer func() { finish(s, err) }()
 	p := s.Conn().RemotePeer()
-	var req bulkRequest
-	if err := decodeRequest(newReader(s), maxBulkRequestFrame, n.cfg.Network, &req); err != nil {
+	var req wire.BulkRequest
+	if err := wire.ReadRequest(wire.NewReader(s), wire.MaxBulkRequestFrame, n.cfg.Network, &req); err != nil {
 		return n.refuseRequest(s, ProtoBulk, err)
 	}
 	after, afterCID := protocol.Clock(req.After), cid.Undef
 	if req.AfterCID != nil {
-		if afterCID, err = castCID(req.AfterCID); err != nil {
+		if afterCID, err = wire.CastCID(req.AfterCID); err != nil {
 			return n.refuse(s, ProtoBulk, err)
 		}
 	} else if req.After != 0 {
@@ -114,13 +85,13 @@ func (n *Node) handleBulk(ctx context.Context, s network.Stream) (err error) {
 	}
 	defer n.bulkServing.end(p)
 	n.log.Debug("serving bulk", "peer", p, "after", after, "after_cid", afterCID)
-	var frame bulkResponse
+	var frame wire.BulkResponse
 	size := 0
 	flush := func() error {
 		if len(frame.Revs) == 0 {
 			return nil
 		}
-		if err := writeFrame(s, frame); err != nil {
+		if err := wire.WriteFrame(s, frame); err != nil {
 			return wrapPeer(ProtoBulk, p, err)
 		}
 		g.extend()
@@ -129,9 +100,9 @@ func (n *Node) handleBulk(ctx context.Context, s network.Stream) (err error) {
 		return nil
 	}
 	for {
-		page := make([]item, 0, bulkPage)
+		page := make([]reconcile.Item, 0, bulkPage)
 		err := n.cat.RevisionsByClock(ctx, after, afterCID, func(c protocol.Clock, id cid.Cid) error {
-			page = append(page, item{c, id})
+			page = append(page, reconcile.Item{Clock: c, ID: id})
 			if len(page) == bulkPage {
 				return errStopWalk
 			}
@@ -144,29 +115,29 @@ func (n *Node) handleBulk(ctx context.Context, s network.Stream) (err error) {
 			if err := flush(); err != nil {
 				return err
 			}
-			if err := writeFrame(s, bulkResponse{End: true}); err != nil {
+			if err := wire.WriteFrame(s, wire.BulkResponse{End: true}); err != nil {
 				return wrapPeer(ProtoBulk, p, err)
 			}
 			return nil
 		}
 		for _, it := range page {
-			data, err := n.cat.Block(ctx, it.CID)
+			data, err := n.cat.Block(ctx, it.ID)
 			if err != nil {
 				if errors.Is(err, protocol.ErrNotFound) {
 					continue // removed meanwhile; reconciliation settles it
 				}
-				return wrapPeer(ProtoBulk, p, fmt.Errorf("read %s: %w", it.CID, err))
+				return wrapPeer(ProtoBulk, p, fmt.Errorf("read %s: %w", it.ID, err))
 			}
-			frame.Revs = append(frame.Revs, bulkRev{CID: it.CID.Bytes(), Data: data})
+			frame.Revs = append(frame.Revs, wire.BulkRev{CID: it.ID.Bytes(), Data: data})
 			size += len(data)
-			if size >= bulkFrameBytes || len(frame.Revs) >= bulkFrameRevs {
+			if size >= wire.BulkFrameBytes || len(frame.Revs) >= wire.BulkFrameRevs {
 				if err := flush(); err != nil {
 					return err
 				}
 			}
 		}
 		last := page[len(page)-1]
-		after, afterCID = last.Clock, last.CID
+		after, afterCID = last.Clock, last.ID
 	}
 }
 
@@ -194,11 +165,11 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 	gd := guard(ctx, s, streamIdle)
 	defer gd.release()
 	defer func() { finish(s, err) }()
-	req := bulkRequest{V: wireVersion, Net: n.cfg.Network}
+	req := wire.BulkRequest{V: wire.Version, Net: n.cfg.Network}
 	if afterCID.Defined() {
 		req.After, req.AfterCID = uint64(after), afterCID.Bytes()
 	}
-	if err := writeFrame(s, req); err != nil {
+	if err := wire.WriteFrame(s, req); err != nil {
 		return 0, wrapPeer(ProtoBulk, p, fmt.Errorf("send request: %w", err))
 	}
 	if err := s.CloseWrite(); err != nil {
@@ -212,11 +183,11 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 	batches := make(chan []protocol.Block, 4)
 	eg.Go(func() error {
 		defer close(batches)
-		br := newReader(s)
+		br := wire.NewReader(s)
 		window, inWindow := time.Now(), 0
 		for {
-			var resp bulkResponse
-			if err := readFrame(br, maxBulkFrame, &resp); err != nil {
+			var resp wire.BulkResponse
+			if err := wire.ReadFrame(br, wire.MaxBulkFrame, &resp); err != nil {
 				if errors.Is(err, io.EOF) {
 					err = io.ErrUnexpectedEOF
 				}
@@ -245,7 +216,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 			}
 			blocks := make([]protocol.Block, len(resp.Revs))
 			for i, r := range resp.Revs {
-				c, err := castCID(r.CID)
+				c, err := wire.CastCID(r.CID)
 				if err != nil {
 					n.penalize(p, ProtoBulk, 1, err)
 					return wrapPeer(ProtoBulk, p, err)
@@ -261,21 +232,21 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 	})
 	// Verification of one batch overlaps the storing of the previous
 	// one.
-	checked := make(chan []store.Verified, 2)
+	checked := make(chan []protocol.Verified, 2)
 	eg.Go(func() error {
 		defer close(checked)
-		last := item{after, afterCID}
+		last := reconcile.Item{Clock: after, ID: afterCID}
 		for blocks := range batches {
-			good, bad := verifyRevisions(ctx, blocks)
+			good, bad := protocol.VerifyAll(ctx, blocks)
 			if len(bad) > 0 {
 				for _, b := range bad {
-					n.penalize(p, ProtoBulk, 1, b.err)
+					n.penalize(p, ProtoBulk, 1, b.Err)
 				}
-				return wrapPeer(ProtoBulk, p, fmt.Errorf("%d invalid revisions in the stream: %w", len(bad), bad[0].err))
+				return wrapPeer(ProtoBulk, p, fmt.Errorf("%d invalid revisions in the stream: %w", len(bad), bad[0].Err))
 			}
 			for _, v := range good {
-				it := item{v.Rev.Clock, v.CID}
-				if last.CID.Defined() && compareItems(it, last) <= 0 {
+				it := reconcile.Item{Clock: v.Rev.Clock, ID: v.CID}
+				if last.ID.Defined() && it.Compare(last) <= 0 {
 					err := protocol.Errorf(protocol.CodeMalformed, "revision %s is out of (clock, CID) order", v.CID)
 					n.penalize(p, ProtoBulk, 1, err)
 					return wrapPeer(ProtoBulk, p, err)
@@ -298,8 +269,8 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 		start := time.Now()
 		logged := start
 		for good := range checked {
-			added, _, err := n.ingest(ctx, p, good, syncRounds)
-			stored += added
+			res, err := n.ingest(ctx, p, good, syncRounds)
+			stored += res.added
 			if time.Since(logged) >= bulkProgressEvery {
 				n.log.Info("bulk transfer progress", "peer", p, "stored", stored,
 					"per_second", int(float64(stored)/time.Since(start).Seconds()))
@@ -308,7 +279,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 			if err != nil && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if errors.Is(err, store.ErrDiskFull) {
+			if errors.Is(err, catalogue.ErrDiskFull) {
 				// The cursor stays before this batch, for when space is
 				// freed.
 				return err
@@ -321,7 +292,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 			// now: one refused (a clock too far ahead) leaves it
 			// before, so that a resumption elsewhere asks for it again.
 			for _, v := range slices.Backward(good) {
-				if n.index.has(v.CID) {
+				if res.held[v.CID] {
 					if err := n.cursor.save(p, v.Rev.Clock, v.CID); err != nil {
 						n.log.Warn("save bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
 					}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // preload stores blocks in cat directly, as a catalogue that already
@@ -129,7 +130,7 @@ func TestBulkResumesAfterRestart(t *testing.T) {
 			again := second.Status().Counters.BulkServed - servedBefore
 			// Resuming serves what was missing, plus at most the batch
 			// that was being stored when the node closed.
-			if limit := uint64(total - held + bulkFrameRevs); again > limit {
+			if limit := uint64(total - held + wire.BulkFrameRevs); again > limit {
 				t.Errorf("after the restart the peer served %d revisions by bulk, want at most %d: the transfer restarted from the beginning", again, limit)
 			}
 			if again == 0 {
@@ -203,7 +204,7 @@ func TestBulkMovesToAnotherPeer(t *testing.T) {
 	})
 	again := other.Status().Counters.BulkServed - servedBefore
 	t.Logf("cut holding %d of %d; the other peer then served %d by bulk", held, total, again)
-	if limit := uint64(total - held + 2*bulkFrameRevs); again > limit {
+	if limit := uint64(total - held + 2*wire.BulkFrameRevs); again > limit {
 		t.Errorf("the other peer served %d revisions by bulk, want at most %d: the transfer restarted from the beginning", again, limit)
 	}
 	if got := fresh.Status().Counters.RevisionsReceived; got >= uint64(total)*12/10 {

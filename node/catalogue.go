@@ -6,27 +6,29 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue"
-	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/reconcile"
 )
 
 // Catalogue is what the node needs from the local catalogue: verified
-// storage of revisions and blocks, and the set of revisions in clock
-// order for reconciliation. *catalogue.Catalogue implements it.
+// storage of revisions and blocks, the set of revisions in clock order
+// for reconciliation, and the change feed that tells of every revision
+// stored. *catalogue.Catalogue implements it.
 //
 // All methods are safe for concurrent use.
 type Catalogue interface {
-	// AddVerified stores revisions received from peers, whose CID,
-	// encoding and signature the node checked on receipt (with
-	// protocol.VerifyRevision), in one or more atomic batches, and has
-	// the search index updated. It checks the record and DAG rules and
-	// the clock. Revisions already held are skipped. It returns the CIDs
-	// newly stored. When some revisions are refused, the valid ones are
-	// still stored and the error lists the refused CIDs with their
-	// reasons; errors.Is with protocol.ErrBadSignature, ... works on it.
-	// A revision whose parents are not held is refused with an error for
-	// which protocol.Missing returns their CIDs.
-	AddVerified(ctx context.Context, revs []store.Verified) (added []cid.Cid, err error)
+	// AddVerified stores revisions received from peers, which the node
+	// verified on receipt (protocol.Verify), in one or more atomic
+	// batches, and has the search index updated. It checks the record
+	// and DAG rules and the clock. Revisions already held are skipped.
+	// It returns the CIDs newly stored. When some revisions are
+	// refused, the valid ones are still stored and the error lists the
+	// refused CIDs with their reasons; errors.Is with
+	// protocol.ErrBadSignature, ... works on it. A revision whose
+	// parents are not held is refused with an error for which
+	// protocol.Missing returns their CIDs. A full disk is
+	// catalogue.ErrDiskFull.
+	AddVerified(ctx context.Context, revs []protocol.Verified) (added []cid.Cid, err error)
 
 	// AddBlocks verifies and stores raw attachment blocks.
 	AddBlocks(ctx context.Context, blocks []protocol.Block) error
@@ -43,6 +45,17 @@ type Catalogue interface {
 	// cid.Undef starts from the beginning. fn returning an error stops
 	// the walk and returns that error.
 	RevisionsByClock(ctx context.Context, after protocol.Clock, afterCID cid.Cid, fn func(protocol.Clock, cid.Cid) error) error
+
+	// FeedPosition returns the position of the change feed after the
+	// last revision stored.
+	FeedPosition() uint64
+
+	// Follow returns the revisions stored after position after, in
+	// the order they were stored, about limit of them at most, and the
+	// position that follows them. Every revision stored, whatever
+	// stored it, appears once. When none is stored after the position,
+	// Follow waits for one, or for ctx to end.
+	Follow(ctx context.Context, after uint64, limit int) (revs []reconcile.Item, next uint64, err error)
 
 	// MissingBlocks lists the attachment blocks referenced by current
 	// entries that are not held, with the total size of their

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // Config is what a node is made of. The zero value of every field but
@@ -85,16 +86,14 @@ func DefaultListenAddrs() []ma.Multiaddr {
 	}
 }
 
-var networkName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-
 // withDefaults returns c with its defaults filled in, or an error
 // naming the field that is wrong.
 func (c Config) withDefaults(hostGiven bool) (Config, error) {
 	if c.Network == "" {
 		c.Network = DefaultNetwork
 	}
-	if !networkName.MatchString(c.Network) {
-		return c, fmt.Errorf("node: network name %q: use 1 to 32 lowercase letters, digits or '-'", c.Network)
+	if err := wire.CheckNetworkName(c.Network); err != nil {
+		return c, fmt.Errorf("node: %w", err)
 	}
 	if len(c.ListenAddrs) == 0 {
 		c.ListenAddrs = DefaultListenAddrs()

@@ -73,8 +73,8 @@ func TestLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := n.Publish(ctx, newAuthor(t).create(t, "x")); !errors.Is(err, ErrNotStarted) {
-		t.Errorf("Publish before Start = %v, want ErrNotStarted", err)
+	if err := n.Connect(ctx, n.Addrs()[0]); !errors.Is(err, ErrNotStarted) && n.Addrs() != nil {
+		t.Errorf("Connect before Start = %v, want ErrNotStarted", err)
 	}
 	if err := n.Start(ctx); err != nil {
 		t.Fatal(err)

@@ -11,41 +11,18 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 
-	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
-// /mutu/fetch/1.0.0: the requester sends one fetchRequest listing up
-// to maxFetchCIDs CIDs; the responder answers with one fetchResponse
+// /mutu/fetch/1.0.0: the requester sends one wire.FetchRequest listing up
+// to wire.MaxFetchCIDs CIDs; the responder answers with one wire.FetchResponse
 // frame per CID, in the order asked, then closes the stream. Revisions
 // and raw attachment blocks are fetched alike. See
 // docs/protocol.md (Part 2), "Fetch".
 
-// fetchRequest asks for blocks by CID.
-type fetchRequest struct {
-	V    uint64   `cbor:"v"`
-	Net  string   `cbor:"net"`
-	CIDs [][]byte `cbor:"cids"`
-}
-
-// fetchResponse is one frame of a fetch answer: the block for the CID
-// asked at this position, or a code (CodeNotFound) for it. A frame
-// without cid and with a code refuses the whole request.
-type fetchResponse struct {
-	Code protocol.Code `cbor:"code,omitempty"`
-	Msg  string        `cbor:"msg,omitempty"`
-	CID  []byte        `cbor:"cid,omitempty"`
-	Data []byte        `cbor:"data,omitempty"`
-}
-
 // Fetch limits.
 const (
-	maxFetchCIDs = 1024
-	// maxFetchRequestFrame bounds a request: 1024 CIDs of at most 64
-	// bytes each with their CBOR heads, and the header.
-	maxFetchRequestFrame = maxFetchCIDs*70 + 256
-	// maxFetchResponseFrame bounds one answered block.
-	maxFetchResponseFrame = max(protocol.MaxRevisionSize, protocol.MaxBlockSize) + 256
 	// fetchBatch is how many revisions the node asks for at once.
 	fetchBatch = 256
 	// fetchBudget is how many bytes of revisions the node reads from
@@ -60,8 +37,6 @@ const (
 	// blockBatch is how many attachment blocks (up to 1 MiB each) the
 	// node asks one peer for at once.
 	blockBatch = 4
-	// maxCIDLen bounds one CID in a request or response.
-	maxCIDLen = 64
 )
 
 // handleFetch serves /mutu/fetch/1.0.0.
@@ -70,23 +45,23 @@ func (n *Node) handleFetch(ctx context.Context, s network.Stream) (err error) {
 	defer g.release()
 	defer func() { finish(s, err) }()
 	p := s.Conn().RemotePeer()
-	var req fetchRequest
-	if err := decodeRequest(newReader(s), maxFetchRequestFrame, n.cfg.Network, &req); err != nil {
+	var req wire.FetchRequest
+	if err := wire.ReadRequest(wire.NewReader(s), wire.MaxFetchRequestFrame, n.cfg.Network, &req); err != nil {
 		return n.refuseRequest(s, ProtoFetch, err)
 	}
-	if len(req.CIDs) > maxFetchCIDs {
-		return n.refuse(s, ProtoFetch, protocol.Errorf(protocol.CodeTooLarge, "%d CIDs asked, limit %d", len(req.CIDs), maxFetchCIDs))
+	if len(req.CIDs) > wire.MaxFetchCIDs {
+		return n.refuse(s, ProtoFetch, protocol.Errorf(protocol.CodeTooLarge, "%d CIDs asked, limit %d", len(req.CIDs), wire.MaxFetchCIDs))
 	}
 	cids := make([]cid.Cid, len(req.CIDs))
 	for i, raw := range req.CIDs {
-		c, err := castCID(raw)
+		c, err := wire.CastCID(raw)
 		if err != nil {
 			return n.refuse(s, ProtoFetch, err)
 		}
 		cids[i] = c
 	}
 	for i, c := range cids {
-		resp := fetchResponse{CID: req.CIDs[i]}
+		resp := wire.FetchResponse{CID: req.CIDs[i]}
 		data, err := n.cat.Block(ctx, c)
 		switch {
 		case err == nil:
@@ -105,7 +80,7 @@ func (n *Node) handleFetch(ctx context.Context, s network.Stream) (err error) {
 			n.log.Warn("read block for peer", "peer", p, "cid", c, "err", err)
 			resp.Code, resp.Msg = protocol.CodeInternal, "read failed"
 		}
-		if err := writeFrame(s, resp); err != nil {
+		if err := wire.WriteFrame(s, resp); err != nil {
 			return wrapPeer(ProtoFetch, p, err)
 		}
 		g.extend()
@@ -122,33 +97,7 @@ func (n *Node) refuseRequest(s network.Stream, proto libp2pproto.ID, err error) 
 	return n.refuse(s, proto, err)
 }
 
-// castCID decodes a CID received in a message and checks it is of a
-// kind mutu uses.
-func castCID(raw []byte) (cid.Cid, error) {
-	if len(raw) > maxCIDLen {
-		return cid.Undef, protocol.Errorf(protocol.CodeMalformed, "CID of %d bytes", len(raw))
-	}
-	c, err := cid.Cast(raw)
-	if err != nil {
-		return cid.Undef, protocol.Errorf(protocol.CodeMalformed, "CID: %v", err)
-	}
-	p := c.Prefix()
-	if p.Version != 1 || (p.Codec != protocol.CodecDagCBOR && p.Codec != protocol.CodecRaw) {
-		return cid.Undef, protocol.Errorf(protocol.CodeBadCID, "CID %s: only CIDv1 dag-cbor or raw are used", c)
-	}
-	return c, nil
-}
-
-// cidBytes returns the binary forms of cs.
-func cidBytes(cs []cid.Cid) [][]byte {
-	out := make([][]byte, len(cs))
-	for i, c := range cs {
-		out[i] = c.Bytes()
-	}
-	return out
-}
-
-// fetchRaw asks p for up to maxFetchCIDs blocks and returns those it
+// fetchRaw asks p for up to wire.MaxFetchCIDs blocks and returns those it
 // sent, unverified but each under the CID asked, and the CIDs it does
 // not hold. It holds every block until it returns: callers bound
 // len(cids) (attachments ask for blockBatch blocks at a time).
@@ -177,17 +126,17 @@ func (n *Node) fetchRawUpTo(ctx context.Context, p peer.ID, cids []cid.Cid, budg
 		}
 		finish(s, err)
 	}()
-	if err := writeFrame(s, fetchRequest{V: wireVersion, Net: n.cfg.Network, CIDs: cidBytes(cids)}); err != nil {
+	if err := wire.WriteFrame(s, wire.FetchRequest{V: wire.Version, Net: n.cfg.Network, CIDs: wire.CIDBytes(cids)}); err != nil {
 		return nil, nil, 0, wrapPeer(ProtoFetch, p, fmt.Errorf("send request: %w", err))
 	}
 	if err := s.CloseWrite(); err != nil {
 		return nil, nil, 0, wrapPeer(ProtoFetch, p, err)
 	}
-	br := newReader(s)
+	br := wire.NewReader(s)
 	size := 0
 	for i, want := range cids {
-		var resp fetchResponse
-		if err := readFrame(br, maxFetchResponseFrame, &resp); err != nil {
+		var resp wire.FetchResponse
+		if err := wire.ReadFrame(br, wire.MaxFetchResponseFrame, &resp); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
@@ -228,12 +177,12 @@ func (n *Node) fetchRawUpTo(ctx context.Context, p peer.ID, cids []cid.Cid, budg
 // verifies them in parallel and returns the valid ones and the CIDs
 // still to fetch, the tail of cids. Each invalid revision costs p a
 // strike.
-func (n *Node) fetchSome(ctx context.Context, p peer.ID, cids []cid.Cid, budget int) (good []store.Verified, rest []cid.Cid, err error) {
+func (n *Node) fetchSome(ctx context.Context, p peer.ID, cids []cid.Cid, budget int) (good []protocol.Verified, rest []cid.Cid, err error) {
 	batch := cids[:min(fetchBatch, len(cids))]
 	blocks, _, answered, err := n.fetchRawUpTo(ctx, p, batch, budget)
-	good, bad := verifyRevisions(ctx, blocks)
+	good, bad := protocol.VerifyAll(ctx, blocks)
 	for _, b := range bad {
-		n.penalize(p, ProtoFetch, 1, b.err)
+		n.penalize(p, ProtoFetch, 1, b.Err)
 	}
 	n.stats.revisionsReceived.Add(uint64(len(good)))
 	return good, cids[answered:], err
@@ -242,7 +191,7 @@ func (n *Node) fetchSome(ctx context.Context, p peer.ID, cids []cid.Cid, budget 
 // fetchRevisionsUpTo fetches revisions from p, request by request, and
 // returns the valid ones, no more than budget bytes of them (plus one
 // revision), and the CIDs it left for lack of budget.
-func (n *Node) fetchRevisionsUpTo(ctx context.Context, p peer.ID, cids []cid.Cid, budget int) (out []store.Verified, rest []cid.Cid, err error) {
+func (n *Node) fetchRevisionsUpTo(ctx context.Context, p peer.ID, cids []cid.Cid, budget int) (out []protocol.Verified, rest []cid.Cid, err error) {
 	size := 0
 	for len(cids) > 0 && size < budget {
 		good, left, err := n.fetchSome(ctx, p, cids, min(fetchBudget, budget-size))
@@ -261,7 +210,7 @@ func (n *Node) fetchRevisionsUpTo(ctx context.Context, p peer.ID, cids []cid.Cid
 // fetchRevisions fetches revisions from p and returns the valid ones,
 // up to maxFetchHeld bytes of them: the others are left, with an
 // error saying so, to a later sync.
-func (n *Node) fetchRevisions(ctx context.Context, p peer.ID, cids []cid.Cid) ([]store.Verified, error) {
+func (n *Node) fetchRevisions(ctx context.Context, p peer.ID, cids []cid.Cid) ([]protocol.Verified, error) {
 	out, rest, err := n.fetchRevisionsUpTo(ctx, p, cids, maxFetchHeld)
 	if err == nil && len(rest) > 0 {
 		err = fmt.Errorf("node: %d of %d revisions from %s not fetched: over %d bytes at once", len(rest), len(cids), p, maxFetchHeld)

@@ -13,12 +13,12 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 
-	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // Live propagation. Every node of a network joins one gossipsub topic,
-// TopicName(network). A message is a gossipMsg: a revision up to
+// wire.TopicName(network). A message is a wire.Gossip: a revision up to
 // protocol.MaxGossipRevisionSize travels whole, a larger one is only
 // announced by CID and fetched with /mutu/fetch/1.0.0 from the peer
 // that announced it; a node announces it on only once it holds it
@@ -28,21 +28,8 @@ import (
 // authors, and the validator checks CID and signature before anything
 // is stored or forwarded. See docs/protocol.md (Part 2), "Gossip".
 
-// TopicName returns the gossip topic of a network.
-func TopicName(network string) string { return "/mutu/" + network + "/revisions/1" }
-
-// gossipMsg is the payload of a gossip message.
-type gossipMsg struct {
-	V    uint64 `cbor:"v"`
-	CID  []byte `cbor:"cid"`
-	Data []byte `cbor:"data,omitempty"`
-}
-
 // Gossip limits and tuning.
 const (
-	// maxGossipMessage bounds a message: a whole revision and its
-	// envelope.
-	maxGossipMessage = protocol.MaxGossipRevisionSize + 256
 	// subscriptionBuffer is the pubsub subscription's buffer; pubsub
 	// drops messages for a subscriber whose buffer is full, so the
 	// reader moves them on at once to the worker's queue.
@@ -62,9 +49,12 @@ const (
 	gossipBurst = 2000
 )
 
-// announce is the validator's note on a message that names a revision
-// too large for gossip.
-type announce struct{ cid cid.Cid }
+// gossiped is a revision received whole on gossip, verified by the
+// validator, waiting to be stored.
+type gossiped struct {
+	from peer.ID // the peer that forwarded it
+	v    protocol.Verified
+}
 
 // gossip is the node's membership of its network's topic.
 type gossip struct {
@@ -73,7 +63,7 @@ type gossip struct {
 	ps      *pubsub.PubSub
 	topic   *pubsub.Topic
 	sub     *pubsub.Subscription
-	queue   chan *pubsub.Message
+	queue   chan gossiped // revisions the validator accepted, to store
 	limiter *peerLimiter
 	ann     *announcements
 }
@@ -84,8 +74,8 @@ type gossip struct {
 func startGossip(n *Node) (*gossip, error) {
 	g := &gossip{
 		n:       n,
-		name:    TopicName(n.cfg.Network),
-		queue:   make(chan *pubsub.Message, gossipQueue),
+		name:    wire.TopicName(n.cfg.Network),
+		queue:   make(chan gossiped, gossipQueue),
 		limiter: newPeerLimiter(gossipRate, gossipBurst, 1<<30),
 	}
 	g.ann = newAnnouncements(g)
@@ -167,11 +157,13 @@ func scoreThresholds() *pubsub.PeerScoreThresholds {
 // validate runs before pubsub delivers or forwards a message: whole
 // revisions must verify (CID and signature), announcements must name a
 // revision CID. Invalid messages are rejected, which makes pubsub lower
-// the sender's score, and cost the sender a strike. An announcement is
-// accepted only when the node holds the revision; otherwise it is
-// ignored and queued: the node fetches the revision and announces it
-// on itself once stored (announce.go). The validator never waits on
-// the network.
+// the sender's score, and cost the sender a strike. A whole revision
+// the node holds already is accepted without checking its signature
+// again; one it lacks is verified and handed to the worker's queue,
+// which stores it. An announcement is accepted only when the node holds
+// the revision; otherwise it is ignored and queued: the node fetches
+// the revision and, once stored, the change feed announces it on
+// (announce.go). The validator never waits on the network.
 func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 	if from == g.n.host.ID() {
 		return pubsub.ValidationAccept // Publish verified it
@@ -184,7 +176,7 @@ func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message
 	} else {
 		done()
 	}
-	v, err := decodeGossip(msg.Data)
+	c, v, err := readGossip(msg.Data, g.n.index.has)
 	if err != nil {
 		if protocol.CodeOf(err) == protocol.CodeUnsupportedVersion {
 			g.n.logOtherVersion(from, libp2pproto.ID(g.name), err)
@@ -193,95 +185,56 @@ func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message
 		g.n.penalize(from, libp2pproto.ID(g.name), 1, err)
 		return pubsub.ValidationReject
 	}
-	if a, ok := v.(announce); ok {
-		if g.n.index.has(a.cid) {
-			return pubsub.ValidationAccept
+	switch {
+	case v.Rev != nil:
+		select {
+		case g.queue <- gossiped{from: msg.ReceivedFrom, v: v}:
+		default:
+			// The worker lags: sync brings the revision later.
+			g.n.stats.gossipDropped.Add(1)
 		}
+		return pubsub.ValidationAccept
+	case g.n.index.has(c):
+		return pubsub.ValidationAccept
+	default:
 		id := msg.ID
 		if id == "" {
 			id = messageID(msg.Message)
 		}
-		g.ann.received(from, announcement{id: id, cid: a.cid, data: msg.Data})
+		g.ann.received(from, announcement{id: id, cid: c})
 		return pubsub.ValidationIgnore
 	}
-	msg.ValidatorData = v
-	return pubsub.ValidationAccept
 }
 
-// decodeGossip decodes and verifies a gossip message. It returns a
-// verified or an announce.
-func decodeGossip(data []byte) (any, error) {
-	if len(data) > maxGossipMessage {
-		return nil, protocol.Errorf(protocol.CodeTooLarge, "gossip message of %d bytes, limit %d", len(data), maxGossipMessage)
+// readGossip reads a gossip message and verifies the revision it
+// carries whole, unless held says the node holds it already. v.Rev is
+// nil for an announcement (of a revision too large for gossip) and for
+// a revision held already.
+func readGossip(data []byte, held func(cid.Cid) bool) (c cid.Cid, v protocol.Verified, err error) {
+	c, whole, err := wire.DecodeGossip(data)
+	if err != nil || whole == nil || held(c) {
+		return c, protocol.Verified{}, err
 	}
-	var m gossipMsg
-	if err := protocol.Unmarshal(data, &m); err != nil {
-		var h struct {
-			V uint64 `cbor:"v"`
-		}
-		if lenient(data, &h) == nil && h.V != wireVersion {
-			return nil, protocol.Errorf(protocol.CodeUnsupportedVersion, "gossip message version %d", h.V)
-		}
-		return nil, fmt.Errorf("gossip message: %w", err)
-	}
-	if m.V != wireVersion {
-		return nil, protocol.Errorf(protocol.CodeUnsupportedVersion, "gossip message version %d", m.V)
-	}
-	c, err := castCID(m.CID)
-	if err != nil {
-		return nil, fmt.Errorf("gossip message: %w", err)
-	}
-	if c.Prefix().Codec != protocol.CodecDagCBOR {
-		return nil, protocol.Errorf(protocol.CodeBadCID, "gossip message names %s, not a revision", c)
-	}
-	if m.Data == nil {
-		return announce{c}, nil
-	}
-	if len(m.Data) > protocol.MaxGossipRevisionSize {
-		return nil, protocol.Errorf(protocol.CodeTooLarge, "revision %s of %d bytes sent whole on gossip, limit %d", c, len(m.Data), protocol.MaxGossipRevisionSize)
-	}
-	rev, err := protocol.VerifyRevision(c, m.Data)
-	if err != nil {
-		return nil, err
-	}
-	return store.Verified{Block: protocol.Block{CID: c, Data: m.Data}, Rev: rev}, nil
-}
-
-// encodeGossip returns the gossip message for b.
-func encodeGossip(b protocol.Block) ([]byte, error) {
-	m := gossipMsg{V: wireVersion, CID: b.CID.Bytes()}
-	if len(b.Data) <= protocol.MaxGossipRevisionSize {
-		m.Data = b.Data
-	}
-	return protocol.Marshal(m)
+	v, err = protocol.Verify(protocol.Block{CID: c, Data: whole})
+	return c, v, err
 }
 
 // publish sends b on the topic.
 func (g *gossip) publish(ctx context.Context, b protocol.Block) error {
-	data, err := encodeGossip(b)
+	data, err := wire.EncodeGossip(b)
 	if err != nil {
 		return err
 	}
 	return g.topic.Publish(ctx, data)
 }
 
-// readLoop moves messages from the subscription to the worker's queue
-// at once, so that pubsub never finds the subscription full. Messages
-// that do not fit are dropped: sync brings them later.
+// readLoop drains the subscription, so that pubsub never finds it
+// full: what the node stores, the validator queued already. The
+// subscription is what makes the node a member of the topic's mesh.
 func (g *gossip) readLoop(ctx context.Context) {
-	self := g.n.host.ID()
 	for {
-		msg, err := g.sub.Next(ctx)
-		if err != nil {
+		if _, err := g.sub.Next(ctx); err != nil {
 			return
-		}
-		if msg.ReceivedFrom == self || msg.Local {
-			continue
-		}
-		select {
-		case g.queue <- msg:
-		default:
-			g.n.stats.gossipDropped.Add(1)
 		}
 	}
 }
@@ -290,7 +243,7 @@ func (g *gossip) readLoop(ctx context.Context) {
 // ancestors from the peer that forwarded them.
 func (g *gossip) workLoop(ctx context.Context) {
 	for {
-		var batch []*pubsub.Message
+		var batch []gossiped
 		select {
 		case <-ctx.Done():
 			return
@@ -310,35 +263,28 @@ func (g *gossip) workLoop(ctx context.Context) {
 	}
 }
 
-// process stores one batch of validated messages, grouped by the peer
+// process stores one batch of verified revisions, grouped by the peer
 // that forwarded them.
-func (g *gossip) process(ctx context.Context, batch []*pubsub.Message) {
-	byPeer := make(map[peer.ID][]store.Verified)
+func (g *gossip) process(ctx context.Context, batch []gossiped) {
+	byPeer := make(map[peer.ID][]protocol.Verified)
 	var order []peer.ID
 	for _, m := range batch {
-		// Announcements delivered are of revisions already held: they
-		// carry no ValidatorData.
-		v, ok := m.ValidatorData.(store.Verified)
-		if !ok {
-			continue
+		if _, seen := byPeer[m.from]; !seen {
+			order = append(order, m.from)
 		}
-		p := m.ReceivedFrom
-		if _, seen := byPeer[p]; !seen {
-			order = append(order, p)
-		}
-		byPeer[p] = append(byPeer[p], v)
+		byPeer[m.from] = append(byPeer[m.from], m.v)
 	}
 	for _, p := range order {
 		revs := byPeer[p]
 		g.n.stats.gossipReceived.Add(uint64(len(revs)))
-		_, unresolved, err := g.n.ingest(ctx, p, revs, gossipRounds)
+		res, err := g.n.ingest(ctx, p, revs, gossipRounds)
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil {
 			g.n.log.Debug("store gossiped revisions", "peer", p, "err", err)
 		}
-		if len(unresolved) > 0 {
+		if len(res.unresolved) > 0 {
 			// The history is deeper than gossip resolves: sync fills it.
 			g.n.requestSync(p, 0)
 		}

@@ -68,11 +68,11 @@ func (a *author) sign(t testing.TB, doc cid.Cid, parents []cid.Cid, title, body 
 		Entry:       &protocol.Entry{Meta: map[string]any{"title": title}, Body: body},
 		Attachments: atts,
 	}
-	b, err := r.Sign(a.priv)
+	v, err := r.Sign(a.priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return v.Block
 }
 
 // create signs the first revision of a new document.
@@ -122,17 +122,12 @@ type testNode struct {
 	h    host.Host
 }
 
-// store adds revisions to the node's catalogue as the local API would:
-// store, then Publish.
+// store adds revisions to the node's catalogue, as a local write
+// does: the node learns of them from the catalogue's change feed.
 func (tn *testNode) store(t testing.TB, blocks ...protocol.Block) {
 	t.Helper()
 	if _, err := tn.cat.AddRevisions(context.Background(), blocks); err != nil {
 		t.Fatal(err)
-	}
-	for _, b := range blocks {
-		if err := tn.Publish(context.Background(), b); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // hostile is a raw libp2p host that speaks mutu's protocols by hand.
@@ -51,7 +52,7 @@ func newHostile(t testing.TB, c *cluster, victim *testNode, gossip bool) *hostil
 		if err != nil {
 			t.Fatal(err)
 		}
-		if x.topic, err = ps.Join(TopicName(DefaultNetwork)); err != nil {
+		if x.topic, err = ps.Join(wire.TopicName(DefaultNetwork)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -68,16 +69,16 @@ func newHostile(t testing.TB, c *cluster, victim *testNode, gossip bool) *hostil
 
 // answerFetch makes x answer every fetch with answer(c) for each CID c
 // asked for, in order.
-func (x *hostile) answerFetch(answer func(c []byte) fetchResponse) {
+func (x *hostile) answerFetch(answer func(c []byte) wire.FetchResponse) {
 	x.h.SetStreamHandler(ProtoFetch, func(s network.Stream) {
 		defer s.Close()
-		var req fetchRequest
-		if err := readFrame(bufio.NewReader(s), maxFetchRequestFrame, &req); err != nil {
+		var req wire.FetchRequest
+		if err := wire.ReadFrame(bufio.NewReader(s), wire.MaxFetchRequestFrame, &req); err != nil {
 			_ = s.Reset()
 			return
 		}
 		for _, c := range req.CIDs {
-			_ = writeFrame(s, answer(c))
+			_ = wire.WriteFrame(s, answer(c))
 		}
 	})
 }
@@ -85,45 +86,69 @@ func (x *hostile) answerFetch(answer func(c []byte) fetchResponse) {
 // answerFetchWith makes x answer every fetch with data, under each CID
 // asked for: bytes that do not match them.
 func (x *hostile) answerFetchWith(data []byte) {
-	x.answerFetch(func(c []byte) fetchResponse { return fetchResponse{CID: c, Data: data} })
+	x.answerFetch(func(c []byte) wire.FetchResponse { return wire.FetchResponse{CID: c, Data: data} })
 }
 
 // answerFetchNotFound makes x answer every fetch as a peer that holds
 // none of the CIDs asked for.
 func (x *hostile) answerFetchNotFound() {
-	x.answerFetch(func(c []byte) fetchResponse { return fetchResponse{CID: c, Code: protocol.CodeNotFound} })
+	x.answerFetch(func(c []byte) wire.FetchResponse { return wire.FetchResponse{CID: c, Code: protocol.CodeNotFound} })
+}
+
+// serve makes x answer fetches from blocks, and not found for the
+// CIDs of others, as an honest peer holding blocks would.
+func (x *hostile) serve(blocks ...protocol.Block) {
+	held := make(map[string][]byte, len(blocks))
+	for _, b := range blocks {
+		held[string(b.CID.Bytes())] = b.Data
+	}
+	x.answerFetch(func(c []byte) wire.FetchResponse {
+		if data, ok := held[string(c)]; ok {
+			return wire.FetchResponse{CID: c, Data: data}
+		}
+		return wire.FetchResponse{CID: c, Code: protocol.CodeNotFound}
+	})
+}
+
+// publishWhole publishes b whole on gossip, as a node does with a
+// revision it stored.
+func (x *hostile) publishWhole(b protocol.Block) {
+	x.t.Helper()
+	if err := x.topic.Publish(context.Background(), mustMarshal(x.t, wire.Gossip{V: wire.Version, CID: b.CID.Bytes(), Data: b.Data})); err != nil {
+		x.t.Fatal(err)
+	}
 }
 
 // announce publishes an announcement of c, as for a revision too large
 // for gossip.
 func (x *hostile) announce(c cid.Cid) {
 	x.t.Helper()
-	if err := x.topic.Publish(context.Background(), mustMarshal(x.t, gossipMsg{V: wireVersion, CID: c.Bytes()})); err != nil {
+	if err := x.topic.Publish(context.Background(), mustMarshal(x.t, wire.Gossip{V: wire.Version, CID: c.Bytes()})); err != nil {
 		x.t.Fatal(err)
 	}
 }
 
 // exchange opens a stream of proto to the victim, writes raw, closes
 // its side, and returns the first frame of the answer.
-func (x *hostile) exchange(victim *testNode, proto libp2pproto.ID, raw []byte) (errorFrame, error) {
+func (x *hostile) exchange(victim *testNode, proto libp2pproto.ID, raw []byte) (wire.ErrorFrame, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := x.h.NewStream(ctx, victim.h.ID(), proto)
 	if err != nil {
-		return errorFrame{}, err
+		return wire.ErrorFrame{}, err
 	}
 	defer s.Reset()
 	if _, err := s.Write(raw); err != nil {
-		return errorFrame{}, err
+		return wire.ErrorFrame{}, err
 	}
 	_ = s.CloseWrite()
-	body, err := readRaw(bufio.NewReader(s), protocol.MaxMessageSize)
+	body, err := wire.ReadRaw(bufio.NewReader(s), protocol.MaxMessageSize)
 	if err != nil {
-		return errorFrame{}, err
+		return wire.ErrorFrame{}, err
 	}
-	var resp errorFrame
-	if err := lenient(body, &resp); err != nil {
-		return errorFrame{}, err
+	var resp wire.ErrorFrame
+	if err := protocol.UnmarshalLenient(body, &resp); err != nil {
+		return wire.ErrorFrame{}, err
 	}
 	// A refusal ends the stream: nothing follows the error frame.
 	if _, err := s.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
@@ -136,7 +161,7 @@ func (x *hostile) exchange(victim *testNode, proto libp2pproto.ID, raw []byte) (
 func frame(t testing.TB, v any) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := writeFrame(&buf, v); err != nil {
+	if err := wire.WriteFrame(&buf, v); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -199,11 +224,11 @@ func TestHostileGossip(t *testing.T) {
 	}{
 		{"forged signature", func(t testing.TB, au *author) []byte {
 			f := forge(t, au)
-			return mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: f.Data})
+			return mustMarshal(t, wire.Gossip{V: wire.Version, CID: f.CID.Bytes(), Data: f.Data})
 		}, "bad signature"},
 		{"CID not matching bytes", func(t testing.TB, au *author) []byte {
 			good, other := au.create(t, "vraie"), au.create(t, "autre")
-			return mustMarshal(t, gossipMsg{V: wireVersion, CID: other.CID.Bytes(), Data: good.Data})
+			return mustMarshal(t, wire.Gossip{V: wire.Version, CID: other.CID.Bytes(), Data: good.Data})
 		}, "does not match its bytes"},
 		{"garbage", func(t testing.TB, au *author) []byte {
 			// Distinct bytes each time: pubsub drops repeated messages.
@@ -211,7 +236,7 @@ func TestHostileGossip(t *testing.T) {
 		}, "malformed"},
 		{"revision too large for gossip", func(t testing.TB, au *author) []byte {
 			big := au.sign(t, cid.Undef, nil, "grande", string(bytes.Repeat([]byte("x"), protocol.MaxGossipRevisionSize)))
-			return mustMarshal(t, gossipMsg{V: wireVersion, CID: big.CID.Bytes(), Data: big.Data})
+			return mustMarshal(t, wire.Gossip{V: wire.Version, CID: big.CID.Bytes(), Data: big.Data})
 		}, "too large"},
 	}
 	for _, tt := range tests {
@@ -240,17 +265,6 @@ func mustMarshal(t testing.TB, v any) []byte {
 	return b
 }
 
-// A message of a later gossip version is ignored, not punished.
-func TestGossipFutureVersionIgnored(t *testing.T) {
-	_, err := decodeGossip(mustMarshal(t, struct {
-		V    uint64 `cbor:"v"`
-		Next string `cbor:"next"`
-	}{2, "x"}))
-	if protocol.CodeOf(err) != protocol.CodeUnsupportedVersion {
-		t.Fatalf("decodeGossip(v2) = %v, want CodeUnsupportedVersion", err)
-	}
-}
-
 // A peer speaking a later version, in gossip or in requests, is no
 // offender: it earns no strike and stays connected. Every one of its
 // messages would say the same, so the log says it once, not per message.
@@ -262,13 +276,13 @@ func TestOtherVersionLoggedOnce(t *testing.T) {
 		return mustMarshal(t, struct {
 			V    uint64 `cbor:"v"`
 			Next int    `cbor:"next"`
-		}{wireVersion + 1, i})
+		}{wire.Version + 1, i})
 	}
 	request := frame(t, struct {
 		V    uint64   `cbor:"v"`
 		Net  string   `cbor:"net"`
 		CIDs [][]byte `cbor:"cids"`
-	}{V: wireVersion + 1, Net: DefaultNetwork})
+	}{V: wire.Version + 1, Net: DefaultNetwork})
 	const n = 20
 	for i := range n {
 		if err := x.topic.Publish(context.Background(), later(i)); err != nil {
@@ -285,7 +299,7 @@ func TestOtherVersionLoggedOnce(t *testing.T) {
 	// A revision of this version, sent after them, arrives once they
 	// have been read.
 	f := newAuthor(t).create(t, "Note après les messages d'une autre version")
-	if err := x.topic.Publish(context.Background(), mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: f.Data})); err != nil {
+	if err := x.topic.Publish(context.Background(), mustMarshal(t, wire.Gossip{V: wire.Version, CID: f.CID.Bytes(), Data: f.Data})); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "the victim to store the revision sent after the others", func() bool {
@@ -337,18 +351,18 @@ func TestHostileStreams(t *testing.T) {
 			}{V: 2, Net: DefaultNetwork, More: "future"})
 		}, protocol.CodeUnsupportedVersion, 0},
 		{"too many CIDs", ProtoFetch, func(t testing.TB) []byte {
-			req := fetchRequest{V: wireVersion, Net: DefaultNetwork}
+			req := wire.FetchRequest{V: wire.Version, Net: DefaultNetwork}
 			c := protocol.BlockCID([]byte("x")).Bytes()
-			for range maxFetchCIDs + 1 {
+			for range wire.MaxFetchCIDs + 1 {
 				req.CIDs = append(req.CIDs, c)
 			}
 			return frame(t, req)
 		}, protocol.CodeTooLarge, 1},
 		{"sync message that is not reconciliation", ProtoSync, func(t testing.TB) []byte {
-			return frame(t, syncRequest{V: wireVersion, Net: DefaultNetwork, Recon: []byte{1, 0xff, 0xff}})
+			return frame(t, wire.SyncRequest{V: wire.Version, Net: DefaultNetwork, Recon: []byte{1, 0xff, 0xff}})
 		}, protocol.CodeMalformed, 1},
 		{"bulk cursor without CID", ProtoBulk, func(t testing.TB) []byte {
-			return frame(t, bulkRequest{V: wireVersion, Net: DefaultNetwork, After: 7})
+			return frame(t, wire.BulkRequest{V: wire.Version, Net: DefaultNetwork, After: 7})
 		}, protocol.CodeMalformed, 1},
 	}
 	for _, tt := range tests {
@@ -379,7 +393,7 @@ func TestWrongNetwork(t *testing.T) {
 	c := newCluster(t)
 	victim := c.add(nil, nil)
 	x := newHostile(t, c, victim, false)
-	resp, err := x.exchange(victim, ProtoSync, frame(t, syncRequest{V: wireVersion, Net: "autre-reseau", Recon: []byte{1}}))
+	resp, err := x.exchange(victim, ProtoSync, frame(t, wire.SyncRequest{V: wire.Version, Net: "autre-reseau", Recon: []byte{1}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +422,7 @@ func TestFloodOfRequests(t *testing.T) {
 	c := newCluster(t)
 	victim := c.add(nil, nil)
 	x := newHostile(t, c, victim, false)
-	req := frame(t, fetchRequest{V: wireVersion, Net: DefaultNetwork, CIDs: [][]byte{protocol.BlockCID([]byte("absent")).Bytes()}})
+	req := frame(t, wire.FetchRequest{V: wire.Version, Net: DefaultNetwork, CIDs: [][]byte{protocol.BlockCID([]byte("absent")).Bytes()}})
 	var served, limited, failed atomic.Int64
 	var wg sync.WaitGroup
 	work := make(chan struct{})
@@ -451,7 +465,7 @@ func TestFloodOfGossip(t *testing.T) {
 	au := newAuthor(t)
 	for range 10000 {
 		f := forge(t, au)
-		if err := x.topic.Publish(context.Background(), mustMarshal(t, gossipMsg{V: wireVersion, CID: f.CID.Bytes(), Data: f.Data})); err != nil {
+		if err := x.topic.Publish(context.Background(), mustMarshal(t, wire.Gossip{V: wire.Version, CID: f.CID.Bytes(), Data: f.Data})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -473,7 +487,7 @@ func TestHostileFetchResponder(t *testing.T) {
 	for range banThreshold + 2 {
 		// Announce by CID only, as for a revision too large for gossip.
 		a := au.create(t, "annoncée")
-		if err := x.topic.Publish(context.Background(), mustMarshal(t, gossipMsg{V: wireVersion, CID: a.CID.Bytes()})); err != nil {
+		if err := x.topic.Publish(context.Background(), mustMarshal(t, wire.Gossip{V: wire.Version, CID: a.CID.Bytes()})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -528,14 +542,11 @@ func TestAnnouncerThatCannotServeIsBypassed(t *testing.T) {
 	before := lastSyncs(victim, honest, behind)
 
 	big := bigRevision(t, newAuthor(t), "Guide de la régie")
-	preload(t, honest.cat, []protocol.Block{big})
 	x.announce(big.CID)
 	eventually(t, 10*time.Second, "the victim to count a strike against the announcer", func() bool {
 		return victim.pen.count(x.h.ID()) == 1
 	})
-	if err := honest.Publish(context.Background(), big); err != nil {
-		t.Fatal(err)
-	}
+	honest.store(t, big) // the honest node announces it in turn
 	eventually(t, 5*time.Second, "the revision to reach the node behind", func() bool {
 		return holdsRevs(victim, big) && holdsRevs(behind, big)
 	})
@@ -546,11 +557,11 @@ func TestAnnouncerThatCannotServeIsBypassed(t *testing.T) {
 
 // answerBulkWith makes x serve bulk requests with the frames of frames,
 // one every pause, then hold the stream open until the test ends.
-func (x *hostile) answerBulkWith(pause time.Duration, frames func(i int) (bulkResponse, bool)) {
+func (x *hostile) answerBulkWith(pause time.Duration, frames func(i int) (wire.BulkResponse, bool)) {
 	x.h.SetStreamHandler(ProtoBulk, func(s network.Stream) {
 		defer s.Close()
-		var req bulkRequest
-		if err := readFrame(bufio.NewReader(s), maxBulkRequestFrame, &req); err != nil {
+		var req wire.BulkRequest
+		if err := wire.ReadFrame(bufio.NewReader(s), wire.MaxBulkRequestFrame, &req); err != nil {
 			_ = s.Reset()
 			return
 		}
@@ -559,7 +570,7 @@ func (x *hostile) answerBulkWith(pause time.Duration, frames func(i int) (bulkRe
 			if !more {
 				return
 			}
-			if err := writeFrame(s, f); err != nil {
+			if err := wire.WriteFrame(s, f); err != nil {
 				return
 			}
 			time.Sleep(pause)
@@ -576,14 +587,14 @@ func TestBulkThatStalls(t *testing.T) {
 	au := newAuthor(t)
 	tests := []struct {
 		name   string
-		frame  func(i int) (bulkResponse, bool)
+		frame  func(i int) (wire.BulkResponse, bool)
 		strike bool
 		reason string
 	}{
-		{"empty batches", func(int) (bulkResponse, bool) { return bulkResponse{}, true }, true, "bulk batch without revisions"},
-		{"a trickle", func(i int) (bulkResponse, bool) {
+		{"empty batches", func(int) (wire.BulkResponse, bool) { return wire.BulkResponse{}, true }, true, "bulk batch without revisions"},
+		{"a trickle", func(i int) (wire.BulkResponse, bool) {
 			b := au.create(t, fmt.Sprintf("Note %d", i))
-			return bulkResponse{Revs: []bulkRev{{CID: b.CID.Bytes(), Data: b.Data}}}, i < 100
+			return wire.BulkResponse{Revs: []wire.BulkRev{{CID: b.CID.Bytes(), Data: b.Data}}}, i < 100
 		}, false, "too slow"},
 	}
 	for _, tt := range tests {

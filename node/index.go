@@ -1,10 +1,8 @@
 package node
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/ipfs/go-cid"
@@ -13,26 +11,11 @@ import (
 	"github.com/mutu-network/mutu/protocol/reconcile"
 )
 
-// item is one held revision as reconciliation sees it.
-type item struct {
-	Clock protocol.Clock
-	CID   cid.Cid
-}
-
-// compareItems orders items by clock, then by the bytes of the CID:
-// the order of Catalogue.RevisionsByClock and of reconciliation.
-func compareItems(a, b item) int {
-	if c := cmp.Compare(a.Clock, b.Clock); c != 0 {
-		return c
-	}
-	return strings.Compare(a.CID.KeyString(), b.CID.KeyString())
-}
-
 // revIndex is the node's in-memory set of the revisions its catalogue
 // holds: the reconciliation set, and a map that answers "is this
 // held?" without a storage read. It is filled from the catalogue at
-// start and on every periodic sync, and updated as the node stores or
-// publishes revisions.
+// start, then from its change feed (feed.go), which tells of every
+// revision stored, whatever stored it.
 // It is safe for concurrent use.
 type revIndex struct {
 	set    *reconcile.Set
@@ -45,23 +28,18 @@ func newRevIndex() *revIndex {
 	return &revIndex{set: set, clocks: make(map[cid.Cid]protocol.Clock)}
 }
 
-// add records a held revision and reports whether it was new.
-func (x *revIndex) add(clock protocol.Clock, c cid.Cid) bool {
-	return x.addAll([]item{{clock, c}}) == 1
-}
-
 // addAll records held revisions and returns how many were new. Items
 // the reconciliation set refuses (CIDs of a kind mutu does not use,
 // which verified revisions never have) are left out.
-func (x *revIndex) addAll(items []item) int {
+func (x *revIndex) addAll(items []reconcile.Item) int {
 	x.mu.Lock()
 	var fresh []reconcile.Item
 	for _, it := range items {
-		if _, ok := x.clocks[it.CID]; ok {
+		if _, ok := x.clocks[it.ID]; ok {
 			continue
 		}
-		x.clocks[it.CID] = it.Clock
-		fresh = append(fresh, reconcile.Item{Clock: it.Clock, ID: it.CID})
+		x.clocks[it.ID] = it.Clock
+		fresh = append(fresh, it)
 	}
 	x.mu.Unlock()
 	if len(fresh) == 0 {
@@ -97,9 +75,9 @@ func (x *revIndex) len() int {
 
 // load adds every revision the catalogue holds.
 func (x *revIndex) load(ctx context.Context, cat Catalogue) error {
-	var batch []item
+	var batch []reconcile.Item
 	err := cat.RevisionsByClock(ctx, 0, cid.Undef, func(clock protocol.Clock, c cid.Cid) error {
-		batch = append(batch, item{clock, c})
+		batch = append(batch, reconcile.Item{Clock: clock, ID: c})
 		if len(batch) == 8192 {
 			x.addAll(batch)
 			batch = batch[:0]

@@ -4,69 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/reconcile"
 )
-
-// badBlock is a block that failed verification, with the reason.
-type badBlock struct {
-	cid cid.Cid
-	err error
-}
-
-// verifyRevisions verifies blocks in parallel, one worker per CPU, and
-// splits them into valid revisions (in the order given) and refused
-// ones. The work ends before it returns.
-func verifyRevisions(ctx context.Context, blocks []protocol.Block) ([]store.Verified, []badBlock) {
-	revs := make([]*protocol.Revision, len(blocks))
-	errs := make([]error, len(blocks))
-	workers := min(runtime.GOMAXPROCS(0), (len(blocks)+15)/16)
-	if workers <= 1 {
-		for i, b := range blocks {
-			revs[i], errs[i] = protocol.VerifyRevision(b.CID, b.Data)
-		}
-	} else {
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for range workers {
-			wg.Go(func() {
-				for i := range next {
-					revs[i], errs[i] = protocol.VerifyRevision(blocks[i].CID, blocks[i].Data)
-				}
-			})
-		}
-	feed:
-		for i := range blocks {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				break feed
-			}
-		}
-		close(next)
-		wg.Wait()
-	}
-	var good []store.Verified
-	var bad []badBlock
-	for i, b := range blocks {
-		switch {
-		case errs[i] != nil:
-			bad = append(bad, badBlock{b.CID, errs[i]})
-		case revs[i] != nil:
-			good = append(good, store.Verified{Block: b, Rev: revs[i]})
-		}
-	}
-	return good, bad
-}
 
 // Rounds of ancestor fetching one ingest may take. A gossiped revision
 // whose history is deeper than gossipRounds is left to sync.
@@ -84,76 +32,83 @@ const (
 	maxAncestorBytes = maxFetchHeld
 )
 
+// ingested is what became of revisions given to ingest.
+type ingested struct {
+	added      int              // newly stored
+	held       map[cid.Cid]bool // those given that are held now, stored before or now
+	unresolved []cid.Cid        // not stored: their ancestors could not be had
+}
+
 // ingest stores verified revisions received from p. Revisions the
 // catalogue refuses because their parents (or document) are not held
 // make the node fetch those ancestors from p and try again, for at
 // most rounds rounds and up to maxAncestors revisions and
-// maxAncestorBytes bytes of ancestors in all. It returns how many
-// revisions were newly stored and the CIDs it could not store.
-func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rounds int) (added int, unresolved []cid.Cid, err error) {
-	pending := make([]store.Verified, 0, len(revs))
+// maxAncestorBytes bytes of ancestors in all. The node learns of what
+// is stored from the catalogue's change feed, like of every other
+// revision stored (feed.go).
+func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, rounds int) (res ingested, err error) {
+	res.held = make(map[cid.Cid]bool, len(revs))
+	pending := make([]protocol.Verified, 0, len(revs))
 	for _, v := range revs {
-		if !n.index.has(v.CID) {
+		if n.index.has(v.CID) {
+			res.held[v.CID] = true
+		} else {
 			pending = append(pending, v)
 		}
 	}
 	defer func() {
-		if added > 0 {
+		if res.added > 0 {
 			n.kickAttachments()
 		}
 	}()
 	asked, fetchedBytes := 0, 0 // ancestors
+	unresolved := func(still []protocol.Verified) []cid.Cid {
+		out := make([]cid.Cid, len(still))
+		for i, v := range still {
+			out[i] = v.CID
+		}
+		return out
+	}
 	for round := 0; len(pending) > 0; round++ {
 		// Parents carry older clocks than their children: in (clock,
 		// CID) order a batch can hold a revision and its ancestors.
-		slices.SortFunc(pending, func(a, b store.Verified) int {
-			return compareItems(item{a.Rev.Clock, a.CID}, item{b.Rev.Clock, b.CID})
+		slices.SortFunc(pending, func(a, b protocol.Verified) int {
+			return reconcile.Item{Clock: a.Rev.Clock, ID: a.CID}.Compare(reconcile.Item{Clock: b.Rev.Clock, ID: b.CID})
 		})
 		newly, addErr := n.cat.AddVerified(ctx, pending)
 		if ctx.Err() != nil {
-			return added, nil, ctx.Err()
+			return res, ctx.Err()
 		}
-		if errors.Is(addErr, store.ErrDiskFull) {
+		if errors.Is(addErr, catalogue.ErrDiskFull) {
 			// Nothing more can be stored: no ancestors to fetch, no
 			// retry until the operator frees space (the next sync).
 			n.logDiskFull(addErr)
-			return added, nil, addErr
+			return res, addErr
 		}
-		stored := make(map[cid.Cid]bool, len(newly))
+		res.added += len(newly)
 		for _, c := range newly {
-			stored[c] = true
+			res.held[c] = true
 		}
-		// One insertion per round: inserting among held items copies
-		// the reconciliation set.
-		fresh := make([]item, 0, len(newly))
+		var still []protocol.Verified
 		for _, v := range pending {
-			if stored[v.CID] {
-				fresh = append(fresh, item{v.Rev.Clock, v.CID})
-			}
-		}
-		added += n.index.addAll(fresh)
-		var still []store.Verified
-		var heldAlready []item
-		for _, v := range pending {
-			if stored[v.CID] || n.index.has(v.CID) {
+			if res.held[v.CID] {
 				continue
 			}
 			held, err := n.cat.Has(ctx, v.CID)
 			if err != nil {
-				return added, nil, fmt.Errorf("node: check revision %s: %w", v.CID, err)
+				return res, fmt.Errorf("node: check revision %s: %w", v.CID, err)
 			}
 			if held {
-				heldAlready = append(heldAlready, item{v.Rev.Clock, v.CID})
+				res.held[v.CID] = true
 				continue
 			}
 			still = append(still, v)
 		}
-		n.index.addAll(heldAlready)
 		if len(still) == 0 {
-			return added, nil, nil
+			return res, nil
 		}
-		missing := n.missingAncestors(still)
-		if len(missing) == 0 && len(fresh) > 0 && round < rounds {
+		missing := n.missingAncestors(still, res.held)
+		if len(missing) == 0 && len(newly) > 0 && round < rounds {
 			// What they lacked was stored meanwhile (an ancestor later
 			// in the batch, against clock order): try them again.
 			pending = still
@@ -161,10 +116,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rou
 		}
 		spent := asked >= maxAncestors || fetchedBytes >= maxAncestorBytes
 		if len(missing) == 0 || round >= rounds || spent {
-			unresolved = make([]cid.Cid, len(still))
-			for i, v := range still {
-				unresolved[i] = v.CID
-			}
+			res.unresolved = unresolved(still)
 			switch {
 			case addErr != nil && len(missing) == 0:
 			case spent:
@@ -172,7 +124,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rou
 			case addErr == nil:
 				addErr = fmt.Errorf("ancestors still missing after %d rounds", round)
 			}
-			return added, unresolved, fmt.Errorf("node: %d revisions from %s not stored: %w", len(still), p, addErr)
+			return res, fmt.Errorf("node: %d revisions from %s not stored: %w", len(still), p, addErr)
 		}
 		missing = missing[:min(len(missing), maxAncestors-asked)]
 		fetched, rest, ferr := n.fetchRevisionsUpTo(ctx, p, missing, maxAncestorBytes-fetchedBytes)
@@ -184,20 +136,17 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []store.Verified, rou
 			if ferr == nil {
 				ferr = fmt.Errorf("peer does not hold the %d ancestors they need", len(missing))
 			}
-			unresolved = make([]cid.Cid, len(still))
-			for i, v := range still {
-				unresolved[i] = v.CID
-			}
-			return added, unresolved, fmt.Errorf("node: %d revisions from %s not stored: %w", len(still), p, ferr)
+			res.unresolved = unresolved(still)
+			return res, fmt.Errorf("node: %d revisions from %s not stored: %w", len(still), p, ferr)
 		}
 		pending = append(fetched, still...)
 	}
-	return added, nil, nil
+	return res, nil
 }
 
 // missingAncestors returns the parents and documents that revs name
-// and that are neither held nor among revs.
-func (n *Node) missingAncestors(revs []store.Verified) []cid.Cid {
+// and that are neither held (by the index or in held) nor among revs.
+func (n *Node) missingAncestors(revs []protocol.Verified, held map[cid.Cid]bool) []cid.Cid {
 	among := make(map[cid.Cid]bool, len(revs))
 	for _, v := range revs {
 		among[v.CID] = true
@@ -205,7 +154,7 @@ func (n *Node) missingAncestors(revs []store.Verified) []cid.Cid {
 	seen := make(map[cid.Cid]bool)
 	var out []cid.Cid
 	need := func(c cid.Cid) {
-		if !c.Defined() || among[c] || seen[c] || n.index.has(c) {
+		if !c.Defined() || among[c] || seen[c] || held[c] || n.index.has(c) {
 			return
 		}
 		seen[c] = true

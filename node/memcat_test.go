@@ -9,22 +9,28 @@ import (
 
 	"github.com/ipfs/go-cid"
 
-	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/reconcile"
 )
 
 // memCatalogue is an in-memory Catalogue for the node's tests. It
-// really verifies what it stores (protocol.VerifyRevision and
+// really verifies what it stores (protocol.Verify and
 // protocol.CheckCID), refuses a revision whose parents or document are
-// not held with a *protocol.MissingError, and walks revisions in
-// (clock, CID) order. It is a test double for the node's logic; the
-// real store is exercised by the end-to-end tests.
+// not held with a *protocol.MissingError, walks revisions in (clock,
+// CID) order, and keeps a change feed of what it stored. It is a test
+// double for the node's logic; the real store is exercised by the
+// end-to-end tests.
 type memCatalogue struct {
-	mu     sync.Mutex // guards every field below
-	revs   map[cid.Cid]memRev
-	order  []item // sorted when !dirty
-	dirty  bool
-	blocks map[cid.Cid][]byte
+	mu    sync.Mutex // guards every field below
+	revs  map[cid.Cid]memRev
+	order []reconcile.Item // sorted when !dirty
+	dirty bool
+	// feed lists the revisions stored, in the order stored; position p
+	// of the feed is after feed[:p]. changed is closed and replaced
+	// when it grows.
+	feed    []reconcile.Item
+	changed chan struct{}
+	blocks  map[cid.Cid][]byte
 	// gate, when set, is called by AddRevisions before it stores
 	// anything; an error it returns is returned as is.
 	gate func(ctx context.Context, held int) error
@@ -44,7 +50,7 @@ type memRev struct {
 var _ Catalogue = (*memCatalogue)(nil)
 
 func newMemCatalogue() *memCatalogue {
-	return &memCatalogue{revs: make(map[cid.Cid]memRev), blocks: make(map[cid.Cid][]byte)}
+	return &memCatalogue{revs: make(map[cid.Cid]memRev), blocks: make(map[cid.Cid][]byte), changed: make(chan struct{})}
 }
 
 // rejectedError lists refused revisions, like catalogue.RejectedError.
@@ -58,15 +64,15 @@ func (e *rejectedError) Unwrap() []error { return e.errs }
 // AddRevisions verifies blocks and stores the valid ones, as the real
 // catalogue does: tests preload catalogues with it.
 func (m *memCatalogue) AddRevisions(ctx context.Context, blocks []protocol.Block) ([]cid.Cid, error) {
-	var revs []store.Verified
+	var revs []protocol.Verified
 	var errs []error
 	for _, b := range blocks {
-		rev, err := protocol.VerifyRevision(b.CID, b.Data)
+		v, err := protocol.Verify(b)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		revs = append(revs, store.Verified{Block: b, Rev: rev})
+		revs = append(revs, v)
 	}
 	added, err := m.AddVerified(ctx, revs)
 	if err != nil {
@@ -78,7 +84,7 @@ func (m *memCatalogue) AddRevisions(ctx context.Context, blocks []protocol.Block
 	return added, nil
 }
 
-func (m *memCatalogue) AddVerified(ctx context.Context, revs []store.Verified) ([]cid.Cid, error) {
+func (m *memCatalogue) AddVerified(ctx context.Context, revs []protocol.Verified) ([]cid.Cid, error) {
 	size := 0
 	for _, v := range revs {
 		size += len(v.Data)
@@ -118,17 +124,47 @@ func (m *memCatalogue) AddVerified(ctx context.Context, revs []store.Verified) (
 			continue
 		}
 		m.revs[b.CID] = memRev{data: b.Data, rev: rev}
-		m.order = append(m.order, item{rev.Clock, b.CID})
+		m.order = append(m.order, reconcile.Item{Clock: rev.Clock, ID: b.CID})
+		m.feed = append(m.feed, reconcile.Item{Clock: rev.Clock, ID: b.CID})
 		m.dirty = true
 		added = append(added, b.CID)
 		if m.onAdd != nil {
 			m.onAdd(b.CID)
 		}
 	}
+	if len(added) > 0 {
+		close(m.changed)
+		m.changed = make(chan struct{})
+	}
 	if len(errs) > 0 {
 		return added, &rejectedError{errs}
 	}
 	return added, nil
+}
+
+func (m *memCatalogue) FeedPosition() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return uint64(len(m.feed))
+}
+
+func (m *memCatalogue) Follow(ctx context.Context, after uint64, limit int) ([]reconcile.Item, uint64, error) {
+	for {
+		m.mu.Lock()
+		changed := m.changed
+		if end := uint64(len(m.feed)); after < end {
+			next := min(end, after+uint64(limit))
+			out := slices.Clone(m.feed[after:next])
+			m.mu.Unlock()
+			return out, next, nil
+		}
+		m.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, after, ctx.Err()
+		case <-changed:
+		}
+	}
 }
 
 func (m *memCatalogue) AddBlocks(ctx context.Context, blocks []protocol.Block) error {
@@ -168,15 +204,16 @@ func (m *memCatalogue) Has(ctx context.Context, c cid.Cid) (bool, error) {
 func (m *memCatalogue) RevisionsByClock(ctx context.Context, after protocol.Clock, afterCID cid.Cid, fn func(protocol.Clock, cid.Cid) error) error {
 	m.mu.Lock()
 	if m.dirty {
-		slices.SortFunc(m.order, compareItems)
+		slices.SortFunc(m.order, reconcile.Item.Compare)
 		m.dirty = false
 	}
 	order := m.order[:len(m.order):len(m.order)]
 	m.mu.Unlock()
 	start := 0
 	if afterCID.Defined() {
-		start, _ = slices.BinarySearchFunc(order, item{after, afterCID}, compareItems)
-		if start < len(order) && compareItems(order[start], item{after, afterCID}) == 0 {
+		cursor := reconcile.Item{Clock: after, ID: afterCID}
+		start, _ = slices.BinarySearchFunc(order, cursor, reconcile.Item.Compare)
+		if start < len(order) && order[start].Compare(cursor) == 0 {
 			start++
 		}
 	}
@@ -184,7 +221,7 @@ func (m *memCatalogue) RevisionsByClock(ctx context.Context, after protocol.Cloc
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := fn(it.Clock, it.CID); err != nil {
+		if err := fn(it.Clock, it.ID); err != nil {
 			return err
 		}
 	}

@@ -16,8 +16,9 @@ import (
 	libp2pproto "github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
 	ma "github.com/multiformats/go-multiaddr"
+	"golang.org/x/time/rate"
 
-	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // Node is a running mutu node: a libp2p host that replicates every
@@ -39,7 +40,10 @@ type Node struct {
 	known   *knownPeers
 	cursor  *bulkCursor
 	stats   counters
-	attach  chan struct{} // kicks the attachment worker; capacity 1
+	// announceLimit bounds the revisions of the feed published on
+	// gossip (feed.go).
+	announceLimit *rate.Limiter
+	attach        chan struct{} // kicks the attachment worker; capacity 1
 	// syncSlots and bulkServing bound the sessions served at once.
 	syncSlots   chan struct{}
 	bulkServing bulkServing
@@ -69,9 +73,9 @@ const (
 
 // Protocol IDs of mutu's stream protocols. See docs/protocol.md (Part 2).
 const (
-	ProtoSync  libp2pproto.ID = "/mutu/sync/1.0.0"
-	ProtoFetch libp2pproto.ID = "/mutu/fetch/1.0.0"
-	ProtoBulk  libp2pproto.ID = "/mutu/bulk/1.0.0"
+	ProtoSync  libp2pproto.ID = wire.ProtoSync
+	ProtoFetch libp2pproto.ID = wire.ProtoFetch
+	ProtoBulk  libp2pproto.ID = wire.ProtoBulk
 )
 
 // ErrClosed is returned by methods called on a closed node.
@@ -109,29 +113,30 @@ func New(cfg Config, cat Catalogue, opts ...Option) (*Node, error) {
 		}
 	}
 	n := &Node{
-		cfg:       cfg,
-		o:         o,
-		cat:       cat,
-		log:       cfg.Logger.With("network", cfg.Network),
-		pen:       newPenalties(),
-		limiter:   newPeerLimiter(requestRate, requestBurst, maxInflightPerPeer),
-		index:     newRevIndex(),
-		syncs:     newSyncTracker(),
-		pulls:     newPullQueue(),
-		known:     newKnownPeers(cfg.PeerStorePath),
-		cursor:    &bulkCursor{path: cfg.BulkCursorPath},
-		attach:    make(chan struct{}, 1),
-		syncSlots: make(chan struct{}, maxSyncServing),
-		host:      o.host,
+		cfg:           cfg,
+		o:             o,
+		cat:           cat,
+		log:           cfg.Logger.With("network", cfg.Network),
+		pen:           newPenalties(),
+		limiter:       newPeerLimiter(requestRate, requestBurst, maxInflightPerPeer),
+		index:         newRevIndex(),
+		syncs:         newSyncTracker(),
+		pulls:         newPullQueue(),
+		known:         newKnownPeers(cfg.PeerStorePath),
+		cursor:        &bulkCursor{path: cfg.BulkCursorPath},
+		announceLimit: newAnnounceLimiter(),
+		attach:        make(chan struct{}, 1),
+		syncSlots:     make(chan struct{}, maxSyncServing),
+		host:          o.host,
 	}
 	return n, nil
 }
 
 // Start builds the host (unless one was given), loads the set of held
 // revisions, registers the stream protocols, joins the gossip topic and
-// starts the background work: sync on every new connection and every
-// SyncInterval, redialling of known and bootstrap peers, attachment
-// fetching and, if enabled, mDNS. ctx bounds start-up only; the node
+// starts the background work: following the catalogue's change feed,
+// sync on every new connection and every SyncInterval, redialling of
+// known and bootstrap peers, attachment fetching and, if enabled, mDNS. ctx bounds start-up only; the node
 // runs until Close.
 func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
@@ -156,6 +161,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		n.host, n.ownHost = h, true
 	}
 	n.log = n.log.With("self", n.host.ID())
+	// The feed is read from before the set is loaded: a revision stored
+	// in between is both loaded and read, never missed.
+	feedFrom := n.cat.FeedPosition()
 	if err := n.index.load(ctx, n.cat); err != nil {
 		return fmt.Errorf("node: load revisions: %w", err)
 	}
@@ -191,6 +199,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		n.mdns = m
 	}
 	n.state = stateRunning
+	n.goLocked(func(ctx context.Context) { n.followLoop(ctx, feedFrom) })
 	n.goLocked(n.eventLoop)
 	n.goLocked(n.periodicLoop)
 	n.goLocked(n.dialLoop)
@@ -393,29 +402,6 @@ func (n *Node) Connect(ctx context.Context, addr ma.Multiaddr) error {
 	return nil
 }
 
-// Publish spreads a revision the local catalogue has just stored. It
-// adds the revision to the set offered to peers and, if gossip is on,
-// announces it on the topic (whole up to protocol.MaxGossipRevisionSize,
-// by CID above). Gossip is best effort: peers that miss it get the
-// revision at their next sync, so an error here loses nothing.
-func (n *Node) Publish(ctx context.Context, b protocol.Block) error {
-	if _, err := n.running(); err != nil {
-		return err
-	}
-	rev, err := protocol.VerifyRevision(b.CID, b.Data)
-	if err != nil {
-		return fmt.Errorf("node: publish: %w", err)
-	}
-	n.index.add(rev.Clock, b.CID)
-	if n.gossip == nil {
-		return nil
-	}
-	if err := n.gossip.publish(ctx, b); err != nil {
-		return fmt.Errorf("node: publish %s: %w", b.CID, err)
-	}
-	return nil
-}
-
 // eventbusBuffer is the buffer of the host event subscription.
 const eventbusBuffer = 256
 
@@ -472,9 +458,7 @@ func connectSyncDelay() time.Duration {
 }
 
 // periodicLoop runs a sync with every connected peer each
-// SyncInterval, refreshes the set of held revisions from the catalogue
-// (to pick up revisions stored without Publish), and tidies the
-// per-peer tables.
+// SyncInterval and tidies the per-peer tables.
 func (n *Node) periodicLoop(ctx context.Context) {
 	t := time.NewTicker(n.cfg.SyncInterval)
 	defer t.Stop()
@@ -483,9 +467,6 @@ func (n *Node) periodicLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		if err := n.index.load(ctx, n.cat); err != nil && ctx.Err() == nil {
-			n.log.Warn("refresh revision set from catalogue", "err", err)
 		}
 		for _, p := range n.host.Network().Peers() {
 			n.requestSync(p, rand.N(n.cfg.SyncInterval/4+1))

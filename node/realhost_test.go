@@ -13,6 +13,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // Tests with real libp2p hosts, TCP and QUIC, on 127.0.0.1 only.
@@ -86,11 +88,11 @@ func TestRealHostsInvitePeerStoreBootstrap(t *testing.T) {
 	a := startReal(t, keyA, nil, withPeers)
 	b := startReal(t, nodeKey(t), nil, nil)
 
-	code, err := EncodeInvite(DefaultNetwork, addrsWith(b, "/tcp/"))
+	code, err := wire.EncodeInvite(DefaultNetwork, addrsWith(b, "/tcp/"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	network, addrs, err := DecodeInvite(code)
+	network, addrs, err := wire.DecodeInvite(code)
 	if err != nil {
 		t.Fatal(err)
 	}

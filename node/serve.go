@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // Inbound request limits, per peer and for all mutu protocols
@@ -64,7 +65,7 @@ func (n *Node) refuseRateLimited(s network.Stream, proto libp2pproto.ID, refused
 	p := s.Conn().RemotePeer()
 	g := guard(n.ctx, s, shortTimeout)
 	defer g.release()
-	_ = writeFrame(s, errorFrame{Code: protocol.CodeRateLimited, Msg: "too many requests; slow down"})
+	_ = wire.WriteFrame(s, wire.ErrorFrame{Code: protocol.CodeRateLimited, Msg: "too many requests; slow down"})
 	_ = s.Close()
 	if refused%refusalsPerStrike == 0 {
 		n.penalize(p, proto, 1, protocol.Errorf(protocol.CodeRateLimited, "%d requests refused for exceeding the rate limit", refused))
@@ -81,7 +82,7 @@ func (n *Node) refuse(s network.Stream, proto libp2pproto.ID, err error) error {
 		return wrapPeer(proto, s.Conn().RemotePeer(), err)
 	}
 	p := s.Conn().RemotePeer()
-	if werr := writeFrame(s, errorFrame{Code: pe.Code, Msg: pe.Msg}); werr != nil {
+	if werr := wire.WriteFrame(s, wire.ErrorFrame{Code: pe.Code, Msg: pe.Msg}); werr != nil {
 		return wrapPeer(proto, p, werr)
 	}
 	n.penalizeCode(p, proto, err)
@@ -162,7 +163,7 @@ func (n *Node) checkResponse(p peer.ID, proto libp2pproto.ID, code protocol.Code
 	if code == protocol.CodeOK {
 		return nil
 	}
-	err := remoteError(code, msg)
+	err := wire.RemoteError(code, msg)
 	if code == protocol.CodeWrongNetwork {
 		n.penalize(p, proto, banThreshold, err)
 	}

@@ -54,6 +54,14 @@ type Counters struct {
 	BulkServed        uint64 // revisions sent by bulk
 	BlocksServed      uint64 // attachment blocks sent
 	BlocksReceived    uint64 // attachment blocks received, verified and stored
+	// Stored counts the revisions the change feed brought: every
+	// revision stored since start, whatever stored it.
+	Stored uint64
+	// Announced counts the revisions of Stored published on gossip;
+	// AnnouncedBySync those for which the peers were asked to sync
+	// instead (too many at once for gossip).
+	Announced       uint64
+	AnnouncedBySync uint64
 }
 
 // counters is the live form of Counters.
@@ -66,6 +74,9 @@ type counters struct {
 	bulkServed        atomic.Uint64
 	blocksServed      atomic.Uint64
 	blocksReceived    atomic.Uint64
+	feedRevisions     atomic.Uint64
+	announced         atomic.Uint64
+	announcedBySync   atomic.Uint64
 	diskFullLog       throttle // a full disk is logged at most once a minute
 	otherVersionLog   throttle // so is a peer of another protocol version
 }
@@ -80,6 +91,9 @@ func (c *counters) snapshot() Counters {
 		BulkServed:        c.bulkServed.Load(),
 		BlocksServed:      c.blocksServed.Load(),
 		BlocksReceived:    c.blocksReceived.Load(),
+		Stored:            c.feedRevisions.Load(),
+		Announced:         c.announced.Load(),
+		AnnouncedBySync:   c.announcedBySync.Load(),
 	}
 }
 

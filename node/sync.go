@@ -14,15 +14,16 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/protocol"
 	"github.com/mutu-network/mutu/protocol/reconcile"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // /mutu/sync/1.0.0: range-based set reconciliation over the
 // (clock, CID) of every held revision (package protocol/reconcile).
-// The initiator sends syncRequest frames carrying reconciliation
-// messages, the responder answers each with a syncResponse, until the
+// The initiator sends wire.SyncRequest frames carrying reconciliation
+// messages, the responder answers each with a wire.SyncResponse, until the
 // initiator's session completes. The initiator then knows which
 // revisions it needs, and fetches them with /mutu/fetch/1.0.0, and
 // which the responder lacks: it lists those in its last frame (done),
@@ -31,32 +32,8 @@ import (
 // so that a node far behind switches to /mutu/bulk/1.0.0. See
 // docs/protocol.md (Part 2), "Sync".
 
-// syncRequest is one frame from the initiator: a reconciliation
-// message, or, last, done with the CIDs the responder lacks.
-type syncRequest struct {
-	V     uint64   `cbor:"v"`
-	Net   string   `cbor:"net"`
-	Count uint64   `cbor:"count,omitempty"` // first frame: revisions held
-	Recon []byte   `cbor:"recon,omitempty"`
-	Done  bool     `cbor:"done,omitempty"`
-	Lack  [][]byte `cbor:"lack,omitempty"` // with done
-}
-
-// syncResponse is one frame from the responder: the reply to a
-// reconciliation message, or (code) a refusal.
-type syncResponse struct {
-	Code  protocol.Code `cbor:"code,omitempty"`
-	Msg   string        `cbor:"msg,omitempty"`
-	Count uint64        `cbor:"count,omitempty"` // first frame: revisions held
-	Recon []byte        `cbor:"recon,omitempty"`
-}
-
 // Sync limits.
 const (
-	maxSyncFrame = protocol.MaxMessageSize
-	// maxLack caps the CIDs offered in the done frame; a responder
-	// that lacks more learns the rest at its own next sync.
-	maxLack = 16384
 	// maxSyncServing is how many sync sessions a node answers at once.
 	maxSyncServing = 8
 	// maxPullPending caps the CIDs queued for pulling from one peer.
@@ -85,11 +62,11 @@ func (n *Node) handleSync(ctx context.Context, s network.Stream) (err error) {
 	if err != nil {
 		return wrapPeer(ProtoSync, p, err)
 	}
-	br := newReader(s)
+	br := wire.NewReader(s)
 	behind := false
 	for round := 0; ; round++ {
-		var req syncRequest
-		if err := decodeRequest(br, maxSyncFrame, n.cfg.Network, &req); err != nil {
+		var req wire.SyncRequest
+		if err := wire.ReadRequest(br, wire.MaxSyncFrame, n.cfg.Network, &req); err != nil {
 			if round > 0 && errors.Is(err, io.EOF) {
 				return nil // the initiator stopped, for instead a bulk transfer
 			}
@@ -107,13 +84,13 @@ func (n *Node) handleSync(ctx context.Context, s network.Stream) (err error) {
 			}
 		}
 		if req.Done {
-			if len(req.Lack) > maxLack {
-				return n.refuse(s, ProtoSync, protocol.Errorf(protocol.CodeTooLarge, "%d CIDs in lack, limit %d", len(req.Lack), maxLack))
+			if len(req.Lack) > wire.MaxLack {
+				return n.refuse(s, ProtoSync, protocol.Errorf(protocol.CodeTooLarge, "%d CIDs in lack, limit %d", len(req.Lack), wire.MaxLack))
 			}
 			if !behind {
 				lack := make([]cid.Cid, 0, len(req.Lack))
 				for _, raw := range req.Lack {
-					c, err := castCID(raw)
+					c, err := wire.CastCID(raw)
 					if err != nil {
 						return n.refuse(s, ProtoSync, err)
 					}
@@ -133,11 +110,11 @@ func (n *Node) handleSync(ctx context.Context, s network.Stream) (err error) {
 			}
 			return n.refuse(s, ProtoSync, err)
 		}
-		resp := syncResponse{Recon: reply}
+		resp := wire.SyncResponse{Recon: reply}
 		if round == 0 {
 			resp.Count = uint64(n.index.len())
 		}
-		if err := writeFrame(s, resp); err != nil {
+		if err := wire.WriteFrame(s, resp); err != nil {
 			return wrapPeer(ProtoSync, p, err)
 		}
 	}
@@ -154,8 +131,8 @@ func (n *Node) farBehind(local int, remote uint64) bool {
 
 // reconciled is what a reconciliation taught the initiator.
 type reconciled struct {
-	need      []item // held by the peer, not here
-	offered   int    // held here, not by the peer: offered for pulling
+	need      []reconcile.Item // held by the peer, not here
+	offered   int              // held here, not by the peer: offered for pulling
 	peerCount uint64
 	bulk      bool // stopped early: this node is far behind
 	wait      bool // stopped early: a bulk transfer with another peer runs
@@ -182,14 +159,14 @@ func (n *Node) reconcileWith(ctx context.Context, p peer.ID, allowBulk bool) (re
 	g := guard(ctx, s, streamIdle)
 	defer g.release()
 	defer func() { finish(s, err) }()
-	if err := writeFrame(s, syncRequest{V: wireVersion, Net: n.cfg.Network, Count: uint64(local), Recon: msg}); err != nil {
+	if err := wire.WriteFrame(s, wire.SyncRequest{V: wire.Version, Net: n.cfg.Network, Count: uint64(local), Recon: msg}); err != nil {
 		return res, wrapPeer(ProtoSync, p, fmt.Errorf("send: %w", err))
 	}
-	br := newReader(s)
+	br := wire.NewReader(s)
 	var have []reconcile.Item
 	for round := 0; ; round++ {
-		var resp syncResponse
-		if err := readFrame(br, maxSyncFrame, &resp); err != nil {
+		var resp wire.SyncResponse
+		if err := wire.ReadFrame(br, wire.MaxSyncFrame, &resp); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
@@ -218,25 +195,23 @@ func (n *Node) reconcileWith(ctx context.Context, p peer.ID, allowBulk bool) (re
 			return res, wrapPeer(ProtoSync, p, err)
 		}
 		have = append(have, h...)
-		for _, it := range need {
-			res.need = append(res.need, item{it.Clock, it.ID})
-		}
+		res.need = append(res.need, need...)
 		if reply == nil {
 			break
 		}
-		if err := writeFrame(s, syncRequest{V: wireVersion, Net: n.cfg.Network, Recon: reply}); err != nil {
+		if err := wire.WriteFrame(s, wire.SyncRequest{V: wire.Version, Net: n.cfg.Network, Recon: reply}); err != nil {
 			return res, wrapPeer(ProtoSync, p, fmt.Errorf("send: %w", err))
 		}
 	}
-	done := syncRequest{V: wireVersion, Net: n.cfg.Network, Done: true}
-	for _, it := range have[:min(len(have), maxLack)] {
+	done := wire.SyncRequest{V: wire.Version, Net: n.cfg.Network, Done: true}
+	for _, it := range have[:min(len(have), wire.MaxLack)] {
 		done.Lack = append(done.Lack, it.ID.Bytes())
 	}
 	res.offered = len(done.Lack)
-	if err := writeFrame(s, done); err != nil {
+	if err := wire.WriteFrame(s, done); err != nil {
 		return res, wrapPeer(ProtoSync, p, fmt.Errorf("send: %w", err))
 	}
-	slices.SortFunc(res.need, compareItems)
+	slices.SortFunc(res.need, reconcile.Item.Compare)
 	return res, nil
 }
 
@@ -323,10 +298,10 @@ func (n *Node) syncPeer(ctx context.Context, p peer.ID) {
 	})
 }
 
-func itemCIDs(items []item) []cid.Cid {
+func itemCIDs(items []reconcile.Item) []cid.Cid {
 	out := make([]cid.Cid, len(items))
 	for i, it := range items {
-		out[i] = it.CID
+		out[i] = it.ID
 	}
 	return out
 }
@@ -340,13 +315,13 @@ func (n *Node) fetchAndStore(ctx context.Context, p peer.ID, cids []cid.Cid) (st
 	for len(cids) > 0 {
 		revs, rest, ferr := n.fetchSome(ctx, p, cids, fetchBudget)
 		cids = rest
-		added, left, ierr := n.ingest(ctx, p, revs, syncRounds)
-		stored += added
-		unresolved += len(left)
+		res, ierr := n.ingest(ctx, p, revs, syncRounds)
+		stored += res.added
+		unresolved += len(res.unresolved)
 		if ferr != nil {
 			return stored, ferr
 		}
-		if ierr != nil && (ctx.Err() != nil || errors.Is(ierr, store.ErrDiskFull)) {
+		if ierr != nil && (ctx.Err() != nil || errors.Is(ierr, catalogue.ErrDiskFull)) {
 			return stored, ierr
 		}
 		if ierr != nil {

@@ -135,6 +135,18 @@ func Unmarshal(data []byte, v any) error {
 	return nil
 }
 
+// UnmarshalLenient decodes data into v without requiring the canonical
+// form and ignoring fields v does not have, within the same bounds on
+// nesting and lengths as Unmarshal. It is for reading the version of a
+// message before deciding how to read the rest: a message of a later
+// version may carry fields this one does not know.
+func UnmarshalLenient(data []byte, v any) error {
+	if err := decMode.Unmarshal(data, v); err != nil {
+		return Errorf(CodeMalformed, "decode: %v", err)
+	}
+	return nil
+}
+
 // CheckValue reports whether v belongs to the data model that front
 // matter may hold once decoded: string, int64, float64 (finite), bool,
 // nil, []any and map[string]any, nested at most MaxNesting deep.

@@ -161,41 +161,31 @@ func (r *Revision) SigningBytes() ([]byte, error) {
 }
 
 // Sign checks the revision's record rules, sets its author and
-// signature from priv, and returns its canonical encoding and CID.
-func (r *Revision) Sign(priv ed25519.PrivateKey) (Block, error) {
+// signature from priv, and returns it with its canonical encoding and
+// CID, ready to be stored.
+func (r *Revision) Sign(priv ed25519.PrivateKey) (Verified, error) {
 	r.Author = PublicKey(priv)
 	r.Sig = make([]byte, ed25519.SignatureSize) // so that Check sees a complete record
 	if err := r.Check(); err != nil {
-		return Block{}, err
+		return Verified{}, err
 	}
 	msg, err := r.SigningBytes()
 	if err != nil {
-		return Block{}, err
+		return Verified{}, err
 	}
 	r.Sig = ed25519.Sign(priv, msg)
 	data, err := Marshal(r.wire(true))
 	if err != nil {
-		return Block{}, err
+		return Verified{}, err
 	}
 	if len(data) > MaxRevisionSize {
-		return Block{}, Errorf(CodeTooLarge, "revision is %d bytes, limit %d", len(data), MaxRevisionSize)
+		return Verified{}, Errorf(CodeTooLarge, "revision is %d bytes, limit %d", len(data), MaxRevisionSize)
 	}
-	return Block{CID: RevisionCID(data), Data: data}, nil
-}
-
-// Verify checks the signature against the author key.
-func (r *Revision) Verify() error {
-	if len(r.Sig) != ed25519.SignatureSize {
-		return Errorf(CodeBadSignature, "signature is %d bytes, want %d", len(r.Sig), ed25519.SignatureSize)
-	}
-	msg, err := r.SigningBytes()
-	if err != nil {
-		return err
-	}
-	return r.verify(msg)
+	return Verified{Block: Block{CID: RevisionCID(data), Data: data}, Rev: r}, nil
 }
 
 func (r *Revision) verify(msg []byte) error {
+	signatures.Add(1)
 	if len(r.Sig) != ed25519.SignatureSize {
 		return Errorf(CodeBadSignature, "signature is %d bytes, want %d", len(r.Sig), ed25519.SignatureSize)
 	}
@@ -206,8 +196,7 @@ func (r *Revision) verify(msg []byte) error {
 }
 
 // DecodeRevision decodes an encoded revision and checks its record
-// rules. It does not check the signature or the CID; see
-// VerifyRevision.
+// rules. It does not check the signature or the CID; see Verify.
 func DecodeRevision(data []byte) (*Revision, error) {
 	if len(data) > MaxRevisionSize {
 		return nil, Errorf(CodeTooLarge, "revision is %d bytes, limit %d", len(data), MaxRevisionSize)
@@ -242,10 +231,8 @@ func DecodeRevision(data []byte) (*Revision, error) {
 	return r, nil
 }
 
-// VerifyRevision is what a node does with a revision it receives: the
-// CID must address exactly data, the bytes must decode canonically and
-// keep the record rules, and the signature must verify.
-func VerifyRevision(c cid.Cid, data []byte) (*Revision, error) {
+// verifyRevision checks a revision for Verify.
+func verifyRevision(c cid.Cid, data []byte) (*Revision, error) {
 	if len(data) > MaxRevisionSize {
 		return nil, Errorf(CodeTooLarge, "revision %s is %d bytes, limit %d", c, len(data), MaxRevisionSize)
 	}

@@ -31,11 +31,11 @@ func fixedKey() ed25519.PrivateKey {
 
 func mustSign(t testing.TB, priv ed25519.PrivateKey, r *Revision) Block {
 	t.Helper()
-	b, err := r.Sign(priv)
+	v, err := r.Sign(priv)
 	if err != nil {
 		t.Fatalf("sign: %v", err)
 	}
-	return b
+	return v.Block
 }
 
 // goldenRevisions returns one revision of every shape: a first put with
@@ -108,7 +108,7 @@ func TestGoldenVectors(t *testing.T) {
 			if got != string(want) {
 				t.Errorf("encoding changed: a fixed key and entry must give fixed bytes\ngot  %s\nwant %s", got, want)
 			}
-			if _, err := VerifyRevision(b.CID, b.Data); err != nil {
+			if _, err := verifyRevision(b.CID, b.Data); err != nil {
 				t.Errorf("golden revision does not verify: %v", err)
 			}
 		})
@@ -138,7 +138,7 @@ func TestIndependentDecoder(t *testing.T) {
 
 func TestRoundTrip(t *testing.T) {
 	for name, b := range goldenRevisions(t) {
-		r, err := VerifyRevision(b.CID, b.Data)
+		r, err := verifyRevision(b.CID, b.Data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -199,7 +199,7 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := VerifyRevision(tt.cid, tt.data)
+			_, err := verifyRevision(tt.cid, tt.data)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got %v, want %v", err, tt.want)
 			}

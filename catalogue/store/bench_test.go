@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
+	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // BenchmarkPutBatch stores new 5 KB notes in calls of 256, on disk
@@ -17,12 +18,12 @@ import (
 func BenchmarkPutBatch(b *testing.B) {
 	const batch = 256
 	body := strings.Repeat("Le rapprochement bancaire se fait chaque mois. ", 110)[:5000]
-	alice := storetest.NewAuthor(b)
-	batches := make([][]store.Verified, b.N)
+	alice := protocoltest.NewAuthor(b)
+	batches := make([][]protocol.Verified, b.N)
 	for i := range batches {
-		batches[i] = make([]store.Verified, batch)
+		batches[i] = make([]protocol.Verified, batch)
 		for j := range batches[i] {
-			batches[i][j] = alice.Create(b, storetest.Title(fmt.Sprint("Fiche ", i, "-", j)), storetest.Body(body))
+			batches[i][j] = alice.Create(b, protocoltest.Title(fmt.Sprint("Fiche ", i, "-", j)), protocoltest.Body(body))
 		}
 	}
 	s, err := store.Open(b.TempDir(), store.Options{})

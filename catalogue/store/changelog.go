@@ -5,17 +5,79 @@ import (
 	"fmt"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/reconcile"
 )
 
+// The change log is the store's one record of what it stored, whatever
+// brought it: every Put that changes documents appends one record per
+// document, in the same transaction as the change. A record holds the
+// document's ID and the revisions newly stored for it, each with its
+// clock. Derived data follows it: the search index (which keeps the
+// last sequence number it applied, so that it catches up after a
+// crash) and a running node (which adds each revision to its
+// reconciliation set and announces it to its peers).
+//
+// Record value: the document's CID, then for each revision its clock
+// (8 bytes, big-endian) and its CID. Records written by format 1 hold
+// the document's CID only.
+
+// Change is one record of the change log.
+type Change struct {
+	Seq  uint64
+	Doc  cid.Cid
+	Revs []reconcile.Item // revisions newly stored for Doc; none in records of format 1
+}
+
+// encodeChange returns the value of a change log record.
+func encodeChange(doc cid.Cid, revs []reconcile.Item) []byte {
+	b := doc.Bytes()
+	for _, r := range revs {
+		b = binary.BigEndian.AppendUint64(b, uint64(r.Clock))
+		b = append(b, r.ID.Bytes()...)
+	}
+	return b
+}
+
+// decodeChange reads the value of a change log record.
+func decodeChange(seq uint64, v []byte) (Change, error) {
+	n, doc, err := cid.CidFromBytes(v)
+	if err != nil {
+		return Change{}, corruptf("change log record %d: %v", seq, err)
+	}
+	ch := Change{Seq: seq, Doc: doc}
+	for rest := v[n:]; len(rest) > 0; {
+		if len(rest) < 8 {
+			return Change{}, corruptf("change log record %d: %d bytes left for a clock", seq, len(rest))
+		}
+		clock := protocol.Clock(binary.BigEndian.Uint64(rest))
+		n, c, err := cid.CidFromBytes(rest[8:])
+		if err != nil {
+			return Change{}, corruptf("change log record %d: %v", seq, err)
+		}
+		ch.Revs = append(ch.Revs, reconcile.Item{Clock: clock, ID: c})
+		rest = rest[8+n:]
+	}
+	return ch, nil
+}
+
 // ChangeSeq returns the sequence number of the last change log record,
-// 0 if there is none. Every Put that changes documents appends one
-// record per document, in the same transaction as the change, so a
-// derived index that stores the last number it applied (with SetMeta)
-// can catch up with ChangesSince after a crash.
+// 0 if there is none.
 func (s *Store) ChangeSeq() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.changeSeq
+}
+
+// Changed returns a channel closed at the next commit that appends to
+// the change log: a reader that has read up to ChangeSeq waits on it
+// for more. Take the channel before reading, so that a commit in
+// between is not missed.
+func (s *Store) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
 }
 
 // ChangesSince calls fn for every change log record after seq, in
@@ -24,17 +86,17 @@ func (s *Store) ChangeSeq() uint64 {
 // the document's current state rather than expect one record per
 // revision. An error from fn stops the iteration and is returned as
 // is; fn runs with no transaction open.
-func (s *Store) ChangesSince(seq uint64, fn func(seq uint64, doc cid.Cid) error) error {
+func (s *Store) ChangesSince(seq uint64, fn func(Change) error) error {
 	prefix := []byte(prefixLog)
 	err := s.scanKeys(scan{prefix: prefix, from: logKey(seq), after: true, values: true}, func(k, v []byte) error {
 		if len(k) != len(prefix)+8 {
 			return corruptf("change log key %x", k)
 		}
-		doc, err := cid.Cast(v)
+		ch, err := decodeChange(binary.BigEndian.Uint64(k[len(prefix):]), v)
 		if err != nil {
-			return corruptf("change log record %x: %v", k, err)
+			return err
 		}
-		return callback(fn(binary.BigEndian.Uint64(k[len(prefix):]), doc))
+		return callback(fn(ch))
 	})
 	return iterationError(err, fmt.Sprintf("read change log after %d", seq))
 }

@@ -286,12 +286,12 @@ func (c *checker) authors() error {
 // names every document.
 func (c *checker) changeLog() error {
 	var last uint64
-	err := c.s.ChangesSince(0, func(seq uint64, doc cid.Cid) error {
-		if seq != last+1 {
-			c.problem("change log jumps from %d to %d", last, seq)
+	err := c.s.ChangesSince(0, func(ch Change) error {
+		if ch.Seq != last+1 {
+			c.problem("change log jumps from %d to %d", last, ch.Seq)
 		}
-		last = seq
-		c.logged[doc.KeyString()] = true
+		last = ch.Seq
+		c.logged[ch.Doc.KeyString()] = true
 		return nil
 	})
 	if err != nil {

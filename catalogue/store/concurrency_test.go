@@ -7,27 +7,27 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // TestConcurrentPuts has writers edit one shared document and their
 // own, while readers list and read, and checks that no edit is lost.
 func TestConcurrentPuts(t *testing.T) {
 	s := openDisk(t)
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	shared := alice.Create(t)
 	put(t, s, shared)
 
 	const writers, rounds = 4, 10
-	edits := make([][]store.Verified, writers)
+	edits := make([][]protocol.Verified, writers)
 	for w := range edits {
 		own := alice.Create(t)
 		edits[w] = append(edits[w], own)
 		for range rounds {
 			edits[w] = append(edits[w],
-				alice.Edit(t, []store.Verified{shared}),
-				alice.Edit(t, []store.Verified{edits[w][len(edits[w])-1]}))
+				alice.Edit(t, []protocol.Verified{shared}),
+				alice.Edit(t, []protocol.Verified{edits[w][len(edits[w])-1]}))
 		}
 	}
 	var wg sync.WaitGroup

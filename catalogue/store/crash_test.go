@@ -19,8 +19,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // crashDirEnv names the store directory of TestCrashChild.
@@ -208,27 +208,27 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	author := storetest.AuthorFromKey(ed25519.NewKeyFromSeed(crashSeed))
+	author := protocoltest.AuthorFromKey(ed25519.NewKeyFromSeed(crashSeed))
 	author.SetNextSeq(s.NextSeq(author.Key))
-	storetest.ObserveClock(s.MaxClock())
+	protocoltest.ObserveClock(s.MaxClock())
 	heads := recentHeads(t, s, 20)
 	fmt.Println("open")
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for {
 		var (
-			batch []store.Verified
+			batch []protocol.Verified
 			out   strings.Builder
 		)
 		for range 1 + rng.IntN(32) {
-			var v store.Verified
+			var v protocol.Verified
 			switch r := rng.IntN(100); {
 			case len(heads) == 0 || r < 30:
-				v = author.Create(t, storetest.Body(strings.Repeat("Note de régie. ", 1+rng.IntN(300))))
+				v = author.Create(t, protocoltest.Body(strings.Repeat("Note de régie. ", 1+rng.IntN(300))))
 			case r < 32:
 				v = author.Retract(t, heads[rng.IntN(len(heads))])
 			default:
-				v = author.Edit(t, heads[rng.IntN(len(heads))], storetest.Title(fmt.Sprint("version ", rng.Int())))
+				v = author.Edit(t, heads[rng.IntN(len(heads))], protocoltest.Title(fmt.Sprint("version ", rng.Int())))
 			}
 			batch = append(batch, v)
 			heads = advance(heads, v)
@@ -254,32 +254,32 @@ func TestCrashChild(t *testing.T) {
 }
 
 // advance replaces the heads of v's document by v, or adds its document.
-func advance(heads [][]store.Verified, v store.Verified) [][]store.Verified {
-	id := storetest.DocOf(v)
+func advance(heads [][]protocol.Verified, v protocol.Verified) [][]protocol.Verified {
+	id := protocoltest.DocOf(v)
 	for i, h := range heads {
-		if storetest.DocOf(h...).Equals(id) {
-			heads[i] = []store.Verified{v}
+		if protocoltest.DocOf(h...).Equals(id) {
+			heads[i] = []protocol.Verified{v}
 			return heads
 		}
 	}
 	if len(heads) >= 20 {
 		heads = heads[1:]
 	}
-	return append(heads, []store.Verified{v})
+	return append(heads, []protocol.Verified{v})
 }
 
 // recentHeads returns the heads of the n documents updated last.
-func recentHeads(t *testing.T, s *store.Store, n int) [][]store.Verified {
-	var heads [][]store.Verified
+func recentHeads(t *testing.T, s *store.Store, n int) [][]protocol.Verified {
+	var heads [][]protocol.Verified
 	stop := errors.New("enough")
 	err := s.Docs(func(d *store.Doc) error {
-		var hs []store.Verified
+		var hs []protocol.Verified
 		for _, c := range d.Heads {
 			rev, data, err := s.Revision(c)
 			if err != nil {
 				return err
 			}
-			hs = append(hs, store.Verified{Block: protocol.Block{CID: c, Data: data}, Rev: rev})
+			hs = append(hs, protocol.Verified{Block: protocol.Block{CID: c, Data: data}, Rev: rev})
 		}
 		heads = append(heads, hs)
 		if len(heads) == n {

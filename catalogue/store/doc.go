@@ -8,7 +8,7 @@
 // # Rules
 //
 // Put accepts only revisions whose CID and signature the caller has
-// checked (see Verified) and enforces the rules that need other
+// checked (see protocol.Verified) and enforces the rules that need other
 // revisions: parents held and of the same document, a clock greater
 // than every parent's, and authorship (the document's author, or an
 // editor listed in one of the parents). A retract revision is final:

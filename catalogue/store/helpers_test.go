@@ -10,8 +10,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // quiet drops badger's warnings in tests that expect them.
@@ -46,7 +46,7 @@ func openAt(tb testing.TB, dir string, opts store.Options) *store.Store {
 }
 
 // put stores revs and fails the test on error.
-func put(tb testing.TB, s *store.Store, revs ...store.Verified) store.Changes {
+func put(tb testing.TB, s *store.Store, revs ...protocol.Verified) store.Changes {
 	tb.Helper()
 	ch, err := s.Put(revs)
 	if err != nil {
@@ -65,7 +65,7 @@ func doc(tb testing.TB, s *store.Store, id cid.Cid) *store.Doc {
 	return d
 }
 
-func ids(revs ...store.Verified) []cid.Cid {
+func ids(revs ...protocol.Verified) []cid.Cid {
 	out := make([]cid.Cid, len(revs))
 	for i, v := range revs {
 		out[i] = v.Block.CID
@@ -74,16 +74,16 @@ func ids(revs ...store.Verified) []cid.Cid {
 }
 
 // byHeadRule sorts revs best first: highest clock, then highest CID.
-func byHeadRule(revs ...store.Verified) []cid.Cid {
+func byHeadRule(revs ...protocol.Verified) []cid.Cid {
 	revs = slices.Clone(revs)
-	slices.SortFunc(revs, func(a, b store.Verified) int {
+	slices.SortFunc(revs, func(a, b protocol.Verified) int {
 		return -cmp.Or(cmp.Compare(a.Rev.Clock, b.Rev.Clock), cmp.Compare(a.Block.CID.KeyString(), b.Block.CID.KeyString()))
 	})
 	return ids(revs...)
 }
 
 // wantRule checks that err refuses revision v for the rule target.
-func wantRule(tb testing.TB, err error, v store.Verified, target error) {
+func wantRule(tb testing.TB, err error, v protocol.Verified, target error) {
 	tb.Helper()
 	if !errors.Is(err, target) {
 		tb.Fatalf("error %v, want %v", err, target)
@@ -95,7 +95,7 @@ func wantRule(tb testing.TB, err error, v store.Verified, target error) {
 }
 
 // wantAbsent checks that none of revs is held.
-func wantAbsent(tb testing.TB, s *store.Store, revs ...store.Verified) {
+func wantAbsent(tb testing.TB, s *store.Store, revs ...protocol.Verified) {
 	tb.Helper()
 	for _, v := range revs {
 		if ok, err := s.Has(v.Block.CID); err != nil || ok {
@@ -105,4 +105,4 @@ func wantAbsent(tb testing.TB, s *store.Store, revs ...store.Verified) {
 }
 
 // clockAt returns a fixed clock reading, so that tests control order.
-func clockAt(n uint64) storetest.Option { return storetest.Clock(protocol.Clock(1<<40 + n)) }
+func clockAt(n uint64) protocoltest.Option { return protocoltest.Clock(protocol.Clock(1<<40 + n)) }

@@ -12,8 +12,8 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // TestReopen checks that everything Open keeps in memory is read back.
@@ -23,10 +23,10 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := storetest.NewAuthor(t)
-	v := alice.Create(t, storetest.Seq(7))
-	e1 := alice.Edit(t, []store.Verified{v})
-	e2 := alice.Edit(t, []store.Verified{v})
+	alice := protocoltest.NewAuthor(t)
+	v := alice.Create(t, protocoltest.Seq(7))
+	e1 := alice.Edit(t, []protocol.Verified{v})
+	e2 := alice.Edit(t, []protocol.Verified{v})
 	put(t, s, v, e1, e2)
 	if err := s.SetMeta("peers", []byte("x")); err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestReopen(t *testing.T) {
 		t.Errorf("GetMeta after reopen = %q, %v", val, err)
 	}
 	// The change log continues where it stopped.
-	put(t, s, alice.Edit(t, []store.Verified{e1, e2}))
+	put(t, s, alice.Edit(t, []protocol.Verified{e1, e2}))
 	if s.ChangeSeq() != seq+1 {
 		t.Errorf("ChangeSeq = %d, want %d", s.ChangeSeq(), seq+1)
 	}
@@ -129,7 +129,7 @@ func TestNoBadgerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	absent := storetest.NewAuthor(t).Create(t).Block.CID
+	absent := protocoltest.NewAuthor(t).Create(t).Block.CID
 	_, err = s.Block(absent)
 	if !errors.Is(err, store.ErrNotFound) || errors.Is(err, badger.ErrKeyNotFound) {
 		t.Errorf("Block of an absent CID: %v; want store.ErrNotFound only", err)

@@ -13,8 +13,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // TestOrderIndependence applies one random set of revisions (concurrent
@@ -49,23 +49,23 @@ func TestOrderIndependence(t *testing.T) {
 // revisions, by the author, by an editor she sometimes names, or by an
 // intruder; clocks step by 0 to 2 over the parents', so that ties and
 // clock errors occur.
-func randomRevisions(t *testing.T, rng *rand.Rand, docs, n int) []store.Verified {
-	alice, bob, mallory := storetest.NewAuthor(t), storetest.NewAuthor(t), storetest.NewAuthor(t)
+func randomRevisions(t *testing.T, rng *rand.Rand, docs, n int) []protocol.Verified {
+	alice, bob, mallory := protocoltest.NewAuthor(t), protocoltest.NewAuthor(t), protocoltest.NewAuthor(t)
 	const base = 1 << 40
-	byDoc := make([][]store.Verified, docs)
-	var all []store.Verified
+	byDoc := make([][]protocol.Verified, docs)
+	var all []protocol.Verified
 	for i := range byDoc {
-		v := alice.Create(t, storetest.Clock(base+protocol.Clock(i)), storetest.Title(fmt.Sprint("doc ", i)))
+		v := alice.Create(t, protocoltest.Clock(base+protocol.Clock(i)), protocoltest.Title(fmt.Sprint("doc ", i)))
 		byDoc[i] = append(byDoc[i], v)
 		all = append(all, v)
 	}
 	// Make sure of one conflict and one retract concurrent with an edit.
 	first := byDoc[0][0]
-	forced := []store.Verified{
-		alice.Edit(t, []store.Verified{first}, storetest.Clock(first.Rev.Clock+5)),
-		alice.Edit(t, []store.Verified{first}, storetest.Clock(first.Rev.Clock+5)),
-		alice.Retract(t, []store.Verified{byDoc[1][0]}, storetest.Clock(base+10)),
-		alice.Edit(t, []store.Verified{byDoc[1][0]}, storetest.Clock(base+11)),
+	forced := []protocol.Verified{
+		alice.Edit(t, []protocol.Verified{first}, protocoltest.Clock(first.Rev.Clock+5)),
+		alice.Edit(t, []protocol.Verified{first}, protocoltest.Clock(first.Rev.Clock+5)),
+		alice.Retract(t, []protocol.Verified{byDoc[1][0]}, protocoltest.Clock(base+10)),
+		alice.Edit(t, []protocol.Verified{byDoc[1][0]}, protocoltest.Clock(base+11)),
 	}
 	byDoc[0] = append(byDoc[0], forced[:2]...)
 	byDoc[1] = append(byDoc[1], forced[2:]...)
@@ -74,7 +74,7 @@ func randomRevisions(t *testing.T, rng *rand.Rand, docs, n int) []store.Verified
 	for len(all) < n {
 		d := rng.IntN(docs)
 		revs := byDoc[d]
-		parents := []store.Verified{revs[rng.IntN(len(revs))]}
+		parents := []protocol.Verified{revs[rng.IntN(len(revs))]}
 		if rng.IntN(3) == 0 {
 			if p := revs[rng.IntN(len(revs))]; !p.Block.CID.Equals(parents[0].Block.CID) {
 				parents = append(parents, p)
@@ -85,21 +85,21 @@ func randomRevisions(t *testing.T, rng *rand.Rand, docs, n int) []store.Verified
 			clock = max(clock, p.Rev.Clock)
 		}
 		clock += protocol.Clock(rng.IntN(3)) // 0 breaks the clock rule
-		opts := []storetest.Option{storetest.Clock(clock), storetest.Title(fmt.Sprint("titre ", rng.IntN(5)))}
+		opts := []protocoltest.Option{protocoltest.Clock(clock), protocoltest.Title(fmt.Sprint("titre ", rng.IntN(5)))}
 		if rng.IntN(4) == 0 {
-			opts = append(opts, storetest.Kind("tool"))
+			opts = append(opts, protocoltest.Kind("tool"))
 		}
-		var v store.Verified
+		var v protocol.Verified
 		switch r := rng.IntN(20); {
 		case r < 2:
-			v = alice.Retract(t, parents, storetest.Clock(clock))
+			v = alice.Retract(t, parents, protocoltest.Clock(clock))
 		case r < 6:
 			v = bob.Edit(t, parents, opts...)
 		case r < 7:
 			v = mallory.Edit(t, parents, opts...)
 		default:
 			if rng.IntN(3) == 0 {
-				opts = append(opts, storetest.Editors(bob.Key))
+				opts = append(opts, protocoltest.Editors(bob.Key))
 			}
 			v = alice.Edit(t, parents, opts...)
 		}
@@ -138,7 +138,7 @@ func (o outcome) diff(p outcome) string {
 // rng is nil, else shuffled and in random batches, putting again those
 // refused for a missing parent until no round makes progress. It
 // returns the outcome and how many revisions stayed out.
-func applyShuffled(t *testing.T, revs []store.Verified, rng *rand.Rand) (outcome, int) {
+func applyShuffled(t *testing.T, revs []protocol.Verified, rng *rand.Rand) (outcome, int) {
 	t.Helper()
 	s, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
@@ -152,7 +152,7 @@ func applyShuffled(t *testing.T, revs []store.Verified, rng *rand.Rand) (outcome
 	refused := 0
 	for progress := true; progress && len(pending) > 0; {
 		progress = false
-		var retry []store.Verified
+		var retry []protocol.Verified
 		refused = 0
 		for len(pending) > 0 {
 			n := len(pending)

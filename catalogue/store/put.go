@@ -11,16 +11,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/reconcile"
 )
-
-// Verified is a revision whose CID, canonical encoding and signature
-// the caller has checked: with protocol.VerifyRevision for a revision
-// received, or made by protocol.Revision.Sign. The store trusts it: it
-// neither hashes nor verifies it again.
-type Verified struct {
-	protocol.Block
-	Rev *protocol.Revision
-}
 
 // Changes reports what a Put stored.
 type Changes struct {
@@ -42,7 +34,7 @@ type Changes struct {
 // Writes are committed in one transaction when they fit (a few
 // megabytes); a larger call is split between revisions, and if it then
 // fails with a storage error, Changes reports the part written.
-func (s *Store) Put(revs []Verified) (Changes, error) {
+func (s *Store) Put(revs []protocol.Verified) (Changes, error) {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
 	p, err := s.plan(revs)
@@ -62,7 +54,7 @@ func (s *Store) Put(revs []Verified) (Changes, error) {
 // rejected too, with ErrMissingParent, so a sync client can fetch what
 // is missing and retry. rejected is nil when nothing was refused; err
 // is a storage error.
-func (s *Store) PutEach(revs []Verified) (ch Changes, rejected []error, err error) {
+func (s *Store) PutEach(revs []protocol.Verified) (ch Changes, rejected []error, err error) {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
 	p, err := s.plan(revs)
@@ -152,9 +144,11 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 	set := func(k, v []byte) error { return writeError(txn.Set(k, v)) }
 
 	states := make(map[string]*docState)
+	added := make(map[string][]reconcile.Item) // by document key
 	seqs := make(map[protocol.AuthorKey]uint64)
 	for i, pd := range chunk {
 		k := pd.doc.KeyString()
+		added[k] = append(added[k], reconcile.Item{Clock: pd.ref.clock, ID: pd.ref.cid})
 		st, ok := states[k]
 		switch {
 		case pd.first:
@@ -213,7 +207,7 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 			return nil, fitted, err
 		}
 		changeSeq++
-		if err := set(logKey(changeSeq), st.id.Bytes()); err != nil {
+		if err := set(logKey(changeSeq), encodeChange(st.id, added[k])); err != nil {
 			return nil, fitted, err
 		}
 	}
@@ -234,6 +228,8 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 	for a, seq := range seqs {
 		s.seqs[a] = seq
 	}
+	close(s.changed)
+	s.changed = make(chan struct{})
 	s.mu.Unlock()
 	return states, fitted, nil
 }

@@ -16,7 +16,7 @@ import (
 type pending struct {
 	ref   ref
 	doc   cid.Cid // the document's ID; ref.cid for a first revision
-	v     Verified
+	v     protocol.Verified
 	first bool
 }
 
@@ -36,7 +36,7 @@ type plan struct {
 // far.
 type planner struct {
 	txn      *badger.Txn
-	revs     []Verified
+	revs     []protocol.Verified
 	inCall   map[string]int       // CID key → index of its first occurrence in revs
 	accepted map[string]revInfo   // revisions of the call accepted so far
 	infos    map[string]revInfo   // revisions read from the store
@@ -47,7 +47,7 @@ type planner struct {
 
 // plan checks revs; it returns an error only if the store cannot be
 // read. The caller holds putMu, so the plan stays true until written.
-func (s *Store) plan(revs []Verified) (*plan, error) {
+func (s *Store) plan(revs []protocol.Verified) (*plan, error) {
 	p := &plan{errs: make([]error, len(revs)), initial: make(map[string]*docState)}
 	order := make([]int, 0, len(revs))
 	pl := &planner{
@@ -104,9 +104,9 @@ func (s *Store) plan(revs []Verified) (*plan, error) {
 	return p, nil
 }
 
-// checkShape refuses what a Verified revision cannot be; the store
+// checkShape refuses what a protocol.Verified revision cannot be; the store
 // does not check signatures or hashes again.
-func checkShape(v Verified, maxValue int) error {
+func checkShape(v protocol.Verified, maxValue int) error {
 	switch {
 	case v.Rev == nil:
 		return protocol.Errorf(protocol.CodeInvalid, "no decoded revision")

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // A write that would leave less than the reserve free on the disk is
@@ -20,9 +20,9 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 	defer store.SetFreeSpace(func(string) (uint64, bool) { return free.Load(), true })()
 	const reserve = 8 << 20
 	s := openAt(t, t.TempDir(), store.Options{MinFree: reserve})
-	a := storetest.NewAuthor(t)
-	first := a.Create(t, storetest.Title("Budget"))
-	if _, err := s.Put([]store.Verified{first}); err != nil {
+	a := protocoltest.NewAuthor(t)
+	first := a.Create(t, protocoltest.Title("Budget"))
+	if _, err := s.Put([]protocol.Verified{first}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetMeta("session", []byte("a")); err != nil {
@@ -30,8 +30,8 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 	}
 
 	free.Store(reserve) // the reserve, not a byte more
-	second := a.Create(t, storetest.Title("Voyages scolaires"))
-	_, err := s.Put([]store.Verified{second})
+	second := a.Create(t, protocoltest.Title("Voyages scolaires"))
+	_, err := s.Put([]protocol.Verified{second})
 	if !errors.Is(err, store.ErrDiskFull) || !strings.Contains(err.Error(), "free some space") {
 		t.Fatalf("Put on a full disk = %v, want ErrDiskFull saying what to do", err)
 	}
@@ -53,7 +53,7 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 	}
 
 	free.Store(1 << 40)
-	if _, err := s.Put([]store.Verified{second}); err != nil {
+	if _, err := s.Put([]protocol.Verified{second}); err != nil {
 		t.Fatalf("Put once space is freed: %v", err)
 	}
 	if revs, _, _ := s.Count(); revs != 2 {
@@ -68,8 +68,8 @@ func TestDiskFullCheckOff(t *testing.T) {
 		"memory":      openMemory(t),
 		"MinFree < 0": openAt(t, t.TempDir(), store.Options{MinFree: -1}),
 	} {
-		a := storetest.NewAuthor(t)
-		if _, err := s.Put([]store.Verified{a.Create(t)}); err != nil {
+		a := protocoltest.NewAuthor(t)
+		if _, err := s.Put([]protocol.Verified{a.Create(t)}); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -85,9 +85,9 @@ func TestDiskReserveCountsTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := storetest.NewAuthor(t)
+	a := protocoltest.NewAuthor(t)
 	for range 20 {
-		if _, err := s.Put([]store.Verified{a.Create(t, storetest.Title("Budget"))}); err != nil {
+		if _, err := s.Put([]protocol.Verified{a.Create(t, protocoltest.Title("Budget"))}); err != nil {
 			t.Fatal(err)
 		}
 	}

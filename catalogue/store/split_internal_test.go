@@ -24,15 +24,15 @@ func TestPutSplitsLargeCalls(t *testing.T) {
 	}
 	const docs, edits = 100, 3
 	body := strings.Repeat("Relevé de compte et balance. ", 70) // 2 KB
-	sign := func(rev *protocol.Revision) Verified {
-		b, err := rev.Sign(priv)
+	sign := func(rev *protocol.Revision) protocol.Verified {
+		v, err := rev.Sign(priv)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return Verified{Block: b, Rev: rev}
+		return v
 	}
-	var revs []Verified
-	heads := make([]Verified, docs)
+	var revs []protocol.Verified
+	heads := make([]protocol.Verified, docs)
 	seq := uint64(0)
 	for round := range edits + 1 {
 		for d := range docs {

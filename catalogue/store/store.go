@@ -15,8 +15,17 @@ import (
 )
 
 // formatVersion is the version of the key layout and records. A store
-// of another version is refused rather than misread.
-const formatVersion = 1
+// of an older version is brought up to it by migrations when opened; a
+// store of a later version is refused rather than misread.
+const formatVersion = 2
+
+// migrations[v] turns a store of format v into one of format v+1,
+// inside the transaction that opens the store.
+var migrations = map[uint64]func(txn *badger.Txn) error{
+	// Format 2 lists, in each change log record, the revisions stored
+	// with it; records of format 1 read as records that list none.
+	1: func(*badger.Txn) error { return nil },
+}
 
 // Store is a node's database of revisions and blocks. See the package
 // documentation for its rules, atomicity and concurrency.
@@ -40,6 +49,7 @@ type Store struct {
 	mu        sync.Mutex
 	maxClock  protocol.Clock
 	changeSeq uint64
+	changed   chan struct{} // closed and replaced at each commit to the change log
 	counts    counts
 	seqs      map[protocol.AuthorKey]uint64 // highest sequence number per author
 }
@@ -78,7 +88,7 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 	if opts.InMemory {
 		name = "(in memory)"
 	}
-	s := &Store{dir: name, db: db, maxValue: opts.maxValue(), minFree: opts.minFree()}
+	s := &Store{dir: name, db: db, maxValue: opts.maxValue(), minFree: opts.minFree(), changed: make(chan struct{})}
 	if err := s.load(); err != nil {
 		err = fmt.Errorf("open store %s: %w", dir, err)
 		if cerr := db.Close(); cerr != nil {
@@ -133,10 +143,23 @@ func checkFormat(txn *badger.Txn) error {
 	if len(v) != 8 {
 		return corruptf("format version record %x", v)
 	}
-	if got := binary.BigEndian.Uint64(v); got != formatVersion {
-		return fmt.Errorf("store format %d, this mutu reads format %d: use the mutu version that wrote it", got, formatVersion)
+	got := binary.BigEndian.Uint64(v)
+	if got == formatVersion {
+		return nil
 	}
-	return nil
+	if got > formatVersion {
+		return fmt.Errorf("store format %d, this mutu reads formats up to %d: use the mutu version that wrote it, or a later one", got, formatVersion)
+	}
+	for ; got < formatVersion; got++ {
+		migrate, ok := migrations[got]
+		if !ok {
+			return fmt.Errorf("store format %d is too old for this mutu (no migration to format %d)", got, got+1)
+		}
+		if err := migrate(txn); err != nil {
+			return fmt.Errorf("migrate store from format %d to %d: %w", got, got+1, err)
+		}
+	}
+	return storageError("write format version", txn.Set([]byte(keyFormat), be64(formatVersion)))
 }
 
 func nonEmpty(txn *badger.Txn) bool {

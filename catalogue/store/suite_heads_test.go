@@ -8,14 +8,15 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
+	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 func testHeadsAndWinner(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	v := alice.Create(t)
-	e1 := alice.Edit(t, []store.Verified{v}, storetest.Title("Version de Lyon"))
-	e2 := alice.Edit(t, []store.Verified{v}, storetest.Title("Version de Grenoble"), storetest.Kind("software"))
+	e1 := alice.Edit(t, []protocol.Verified{v}, protocoltest.Title("Version de Lyon"))
+	e2 := alice.Edit(t, []protocol.Verified{v}, protocoltest.Title("Version de Grenoble"), protocoltest.Kind("software"))
 	put(t, s, v, e2, e1)
 	d := doc(t, s, v.Block.CID)
 	if !slices.Equal(d.Heads, ids(e2, e1)) || !d.Winner.Equals(e2.Block.CID) || !d.Conflict() {
@@ -24,7 +25,7 @@ func testHeadsAndWinner(t *testing.T, s *store.Store) {
 	if d.Title != "Version de Grenoble" || d.Kind != "software" || d.Rev.Entry.Meta["title"] != "Version de Grenoble" || d.Updated != e2.Rev.Clock {
 		t.Errorf("doc %+v, want the winner's title, kind and clock", d)
 	}
-	merge := alice.Edit(t, []store.Verified{e1, e2}, storetest.Title("Fusion"))
+	merge := alice.Edit(t, []protocol.Verified{e1, e2}, protocoltest.Title("Fusion"))
 	put(t, s, merge)
 	d = doc(t, s, v.Block.CID)
 	if !slices.Equal(d.Heads, ids(merge)) || d.Conflict() || d.Title != "Fusion" || d.Kind != "note" {
@@ -33,10 +34,10 @@ func testHeadsAndWinner(t *testing.T, s *store.Store) {
 }
 
 func testTieBreakByCID(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	v := alice.Create(t, clockAt(1))
-	e1 := alice.Edit(t, []store.Verified{v}, clockAt(5), storetest.Title("un"))
-	e2 := alice.Edit(t, []store.Verified{v}, clockAt(5), storetest.Title("deux"))
+	e1 := alice.Edit(t, []protocol.Verified{v}, clockAt(5), protocoltest.Title("un"))
+	e2 := alice.Edit(t, []protocol.Verified{v}, clockAt(5), protocoltest.Title("deux"))
 	put(t, s, v, e1, e2)
 	want := byHeadRule(e1, e2)
 	d := doc(t, s, v.Block.CID)
@@ -49,10 +50,10 @@ func testTieBreakByCID(t *testing.T, s *store.Store) {
 }
 
 func testRetractIsFinal(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	v := alice.Create(t, clockAt(1))
-	e1 := alice.Edit(t, []store.Verified{v}, clockAt(2), storetest.Title("Dernière version"))
-	r := alice.Retract(t, []store.Verified{e1}, clockAt(3))
+	e1 := alice.Edit(t, []protocol.Verified{v}, clockAt(2), protocoltest.Title("Dernière version"))
+	r := alice.Retract(t, []protocol.Verified{e1}, clockAt(3))
 	put(t, s, v, e1, r)
 	d := doc(t, s, v.Block.CID)
 	if !d.Retracted || !d.Retract.Equals(r.Block.CID) || !d.Winner.Equals(e1.Block.CID) || d.Title != "Dernière version" || !slices.Equal(d.Heads, ids(r)) || d.Updated != r.Rev.Clock {
@@ -60,8 +61,8 @@ func testRetractIsFinal(t *testing.T, s *store.Store) {
 	}
 	// A stale peer's edit, concurrent and later, and even an edit on
 	// top of the retract, are stored but bring nothing back.
-	stale := alice.Edit(t, []store.Verified{e1}, clockAt(4), storetest.Title("Retour"))
-	after := alice.Edit(t, []store.Verified{r}, clockAt(5))
+	stale := alice.Edit(t, []protocol.Verified{e1}, clockAt(4), protocoltest.Title("Retour"))
+	after := alice.Edit(t, []protocol.Verified{r}, clockAt(5))
 	put(t, s, stale, after)
 	d = doc(t, s, v.Block.CID)
 	if !d.Retracted || !d.Retract.Equals(r.Block.CID) || d.Conflict() || !slices.Equal(d.Heads, ids(after, stale)) {
@@ -74,10 +75,10 @@ func testRetractIsFinal(t *testing.T, s *store.Store) {
 }
 
 func testRetractBeforeConcurrentPut(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	v := alice.Create(t, clockAt(1))
-	r := alice.Retract(t, []store.Verified{v}, clockAt(2))
-	e := alice.Edit(t, []store.Verified{v}, clockAt(3), storetest.Title("Modifiée ailleurs"))
+	r := alice.Retract(t, []protocol.Verified{v}, clockAt(2))
+	e := alice.Edit(t, []protocol.Verified{v}, clockAt(3), protocoltest.Title("Modifiée ailleurs"))
 	put(t, s, v)
 	put(t, s, r)
 	put(t, s, e)

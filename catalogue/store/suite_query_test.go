@@ -9,16 +9,17 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
+	"github.com/mutu-network/mutu/protocol/reconcile"
 )
 
 func testHistory(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	v := alice.Create(t, clockAt(1))
-	e1 := alice.Edit(t, []store.Verified{v}, clockAt(2))
-	e2 := alice.Edit(t, []store.Verified{v}, clockAt(2), storetest.Title("autre"))
-	e3 := alice.Edit(t, []store.Verified{e1, e2}, clockAt(7))
+	e1 := alice.Edit(t, []protocol.Verified{v}, clockAt(2))
+	e2 := alice.Edit(t, []protocol.Verified{v}, clockAt(2), protocoltest.Title("autre"))
+	e3 := alice.Edit(t, []protocol.Verified{e1, e2}, clockAt(7))
 	put(t, s, e3, e2, e1, v, alice.Create(t))
 	h, err := s.History(v.Block.CID)
 	if want := byHeadRule(v, e1, e2, e3); err != nil || !slices.Equal(h, want) {
@@ -27,7 +28,7 @@ func testHistory(t *testing.T, s *store.Store) {
 }
 
 func testDocsByPrefix(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	var all []string
 	for range 40 {
 		v := alice.Create(t)
@@ -77,12 +78,12 @@ func matching(all []string, prefix string) []string {
 }
 
 func testDocs(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	note := alice.Create(t, clockAt(1))
-	tool := alice.Create(t, clockAt(2), storetest.Kind("tool"))
+	tool := alice.Create(t, clockAt(2), protocoltest.Kind("tool"))
 	gone := alice.Create(t, clockAt(3))
-	edit := alice.Edit(t, []store.Verified{note}, clockAt(4))
-	put(t, s, note, tool, gone, alice.Retract(t, []store.Verified{gone}, clockAt(5)), edit)
+	edit := alice.Edit(t, []protocol.Verified{note}, clockAt(4))
+	put(t, s, note, tool, gone, alice.Retract(t, []protocol.Verified{gone}, clockAt(5)), edit)
 
 	list := func(opts ...store.DocsOption) []cid.Cid {
 		t.Helper()
@@ -133,8 +134,8 @@ func testDocs(t *testing.T, s *store.Store) {
 }
 
 func testRevisionsByClock(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
-	var all []store.Verified
+	alice := protocoltest.NewAuthor(t)
+	var all []protocol.Verified
 	for i := range 300 { // more than one page
 		v := alice.Create(t, clockAt(uint64(i/3))) // three revisions per clock
 		all = append(all, v)
@@ -188,10 +189,10 @@ func testCountAndMaxClock(t *testing.T, s *store.Store) {
 	if revs, docs, err := s.Count(); err != nil || revs != 0 || docs != 0 || s.MaxClock() != 0 {
 		t.Errorf("empty store: Count = %d, %d, %v, MaxClock = %d", revs, docs, err, s.MaxClock())
 	}
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	a, b := alice.Create(t), alice.Create(t)
-	ea := alice.Edit(t, []store.Verified{a})
-	rb := alice.Retract(t, []store.Verified{b})
+	ea := alice.Edit(t, []protocol.Verified{a})
+	rb := alice.Retract(t, []protocol.Verified{b})
 	put(t, s, rb, a, b, ea)
 	if revs, docs, err := s.Count(); err != nil || revs != 4 || docs != 2 {
 		t.Errorf("Count = %d, %d, %v; want 4, 2", revs, docs, err)
@@ -202,12 +203,12 @@ func testCountAndMaxClock(t *testing.T, s *store.Store) {
 }
 
 func testNextSeq(t *testing.T, s *store.Store) {
-	alice, bob := storetest.NewAuthor(t), storetest.NewAuthor(t)
+	alice, bob := protocoltest.NewAuthor(t), protocoltest.NewAuthor(t)
 	if got := s.NextSeq(alice.Key); got != 1 {
 		t.Errorf("NextSeq of an unknown author = %d, want 1", got)
 	}
-	v := alice.Create(t, storetest.Seq(5))
-	put(t, s, v, alice.Edit(t, []store.Verified{v}, storetest.Seq(3)), bob.Create(t))
+	v := alice.Create(t, protocoltest.Seq(5))
+	put(t, s, v, alice.Edit(t, []protocol.Verified{v}, protocoltest.Seq(3)), bob.Create(t))
 	if got := s.NextSeq(alice.Key); got != 6 {
 		t.Errorf("NextSeq = %d, want 6: one more than the highest seen", got)
 	}
@@ -243,30 +244,55 @@ func testChangeLog(t *testing.T, s *store.Store) {
 	if s.ChangeSeq() != 0 {
 		t.Errorf("ChangeSeq of an empty store = %d", s.ChangeSeq())
 	}
-	alice := storetest.NewAuthor(t)
+	changed := s.Changed()
+	alice := protocoltest.NewAuthor(t)
 	a, b := alice.Create(t), alice.Create(t)
 	put(t, s, a, b)
-	ea := alice.Edit(t, []store.Verified{a})
-	put(t, s, ea, alice.Edit(t, []store.Verified{ea}))
+	select {
+	case <-changed:
+	default:
+		t.Error("Changed was not closed by a put")
+	}
+	ea := alice.Edit(t, []protocol.Verified{a})
+	eea := alice.Edit(t, []protocol.Verified{ea})
+	put(t, s, ea, eea)
+	changed = s.Changed()
 	put(t, s, a) // held already: no record
+	select {
+	case <-changed:
+		t.Error("Changed was closed by a put that stored nothing")
+	default:
+	}
 	type rec struct {
-		seq uint64
-		doc cid.Cid
+		seq  uint64
+		doc  cid.Cid
+		revs string
+	}
+	items := func(vs ...protocol.Verified) string {
+		var out []string
+		for _, v := range vs {
+			out = append(out, reconcile.Item{Clock: v.Rev.Clock, ID: v.CID}.String())
+		}
+		return strings.Join(out, " ")
 	}
 	since := func(seq uint64) []rec {
 		t.Helper()
 		var out []rec
-		if err := s.ChangesSince(seq, func(seq uint64, doc cid.Cid) error {
-			out = append(out, rec{seq, doc})
+		if err := s.ChangesSince(seq, func(ch store.Change) error {
+			var revs []string
+			for _, it := range ch.Revs {
+				revs = append(revs, it.String())
+			}
+			out = append(out, rec{ch.Seq, ch.Doc, strings.Join(revs, " ")})
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
-	first := ids(a, b)
-	slices.SortFunc(first, func(x, y cid.Cid) int { return strings.Compare(x.String(), y.String()) })
-	want := []rec{{1, first[0]}, {2, first[1]}, {3, a.Block.CID}}
+	first := []protocol.Verified{a, b}
+	slices.SortFunc(first, func(x, y protocol.Verified) int { return strings.Compare(x.CID.String(), y.CID.String()) })
+	want := []rec{{1, first[0].CID, items(first[0])}, {2, first[1].CID, items(first[1])}, {3, a.CID, items(ea, eea)}}
 	if got := since(0); !slices.Equal(got, want) || s.ChangeSeq() != 3 {
 		t.Errorf("ChangesSince(0) = %v, ChangeSeq = %d; want %v, 3", got, s.ChangeSeq(), want)
 	}
@@ -277,7 +303,7 @@ func testChangeLog(t *testing.T, s *store.Store) {
 		t.Errorf("ChangesSince(3) = %v, want nothing", got)
 	}
 	stop := errors.New("stop")
-	if err := s.ChangesSince(0, func(uint64, cid.Cid) error { return stop }); err != stop {
+	if err := s.ChangesSince(0, func(store.Change) error { return stop }); err != stop {
 		t.Errorf("ChangesSince returned %v, want the callback's error as is", err)
 	}
 }

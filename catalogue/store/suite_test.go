@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/mutu-network/mutu/catalogue/store"
-	"github.com/mutu-network/mutu/catalogue/store/storetest"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // TestConformance runs the same suite on disk and in memory.
@@ -59,8 +59,8 @@ func runSuite(t *testing.T, open func(testing.TB) *store.Store) {
 }
 
 func testPutAndGet(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
-	v := alice.Create(t, storetest.Title("Régie d'avances"), storetest.Kind("tool"))
+	alice := protocoltest.NewAuthor(t)
+	v := alice.Create(t, protocoltest.Title("Régie d'avances"), protocoltest.Kind("tool"))
 	ch := put(t, s, v)
 	if !slices.Equal(ch.Added, ids(v)) || !slices.Equal(ch.Docs, ids(v)) {
 		t.Errorf("changes %+v, want the revision added and its document changed", ch)
@@ -110,9 +110,9 @@ func sameDoc(a, b *store.Doc) bool {
 }
 
 func testIdempotentPut(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	v := alice.Create(t)
-	e := alice.Edit(t, []store.Verified{v})
+	e := alice.Edit(t, []protocol.Verified{v})
 	put(t, s, v, v, e)
 	seq := s.ChangeSeq()
 	before := doc(t, s, v.Block.CID)
@@ -129,10 +129,10 @@ func testIdempotentPut(t *testing.T, s *store.Store) {
 }
 
 func testSameCallDependencies(t *testing.T, s *store.Store) {
-	alice := storetest.NewAuthor(t)
+	alice := protocoltest.NewAuthor(t)
 	v := alice.Create(t)
-	e1 := alice.Edit(t, []store.Verified{v})
-	e2 := alice.Edit(t, []store.Verified{e1}, storetest.Title("Deuxième version"))
+	e1 := alice.Edit(t, []protocol.Verified{v})
+	e2 := alice.Edit(t, []protocol.Verified{e1}, protocoltest.Title("Deuxième version"))
 	ch := put(t, s, e2, v, e1)
 	if !slices.Equal(ch.Added, ids(v, e1, e2)) {
 		t.Errorf("added %v, want all three in clock order", ch.Added)
@@ -163,7 +163,7 @@ func testBlocks(t *testing.T, s *store.Store) {
 			t.Errorf("Revision of a raw block: %v, want ErrNotFound", err)
 		}
 	}
-	v := storetest.NewAuthor(t).Create(t)
+	v := protocoltest.NewAuthor(t).Create(t)
 	fresh := []byte("autre")
 	for name, tc := range map[string]struct {
 		blocks []protocol.Block
@@ -190,9 +190,9 @@ func testClosed(t *testing.T, s *store.Store) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	v := storetest.NewAuthor(t).Create(t)
+	v := protocoltest.NewAuthor(t).Create(t)
 	for name, err := range map[string]error{
-		"Put":     second(s.Put([]store.Verified{v})),
+		"Put":     second(s.Put([]protocol.Verified{v})),
 		"Has":     second(s.Has(v.Block.CID)),
 		"Doc":     second(s.Doc(v.Block.CID)),
 		"SetMeta": s.SetMeta("k", nil),

@@ -6,7 +6,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/urfave/cli/v2"
 
-	"github.com/mutu-network/mutu/node"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 func inviteCommand() *cli.Command {
@@ -43,7 +43,7 @@ func inviteCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			code, err := node.EncodeInvite(network, mas)
+			code, err := wire.EncodeInvite(network, mas)
 			if err != nil {
 				return inputError{err}
 			}
@@ -63,7 +63,7 @@ func joinCommand() *cli.Command {
 			if err := needArgs(c, 1, 1, "CODE"); err != nil {
 				return err
 			}
-			network, addrs, err := node.DecodeInvite(c.Args().First())
+			network, addrs, err := wire.DecodeInvite(c.Args().First())
 			if err != nil {
 				return inputError{fmt.Errorf("%w; ask for a new code with `mutu invite`", err)}
 			}

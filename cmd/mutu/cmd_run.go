@@ -115,10 +115,10 @@ func runNode(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	local := &api.Local{Cat: cat, Author: h.author, Net: api.NodeNetwork(n), Log: log}
+	local := &api.Local{Cat: cat, Author: h.author, Net: n.API()}
 	webSrv, err := web.New(web.Config{
 		Cat:           cat,
-		Net:           api.NodeNetwork(n),
+		Net:           n.API(),
 		UsersPath:     filepath.Join(h.dir, web.UsersFile),
 		SessionsPath:  filepath.Join(h.dir, web.SessionsFile),
 		Logger:        log,

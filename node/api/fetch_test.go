@@ -60,11 +60,9 @@ func TestFetchOnDemand(t *testing.T) {
 
 	// C holds the entry without the file and has no peer.
 	catC := openCatalogue(t)
-	if _, err := catC.AddRevisions(ctx, []protocol.Block{pub.Revision}); err != nil {
-		t.Fatal(err)
-	}
+	nodetest.Receive(t, catC, catA, pub.Revision)
 	c := nodetest.Start(t, catC, 1<<20)
-	clientC := serve(t, &api.Local{Cat: catC, Net: api.NodeNetwork(c)}, "secret")
+	clientC := serve(t, &api.Local{Cat: catC, Net: c.API()}, "secret")
 	res, err := clientC.Fetch(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +72,7 @@ func TestFetchOnDemand(t *testing.T) {
 	}
 
 	// Without the token, nothing is asked.
-	if _, err := serve(t, &api.Local{Cat: catC, Net: api.NodeNetwork(c)}, "wrong").Fetch(ctx, id); api.ErrorOf(err).Kind != api.KindForbidden {
+	if _, err := serve(t, &api.Local{Cat: catC, Net: c.API()}, "wrong").Fetch(ctx, id); api.ErrorOf(err).Kind != api.KindForbidden {
 		t.Errorf("fetch with a wrong token = %v, want forbidden", err)
 	}
 	// Without a running node, the catalogue alone cannot fetch.
@@ -89,7 +87,7 @@ func TestFetchOnDemand(t *testing.T) {
 	a := nodetest.Start(t, catA, 0)
 	catB := openCatalogue(t)
 	b := nodetest.Start(t, catB, 1<<20)
-	clientB := serve(t, &api.Local{Cat: catB, Net: api.NodeNetwork(b)}, "secret")
+	clientB := serve(t, &api.Local{Cat: catB, Net: b.API()}, "secret")
 	if err := b.Connect(ctx, a.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}

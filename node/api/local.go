@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -20,8 +19,6 @@ import (
 // Network is what Local needs of a running node. It is nil when the
 // catalogue is used without one (the CLI with no daemon).
 type Network interface {
-	// Publish announces a revision stored locally to the peers.
-	Publish(ctx context.Context, b protocol.Block) error
 	// Status fills in the node's part of a status: peer ID,
 	// addresses, network, peers connected, sync state.
 	Status() Status
@@ -40,7 +37,6 @@ type Local struct {
 	Cat    *catalogue.Catalogue
 	Author ed25519.PrivateKey // signs what this service publishes
 	Net    Network            // nil without a running node
-	Log    *slog.Logger       // nil discards
 	Now    func() time.Time   // nil means time.Now
 }
 
@@ -51,16 +47,6 @@ func (l *Local) now() time.Time {
 		return l.Now()
 	}
 	return time.Now()
-}
-
-// announce gossips a local write; the write is stored whatever happens.
-func (l *Local) announce(ctx context.Context, p *catalogue.Published) {
-	if l.Net == nil {
-		return
-	}
-	if err := l.Net.Publish(ctx, p.Revision); err != nil && l.Log != nil {
-		l.Log.Warn("revision stored but not announced; peers will get it at the next sync", "revision", p.Revision.CID, "err", err)
-	}
 }
 
 // Publish validates every file first and publishes them only if all
@@ -115,8 +101,7 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 			return nil, err
 		}
 		for i, p := range pubs {
-			l.announce(ctx, p)
-			out = append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[i].Name, Warnings: warnings[i]})
+			out = append(out, Published{ID: p.Doc.String(), Revision: p.Revision.String(), File: req.Files[i].Name, Warnings: warnings[i]})
 		}
 		return out, nil
 	}
@@ -124,8 +109,7 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Files[0].Name, err)
 	}
-	l.announce(ctx, p)
-	return append(out, Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.Files[0].Name, Warnings: warnings[0]}), nil
+	return append(out, Published{ID: p.Doc.String(), Revision: p.Revision.String(), File: req.Files[0].Name, Warnings: warnings[0]}), nil
 }
 
 func uploads(us []Upload) []catalogue.File {
@@ -163,9 +147,8 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 		return nil, err
 	}
 	if !p.Unchanged {
-		l.announce(ctx, p)
 	}
-	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String(), File: req.File.Name, Unchanged: p.Unchanged,
+	return &Published{ID: p.Doc.String(), Revision: p.Revision.String(), File: req.File.Name, Unchanged: p.Unchanged,
 		Warnings: warns}, nil
 }
 
@@ -179,8 +162,7 @@ func (l *Local) Retract(ctx context.Context, ref string) (*Published, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.announce(ctx, p)
-	return &Published{ID: p.Doc.String(), Revision: p.Revision.CID.String()}, nil
+	return &Published{ID: p.Doc.String(), Revision: p.Revision.String()}, nil
 }
 
 // Show returns an entry with its metadata, and its Markdown file or

@@ -18,12 +18,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/node/nodetest"
 	"github.com/mutu-network/mutu/protocol"
 )
 
 // TestServeLargeCatalogue measures how fast a node holding 100,000
 // notes of about 5 KB serves its home page and search results, on
-// loopback. It fills an on-disk catalogue first, through AddRevisions,
+// loopback. It fills an on-disk catalogue first, verified and stored as a node stores what peers send,
 // the batch path peers' revisions take (verification in parallel,
 // atomic batches, one index update per batch), and reports the time.
 //
@@ -163,7 +164,6 @@ func fillCatalogue(t *testing.T, cat *catalogue.Catalogue, n int) {
 	}
 	seqs := make([]uint64, authors)
 	base := protocol.MakeClock(time.Now().Add(-365 * 24 * time.Hour))
-	ctx := context.Background()
 	for done := 0; done < n; done += batch {
 		size := min(batch, n-done)
 		blocks := make([]protocol.Block, size)
@@ -179,17 +179,15 @@ func fillCatalogue(t *testing.T, cat *catalogue.Catalogue, n int) {
 		g.SetLimit(4)
 		for i := range size {
 			g.Go(func() error {
-				b, err := revs[i].Sign(privs[(done+i)%authors])
-				blocks[i] = b
+				v, err := revs[i].Sign(privs[(done+i)%authors])
+				blocks[i] = v.Block
 				return err
 			})
 		}
 		if err := g.Wait(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cat.AddRevisions(ctx, blocks); err != nil {
-			t.Fatalf("add revisions %d–%d: %v", done, done+size, err)
-		}
+		nodetest.Add(t, cat, blocks...)
 		if (done/batch)%10 == 9 {
 			t.Logf("  %d notes", done+size)
 		}

@@ -70,9 +70,7 @@ func publishElsewhere(t *testing.T, title, file string, data []byte) elsewhere {
 // attachment blocks, as a node above its automatic limit holds it.
 func (e *env) receiveRevision(x elsewhere) string {
 	e.t.Helper()
-	if _, err := e.cat.AddRevisions(context.Background(), []protocol.Block{x.pub.Revision}); err != nil {
-		e.t.Fatal(err)
-	}
+	nodetest.Receive(e.t, e.cat, x.cat, x.pub.Revision)
 	return x.pub.Doc.String()
 }
 
@@ -106,7 +104,7 @@ func TestFetchAttachmentsFromPeers(t *testing.T) {
 	a := nodetest.Start(t, x.cat, 0)
 	e := newEnvWith(t, t.TempDir(), diskOptions)
 	b := nodetest.Start(t, e.cat, 1<<20)
-	e.srv.net = api.NodeNetwork(b)
+	e.srv.net = b.API()
 	if err := b.Connect(context.Background(), a.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}

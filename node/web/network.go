@@ -8,8 +8,8 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
 
-	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // networkView is the network page.
@@ -84,7 +84,7 @@ func invite(st api.Status) (code, problem string) {
 	if len(addrs) == 0 {
 		addrs = loopback
 	}
-	code, err := node.EncodeInvite(st.Network, addrs)
+	code, err := wire.EncodeInvite(st.Network, addrs)
 	if err != nil {
 		return "", "Aucun code d'invitation ne peut être produit : le nœud n'a pas d'adresse joignable (" + err.Error() + ")."
 	}

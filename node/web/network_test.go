@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,16 +13,13 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
-	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
-	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/wire"
 )
 
 // fakeNet is a running node as the web interface sees it.
 type fakeNet struct {
-	id        string
-	mu        sync.Mutex
-	published []protocol.Block
+	id string
 	// fetch answers Fetch; nil fetches nothing and reports no error.
 	fetch func(ctx context.Context, cids []cid.Cid) (api.BlockFetch, error)
 }
@@ -33,13 +29,6 @@ func (f *fakeNet) Fetch(ctx context.Context, cids []cid.Cid) (api.BlockFetch, er
 		return api.BlockFetch{Wanted: len(cids)}, nil
 	}
 	return f.fetch(ctx, cids)
-}
-
-func (f *fakeNet) Publish(_ context.Context, b protocol.Block) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.published = append(f.published, b)
-	return nil
 }
 
 func (f *fakeNet) Status() api.Status {
@@ -62,8 +51,7 @@ func TestNetworkPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t)
-	fn := &fakeNet{id: id.String()}
-	e.srv.net = fn
+	e.srv.net = &fakeNet{id: id.String()}
 	if _, err := AddAccount(e.users, "operatrice", AddOptions{Operator: true, Now: e.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,19 +78,9 @@ func TestNetworkPage(t *testing.T) {
 		t.Fatalf("the operator does not see the invitation code:\n%s", res.body)
 	}
 	code := res.body[i : i+strings.IndexByte(res.body[i:], '<')]
-	network, addrs, err := node.DecodeInvite(code)
+	network, addrs, err := wire.DecodeInvite(code)
 	if err != nil || network != "bassin-lyon" || len(addrs) != 1 || !strings.HasPrefix(addrs[0].String(), "/ip4/192.0.2.7/") {
 		t.Errorf("invitation code %q decodes to %q %v, %v; want the network and the non-loopback address", code, network, addrs, err)
-	}
-	// What is published from the web is announced to the peers.
-	res = marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Annoncée"}, "body": {"x"}, "action": {"publier"}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("publish: %d", res.status)
-	}
-	fn.mu.Lock()
-	defer fn.mu.Unlock()
-	if len(fn.published) != 1 {
-		t.Errorf("%d revisions announced, want 1", len(fn.published))
 	}
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -81,7 +80,7 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request) {
 		s.writeFailed(w, r, v, nil, err)
 		return
 	}
-	s.written(r, vis, p)
+	s.written(r, vis)
 	http.Redirect(w, r, entryPath(p.Doc)+"?msg=publiee", http.StatusSeeOther)
 }
 
@@ -146,7 +145,7 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, entryPath(p.Doc)+"?msg=inchangee", http.StatusSeeOther)
 		return
 	}
-	s.written(r, vis, p)
+	s.written(r, vis)
 	http.Redirect(w, r, entryPath(p.Doc)+"?msg=modifiee", http.StatusSeeOther)
 }
 
@@ -351,23 +350,12 @@ func (s *Server) writeFailed(w http.ResponseWriter, r *http.Request, v *formView
 	s.render(w, r, status, "form", v)
 }
 
-// written finishes a write: the uploads kept for it are dropped, the
-// peers told, and the home page lists recomputed.
-func (s *Server) written(r *http.Request, vis *visitor, p *catalogue.Published) {
+// written finishes a write: the uploads kept for it are dropped and
+// the home page lists recomputed. The node learns of the revision from
+// the catalogue's change feed.
+func (s *Server) written(r *http.Request, vis *visitor) {
 	s.sessions.release(vis.session, r.PostForm["garder"])
-	s.announce(r.Context(), p)
 	s.recent.invalidate()
-}
-
-// announce gossips a revision written here; peers that miss it get it
-// at the next sync.
-func (s *Server) announce(ctx context.Context, p *catalogue.Published) {
-	if s.net == nil {
-		return
-	}
-	if err := s.net.Publish(ctx, p.Revision); err != nil {
-		s.log.Warn("web: revision stored but not announced; peers will get it at the next sync", "revision", p.Revision.CID, "err", err)
-	}
 }
 
 // retractView is the confirmation page of a retraction.
@@ -395,7 +383,7 @@ func (s *Server) retractPost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.cat.Retract(r.Context(), vis.account.key, d.ID)
+	_, err := s.cat.Retract(r.Context(), vis.account.key, d.ID)
 	switch {
 	case errors.Is(err, protocol.ErrNotAuthorized):
 		s.notAuthor(w, r, d)
@@ -407,6 +395,6 @@ func (s *Server) retractPost(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	s.written(r, vis, p)
+	s.written(r, vis)
 	http.Redirect(w, r, "/?msg=retiree", http.StatusSeeOther)
 }

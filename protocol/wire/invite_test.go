@@ -1,4 +1,4 @@
-package node
+package wire
 
 import (
 	"errors"
@@ -54,7 +54,7 @@ func TestInviteRefused(t *testing.T) {
 		"typo":         string(typo),
 		"cut":          good[:len(good)-3],
 		"not base32":   "mutu1!!!!",
-		"too long":     "mutu1" + strings.Repeat("a", maxInviteLen),
+		"too long":     "mutu1" + strings.Repeat("a", MaxInviteLen),
 	} {
 		if _, _, err := DecodeInvite(code); !errors.Is(err, ErrBadInvite) {
 			t.Errorf("%s: DecodeInvite = %v, want ErrBadInvite", name, err)

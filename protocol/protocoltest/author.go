@@ -1,7 +1,7 @@
-// Package storetest makes signed revisions for tests of the store and
-// of the packages built on it: a document, an edit of given parents, a
-// retract, each signed by a test author and ready for store.Put.
-package storetest
+// Package protocoltest makes signed revisions for tests: a document,
+// an edit of given parents, a retract, each signed by a test author and
+// ready to be stored.
+package protocoltest
 
 import (
 	"crypto/ed25519"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/ipfs/go-cid"
 
-	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -46,7 +45,7 @@ func AuthorFromKey(priv ed25519.PrivateKey) *Author {
 }
 
 // SetNextSeq makes n the sequence number of the author's next
-// revision, to continue a series kept in a store (store.NextSeq).
+// revision, to continue a series kept in a store (the store's NextSeq).
 func (a *Author) SetNextSeq(n uint64) {
 	a.mu.Lock()
 	a.seq = n - 1
@@ -54,7 +53,7 @@ func (a *Author) SetNextSeq(n uint64) {
 }
 
 // ObserveClock moves the shared clock past c, so that revisions made
-// next sort after c (store.MaxClock).
+// next sort after c (the store's MaxClock).
 func ObserveClock(c protocol.Clock) { clock.Observe(c) }
 
 // Option sets a field of the revision being made.
@@ -99,35 +98,32 @@ func Editors(keys ...protocol.AuthorKey) Option {
 func Doc(id cid.Cid) Option { return func(r *protocol.Revision) { r.Doc = id } }
 
 // Create returns the first revision of a new document.
-func (a *Author) Create(tb testing.TB, opts ...Option) store.Verified {
+func (a *Author) Create(tb testing.TB, opts ...Option) protocol.Verified {
 	tb.Helper()
 	return a.sign(tb, &protocol.Revision{Op: protocol.OpPut, Entry: entry()}, opts)
 }
 
 // Edit returns a put revision of the document of parents[0], with the
 // given parents.
-func (a *Author) Edit(tb testing.TB, parents []store.Verified, opts ...Option) store.Verified {
+func (a *Author) Edit(tb testing.TB, parents []protocol.Verified, opts ...Option) protocol.Verified {
 	tb.Helper()
 	return a.sign(tb, &protocol.Revision{Op: protocol.OpPut, Entry: entry(), Parents: cids(parents), Doc: DocOf(parents...)}, opts)
 }
 
 // Retract returns a retract revision of the document of parents[0],
 // with the given parents.
-func (a *Author) Retract(tb testing.TB, parents []store.Verified, opts ...Option) store.Verified {
+func (a *Author) Retract(tb testing.TB, parents []protocol.Verified, opts ...Option) protocol.Verified {
 	tb.Helper()
 	return a.sign(tb, &protocol.Revision{Op: protocol.OpRetract, Parents: cids(parents), Doc: DocOf(parents...)}, opts)
 }
 
 // DocOf returns the document ID of the first of revs: its Doc, or its
 // own CID for a first revision. cid.Undef if revs is empty.
-func DocOf(revs ...store.Verified) cid.Cid {
+func DocOf(revs ...protocol.Verified) cid.Cid {
 	if len(revs) == 0 {
 		return cid.Undef
 	}
-	if revs[0].Rev.Doc.Defined() {
-		return revs[0].Rev.Doc
-	}
-	return revs[0].Block.CID
+	return revs[0].Doc()
 }
 
 func entry() *protocol.Entry {
@@ -137,7 +133,7 @@ func entry() *protocol.Entry {
 	}
 }
 
-func cids(revs []store.Verified) []cid.Cid {
+func cids(revs []protocol.Verified) []cid.Cid {
 	out := make([]cid.Cid, len(revs))
 	for i, v := range revs {
 		out[i] = v.Block.CID
@@ -145,7 +141,7 @@ func cids(revs []store.Verified) []cid.Cid {
 	return out
 }
 
-func (a *Author) sign(tb testing.TB, rev *protocol.Revision, opts []Option) store.Verified {
+func (a *Author) sign(tb testing.TB, rev *protocol.Revision, opts []Option) protocol.Verified {
 	tb.Helper()
 	a.mu.Lock()
 	a.seq++
@@ -155,9 +151,9 @@ func (a *Author) sign(tb testing.TB, rev *protocol.Revision, opts []Option) stor
 	for _, opt := range opts {
 		opt(rev)
 	}
-	b, err := rev.Sign(a.priv)
+	v, err := rev.Sign(a.priv)
 	if err != nil {
 		tb.Fatalf("sign revision: %v", err)
 	}
-	return store.Verified{Block: b, Rev: rev}
+	return v
 }

@@ -1,4 +1,4 @@
-package node
+package wire
 
 import (
 	"bytes"
@@ -29,8 +29,8 @@ const invitePrefix = "mutu1"
 
 // Invitation limits.
 const (
-	maxInviteAddrs = 16
-	maxInviteLen   = 4096
+	MaxInviteAddrs = 16   // addresses in one code
+	MaxInviteLen   = 4096 // characters of a code
 	inviteChecksum = 4
 )
 
@@ -44,28 +44,38 @@ type invite struct {
 
 // ErrBadInvite is matched (errors.Is) by every error DecodeInvite
 // returns.
-var ErrBadInvite = errors.New("node: bad invitation code")
+var ErrBadInvite = errors.New("wire: bad invitation code")
+
+// fullAddr checks that a ends in /p2p/<peer ID>, so that a node can
+// dial it and know whom it reaches.
+func fullAddr(a ma.Multiaddr) error {
+	_, last := ma.SplitLast(a)
+	if last == nil || last.Protocol().Code != ma.P_P2P {
+		return fmt.Errorf("%s: want a full address ending in /p2p/<peer ID>", a)
+	}
+	return nil
+}
 
 // EncodeInvite returns the invitation code for network and addrs, which
 // must be full addresses (ending in /p2p/<peer ID>); at most 16 are
 // kept.
 func EncodeInvite(network string, addrs []ma.Multiaddr) (string, error) {
-	if !networkName.MatchString(network) {
-		return "", fmt.Errorf("node: invitation: network name %q: use 1 to 32 lowercase letters, digits or '-'", network)
+	if err := CheckNetworkName(network); err != nil {
+		return "", fmt.Errorf("invitation: %w", err)
 	}
 	if len(addrs) == 0 {
-		return "", errors.New("node: invitation: no address to invite to")
+		return "", errors.New("invitation: no address to invite to")
 	}
 	inv := invite{Network: network}
-	for _, a := range addrs[:min(len(addrs), maxInviteAddrs)] {
-		if _, err := addrInfo(a); err != nil {
-			return "", fmt.Errorf("node: invitation: %w", err)
+	for _, a := range addrs[:min(len(addrs), MaxInviteAddrs)] {
+		if err := fullAddr(a); err != nil {
+			return "", fmt.Errorf("invitation: %w", err)
 		}
 		inv.Addrs = append(inv.Addrs, a.Bytes())
 	}
 	payload, err := protocol.Marshal(inv)
 	if err != nil {
-		return "", fmt.Errorf("node: invitation: %w", err)
+		return "", fmt.Errorf("invitation: %w", err)
 	}
 	sum := sha256.Sum256(payload)
 	payload = append(payload, sum[:inviteChecksum]...)
@@ -78,8 +88,8 @@ func DecodeInvite(code string) (network string, addrs []ma.Multiaddr, err error)
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadInvite, fmt.Sprintf(format, args...))
 	}
-	if len(code) > maxInviteLen {
-		return "", nil, bad("longer than %d characters", maxInviteLen)
+	if len(code) > MaxInviteLen {
+		return "", nil, bad("longer than %d characters", MaxInviteLen)
 	}
 	code = strings.Map(func(r rune) rune {
 		switch r {
@@ -108,18 +118,18 @@ func DecodeInvite(code string) (network string, addrs []ma.Multiaddr, err error)
 	if err := protocol.Unmarshal(payload, &inv); err != nil {
 		return "", nil, bad("%v", err)
 	}
-	if !networkName.MatchString(inv.Network) {
+	if CheckNetworkName(inv.Network) != nil {
 		return "", nil, bad("network name %q is not valid", inv.Network)
 	}
-	if len(inv.Addrs) == 0 || len(inv.Addrs) > maxInviteAddrs {
-		return "", nil, bad("%d addresses, want 1 to %d", len(inv.Addrs), maxInviteAddrs)
+	if len(inv.Addrs) == 0 || len(inv.Addrs) > MaxInviteAddrs {
+		return "", nil, bad("%d addresses, want 1 to %d", len(inv.Addrs), MaxInviteAddrs)
 	}
 	for _, b := range inv.Addrs {
 		a, err := ma.NewMultiaddrBytes(b)
 		if err != nil {
 			return "", nil, bad("address: %v", err)
 		}
-		if _, err := addrInfo(a); err != nil {
+		if err := fullAddr(a); err != nil {
 			return "", nil, bad("%v", err)
 		}
 		addrs = append(addrs, a)
