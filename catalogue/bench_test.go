@@ -21,7 +21,7 @@ func BenchmarkImportCorpus(b *testing.B) {
 	me := newKey(b)
 	for b.Loop() {
 		b.StopTimer()
-		c, err := Open(b.TempDir(), Options{})
+		c, err := Open(context.Background(), b.TempDir(), Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

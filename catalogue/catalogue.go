@@ -74,8 +74,10 @@ const (
 // Open opens the catalogue kept in dir, creating it if needed. When the
 // search index is missing, damaged, built by an older analyzer, or
 // behind the store (a process killed while indexing), it is repaired
-// or rebuilt from the store before Open returns.
-func Open(dir string, opts Options) (*Catalogue, error) {
+// or rebuilt from the store before Open returns. ctx bounds that work:
+// when it ends first, Open returns its error, and the next Open takes
+// the rebuild up again.
+func Open(ctx context.Context, dir string, opts Options) (*Catalogue, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -106,8 +108,8 @@ func Open(dir string, opts Options) (*Catalogue, error) {
 	c.clock.Observe(st.MaxClock())
 	if ix.NeedsRebuild() {
 		c.log.Info("search index missing or out of date: rebuilding it from the store")
-		err = c.Reindex(context.Background(), opts.Progress)
-	} else if err = c.catchUpIndex(context.Background()); errors.Is(err, ErrDiskFull) {
+		err = c.Reindex(ctx, opts.Progress)
+	} else if err = c.catchUpIndex(ctx); errors.Is(err, ErrDiskFull) {
 		// What is stored can still be read; the indexer tries again.
 		c.log.Error("search index not updated", "err", err)
 		defer c.wakeIndexer()

@@ -22,7 +22,7 @@ import (
 func openTest(t testing.TB, dir string) *Catalogue {
 	t.Helper()
 	opts := Options{InMemory: dir == ""}
-	c, err := Open(dir, opts)
+	c, err := Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatalf("open catalogue: %v", err)
 	}
@@ -334,7 +334,7 @@ func readEntries(t *testing.T, dir string) map[string]*entry.File {
 func TestReopenKeepsEverything(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	c, err := Open(dir, Options{})
+	c, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) {
+	if _, err := Open(context.Background(), dir, Options{}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("second open of the same directory: %v, want ErrLocked", err)
 	}
 	c.Close()
@@ -353,7 +353,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	var progress int
-	c, err = Open(dir, Options{Progress: func(done, total int) { progress = done }})
+	c, err = Open(context.Background(), dir, Options{Progress: func(done, total int) { progress = done }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestKilledWhilePublishing")
 	}
-	c, err := Open(dir, Options{})
+	c, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(3)
@@ -108,7 +108,7 @@ func TestKilledWhilePublishing(t *testing.T) {
 
 func checkAfterCrash(t *testing.T, dir string, acked map[string]bool) {
 	t.Helper()
-	c, err := Open(dir, Options{})
+	c, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,7 +45,7 @@ func signNotes(t testing.TB, me ed25519.PrivateKey, from, n int) []protocol.Bloc
 func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	c, err := Open(dir, Options{})
+	c, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if c, err = Open(dir, Options{}); err != nil {
+	if c, err = Open(context.Background(), dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	found("after closing before the indexer was done", 3503)
@@ -104,7 +106,7 @@ func TestReceivedRevisionsReachTheIndex(t *testing.T) {
 func TestIndexCatchUpLogsProgress(t *testing.T) {
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	c, err := Open(t.TempDir(), Options{Logger: logger, progressEvery: time.Nanosecond})
+	c, err := Open(context.Background(), t.TempDir(), Options{Logger: logger, progressEvery: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +126,7 @@ func TestIndexCatchUpLogsProgress(t *testing.T) {
 	logs.Reset()
 
 	// A short catch-up, as after a live edit, says nothing.
-	quiet, err := Open(t.TempDir(), Options{Logger: logger})
+	quiet, err := Open(context.Background(), t.TempDir(), Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +188,7 @@ func TestIndexWaitsForDiskSpace(t *testing.T) {
 			return nil
 		},
 	}
-	c, err := Open(dir, opts)
+	c, err := Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,7 @@ func TestIndexWaitsForDiskSpace(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if c, err = Open(dir, opts); err != nil {
+	if c, err = Open(context.Background(), dir, opts); err != nil {
 		t.Fatalf("open with the index behind on a full disk: %v", err)
 	}
 	if list, err := c.List(ListOptions{}); err != nil || len(list) != 700 {
@@ -238,5 +240,39 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 		if time.Now().After(deadline) {
 			t.Fatalf("after %s: %s", within, what)
 		}
+	}
+}
+
+// TestOpenStopsRebuildWithContext: a rebuild of the search index at
+// Open ends with its context (Ctrl-C on the command line), and the next
+// Open takes it up again.
+func TestOpenStopsRebuildWithContext(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := openTest(t, dir)
+	if _, err := receive(ctx, c, signNotes(t, newKey(t), 0, 2500)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, indexSubdir)); err != nil {
+		t.Fatal(err)
+	}
+
+	stop, cancel := context.WithCancel(ctx)
+	progressed := 0
+	_, err := Open(stop, dir, Options{Progress: func(done, total int) {
+		if progressed++; progressed == 1 {
+			cancel() // Ctrl-C during the rebuild
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Open with its context cancelled during the rebuild = %v, want context.Canceled", err)
+	}
+	c = openTest(t, dir)
+	res, err := c.Search(ctx, search.Query{Text: "rattrapage", Limit: 1})
+	if err != nil || res.Total != 2500 {
+		t.Fatalf("after a rebuild taken up again: %d found, %v; want 2500", res.Total, err)
 	}
 }

@@ -31,7 +31,7 @@ func BenchmarkAddRevisions(b *testing.B) {
 		}
 		blocks[i] = v.Block
 	}
-	c, err := Open(b.TempDir(), Options{})
+	c, err := Open(context.Background(), b.TempDir(), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func TestMissingBlocks(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	dst, err := Open(dir, Options{})
+	dst, err := Open(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestMissingBlocks(t *testing.T) {
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if dst, err = Open(dir, Options{}); err != nil {
+	if dst, err = Open(context.Background(), dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	check("after a restart", b)

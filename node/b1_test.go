@@ -96,7 +96,7 @@ func BenchmarkFreshNodeFloorDisk(b *testing.B) {
 	var stored, searchable time.Duration
 	for range b.N {
 		b.StopTimer()
-		cat, err := catalogue.Open(filepath.Join(b.TempDir(), "catalogue"), catalogue.Options{})
+		cat, err := catalogue.Open(context.Background(), filepath.Join(b.TempDir(), "catalogue"), catalogue.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -226,7 +226,7 @@ func b1Child(dir string) int {
 		defer pprof.StopCPUProfile()
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cat, err := catalogue.Open(filepath.Join(dir, "catalogue"), catalogue.Options{Logger: logger})
+	cat, err := catalogue.Open(context.Background(), filepath.Join(dir, "catalogue"), catalogue.Options{Logger: logger})
 	if err != nil {
 		return fail(err)
 	}

@@ -85,7 +85,7 @@ func runNode(c *cli.Context) error {
 	}
 	defer ln.Close()
 
-	cat, err := catalogue.Open(filepath.Join(h.dir, storeDir), catalogue.Options{
+	cat, err := catalogue.Open(c.Context, filepath.Join(h.dir, storeDir), catalogue.Options{
 		Logger:   log,
 		Progress: progressPrinter(c.App.ErrWriter, "reindexing"),
 	})

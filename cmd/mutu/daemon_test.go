@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func serveHome(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := catalogue.Open(filepath.Join(dir, storeDir), catalogue.Options{})
+	cat, err := catalogue.Open(context.Background(), filepath.Join(dir, storeDir), catalogue.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

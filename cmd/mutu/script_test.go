@@ -13,14 +13,32 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.uber.org/goleak"
 
 	"github.com/mutu-network/mutu/catalogue/entry"
 )
 
+// TestMain runs the tests, and the mutu command when a script execs
+// it. The tests fail if a goroutine outlives them: a command run
+// in-process must end everything it started.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(leakChecked{m}, map[string]func(){
 		"mutu": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
 	})
+}
+
+// leakChecked runs the tests, then fails the run if goroutines were
+// left behind.
+type leakChecked struct{ m *testing.M }
+
+func (l leakChecked) Run() int {
+	ignore := goleak.IgnoreCurrent()
+	code := l.m.Run()
+	if err := goleak.Find(ignore); err != nil && code == 0 {
+		fmt.Fprintf(os.Stderr, "goroutines left behind by the tests: %v\n", err)
+		return 1
+	}
+	return code
 }
 
 // TestScripts runs the command-line scenarios in testdata/script: each

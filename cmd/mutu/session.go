@@ -46,7 +46,7 @@ func openSession(c *cli.Context) (*session, error) {
 	if client := daemonClient(c.Context, h); client != nil {
 		return &session{home: h, svc: client}, nil
 	}
-	return openLocal(h, c.App.ErrWriter)
+	return openLocal(c.Context, h, c.App.ErrWriter)
 }
 
 // openLocalSession opens the catalogue in this process, for commands
@@ -56,11 +56,11 @@ func openLocalSession(c *cli.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openLocal(h, c.App.ErrWriter)
+	return openLocal(c.Context, h, c.App.ErrWriter)
 }
 
-func openLocal(h *home, stderr io.Writer) (*session, error) {
-	cat, err := catalogue.Open(filepath.Join(h.dir, storeDir), catalogue.Options{
+func openLocal(ctx context.Context, h *home, stderr io.Writer) (*session, error) {
+	cat, err := catalogue.Open(ctx, filepath.Join(h.dir, storeDir), catalogue.Options{
 		Logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Progress: progressPrinter(stderr, "reindexing"),
 	})

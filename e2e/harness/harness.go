@@ -34,6 +34,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // pkgCmd is the command under test.
@@ -55,7 +57,14 @@ var build struct {
 //
 //	func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
 func Main(m *testing.M) int {
+	ignore := goleak.IgnoreCurrent()
 	code := m.Run()
+	if err := goleak.Find(ignore); err != nil && code == 0 {
+		// The harness reads the nodes' output and waits for them in
+		// goroutines: a node not stopped leaves them behind.
+		fmt.Fprintf(os.Stderr, "goroutines left behind by the tests: %v\n", err)
+		code = 1
+	}
 	if build.dir != "" {
 		os.RemoveAll(build.dir)
 	}

@@ -21,7 +21,7 @@ import (
 // not fit in an in-memory one.
 func openCatalogue(t *testing.T) *catalogue.Catalogue {
 	t.Helper()
-	cat, err := catalogue.Open(t.TempDir(), catalogue.Options{NoSync: true, MinFree: -1})
+	cat, err := catalogue.Open(context.Background(), t.TempDir(), catalogue.Options{NoSync: true, MinFree: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -23,7 +24,7 @@ func newTestServer(t *testing.T) (*httptest.Server, *Local) {
 // opened in dir with opts.
 func newServer(t *testing.T, dir string, opts catalogue.Options) (*httptest.Server, *Local) {
 	t.Helper()
-	cat, err := catalogue.Open(dir, opts)
+	cat, err := catalogue.Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func TestServeLargeCatalogue(t *testing.T) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	cat, err := catalogue.Open(dir, catalogue.Options{NoSync: true})
+	cat, err := catalogue.Open(context.Background(), dir, catalogue.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func publishElsewhere(t *testing.T, title, file string, data []byte) elsewhere {
 	if len(data) >= protocol.MaxBlockSize {
 		opts = diskOptions
 	}
-	cat, err := catalogue.Open(t.TempDir(), opts)
+	cat, err := catalogue.Open(context.Background(), t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv over the catalogue opened in dir with opts.
 func newEnvWith(t *testing.T, dir string, opts catalogue.Options) *env {
 	t.Helper()
-	cat, err := catalogue.Open(dir, opts)
+	cat, err := catalogue.Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
