@@ -330,7 +330,7 @@ func (c *Catalogue) IndexBacklog() uint64 {
 const searchCatchUp = 64
 
 // Search runs a query over the catalogue.
-func (c *Catalogue) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+func (c *Catalogue) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
 	if q.Now.IsZero() {
 		q.Now = c.now()
 	}

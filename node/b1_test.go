@@ -21,7 +21,6 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/mutu-network/mutu/catalogue"
-	"github.com/mutu-network/mutu/catalogue/search"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -272,7 +271,7 @@ func b1Child(dir string) int {
 	if err := cat.SyncIndex(ctx); err != nil {
 		return fail(err)
 	}
-	res, err := cat.Search(ctx, search.Query{Limit: 1})
+	res, err := cat.Search(ctx, catalogue.SearchQuery{Limit: 1})
 	if err != nil {
 		return fail(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/protocol"
 	"github.com/mutu-network/mutu/protocol/wire"
 )
@@ -174,7 +174,7 @@ func TestBulkMovesToAnotherPeer(t *testing.T) {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-cut:
-			return store.ErrDiskFull
+			return catalogue.ErrDiskFull
 		}
 	})
 	fresh := c.add(cat, nil)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mutu-network/mutu/catalogue/store"
+	"github.com/mutu-network/mutu/catalogue"
 )
 
 // A node whose disk is full stores nothing it receives, says so once
@@ -28,7 +28,7 @@ func TestDiskFullReceiving(t *testing.T) {
 	cat.setGate(func(context.Context, int) error {
 		if full.Load() {
 			refused.Add(1)
-			return fmt.Errorf("write 64 revisions: %w: the disk has 12 MB free", store.ErrDiskFull)
+			return fmt.Errorf("write 64 revisions: %w: the disk has 12 MB free", catalogue.ErrDiskFull)
 		}
 		return nil
 	})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/node/api"
 )
 
@@ -35,8 +35,8 @@ func searchCommand() *cli.Command {
 			if err := needArgs(c, 0, -1, "QUERY [flags]"); err != nil {
 				return err
 			}
-			if c.Int("limit") < 1 || c.Int("limit") > search.MaxLimit {
-				return inputError{fmt.Errorf("--limit %d: give a number from 1 to %d (page further with --offset)", c.Int("limit"), search.MaxLimit)}
+			if c.Int("limit") < 1 || c.Int("limit") > catalogue.MaxSearchLimit {
+				return inputError{fmt.Errorf("--limit %d: give a number from 1 to %d (page further with --offset)", c.Int("limit"), catalogue.MaxSearchLimit)}
 			}
 			s, err := openSession(c)
 			if err != nil {

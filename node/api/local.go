@@ -12,7 +12,6 @@ import (
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/render"
-	"github.com/mutu-network/mutu/catalogue/search"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -281,7 +280,7 @@ func (l *Local) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	if q.Offset < 0 {
 		return nil, inputErrorf("offset %d: must not be negative", q.Offset)
 	}
-	res, err := l.Cat.Search(ctx, search.Query{
+	res, err := l.Cat.Search(ctx, catalogue.SearchQuery{
 		Text: q.Text, Kind: q.Kind, Category: q.Category, Tag: q.Tag, Academie: q.Academie,
 		Audience: q.Audience, Outdated: q.Outdated, Sort: q.Sort, Offset: q.Offset, Limit: q.Limit, Now: l.now(),
 	})

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
-	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/catalogue"
 )
 
 // Atom feeds (RFC 4287) of new and updated entries: all of them at
@@ -132,7 +132,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, category stri
 // buildFeed returns the Atom document of category.
 func (s *Server) buildFeed(r *http.Request, origin, category string) ([]byte, error) {
 	now := s.now()
-	res, err := s.cat.Search(r.Context(), search.Query{Category: category, Sort: search.SortUpdated, Limit: feedSize, Now: now})
+	res, err := s.cat.Search(r.Context(), catalogue.SearchQuery{Category: category, Sort: catalogue.SortUpdated, Limit: feedSize, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
-	"github.com/mutu-network/mutu/catalogue/search"
 )
 
 // The home page lists the most recently updated entries of each kind.
@@ -87,7 +87,7 @@ func (rc *recentCache) refresh(ctx context.Context) (*recentLists, error) {
 	lists := &recentLists{revisions: revs, byKind: make(map[string]kindList)}
 	now := rc.s.now()
 	for _, k := range entry.Kinds() {
-		res, err := rc.s.cat.Search(ctx, search.Query{Kind: string(k), Sort: search.SortUpdated, Limit: recentPerKind, Now: now})
+		res, err := rc.s.cat.Search(ctx, catalogue.SearchQuery{Kind: string(k), Sort: catalogue.SortUpdated, Limit: recentPerKind, Now: now})
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/catalogue"
 )
 
 // resultCache keeps search results, with the cards of their hits,
@@ -21,7 +21,7 @@ type resultCache struct {
 
 // searchData is a search result as the pages use it.
 type searchData struct {
-	res   *search.Result
+	res   *catalogue.SearchResult
 	cards []card // the hits, read from the catalogue
 }
 
@@ -32,7 +32,7 @@ func newResultCache() *resultCache { return &resultCache{results: make(map[strin
 
 // resultKey identifies query q run on the catalogue at revision count
 // revs. Review dates are compared with the day, not the instant.
-func resultKey(revs uint64, q search.Query) string {
+func resultKey(revs uint64, q catalogue.SearchQuery) string {
 	return fmt.Sprintf("%d|%s|%q|%q|%q|%q|%q|%q|%v|%s|%d|%d", revs, q.Now.Format("2006-01-02"),
 		q.Text, q.Kind, q.Category, q.Tag, q.Academie, q.Audience, q.Outdated, q.Sort, q.Offset, q.Limit)
 }

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
-	"github.com/mutu-network/mutu/catalogue/search"
 )
 
 // Paging of result lists.
@@ -52,13 +52,13 @@ func parseFilters(r *http.Request) filters {
 }
 
 // query is the search the filters ask for, one page of size n.
-func (f filters) query(n int) search.Query {
-	q := search.Query{
+func (f filters) query(n int) catalogue.SearchQuery {
+	q := catalogue.SearchQuery{
 		Text: f.Q, Kind: f.Kind, Category: f.Category, Tag: f.Tag, Academie: f.Academie,
 		Audience: f.Audience, Outdated: f.Outdated, Offset: (f.Page - 1) * n, Limit: n,
 	}
 	if f.Q == "" {
-		q.Sort = search.SortUpdated
+		q.Sort = catalogue.SortUpdated
 	}
 	return q
 }
@@ -190,7 +190,7 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, f filters, pa
 	q := f.query(n)
 	q.Now = now
 	data, err := s.searchCards(r.Context(), q, f.Q != "" && n == perPage)
-	if errors.Is(err, search.ErrInvalidQuery) {
+	if errors.Is(err, catalogue.ErrInvalidQuery) {
 		s.fail(w, r, http.StatusBadRequest, "Recherche impossible", "Cette recherche n'a pas pu être lancée. Modifiez les mots cherchés ou retirez des filtres.")
 		return nil, false
 	}
@@ -240,7 +240,7 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, f filters, pa
 
 // searchCards runs q, through the result cache, and reads its hits.
 // With snippets, a hit's search extract stands in for its summary.
-func (s *Server) searchCards(ctx context.Context, q search.Query, snippets bool) (*searchData, error) {
+func (s *Server) searchCards(ctx context.Context, q catalogue.SearchQuery, snippets bool) (*searchData, error) {
 	key := resultKey(s.cat.Indexed(), q)
 	if d := s.results.get(key); d != nil {
 		return d, nil
