@@ -88,7 +88,7 @@ func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("catalogue: read revision %s: %w", d.Winner, err)
 		}
-		if _, err := protocol.Verify(protocol.Block{CID: d.Winner, Data: data}); err != nil {
+		if err := protocol.Recheck(protocol.Block{CID: d.Winner, Data: data}); err != nil {
 			doc.Verified = false
 			c.log.Error("stored revision does not verify", "revision", d.Winner, "err", err)
 		}

@@ -17,7 +17,12 @@ type apiNetwork struct{ n *Node }
 
 func (a apiNetwork) Status() api.Status {
 	s := a.n.Status()
-	out := api.Status{PeerID: s.PeerID.String(), Network: s.Network, PeersConnected: s.PeersConnected}
+	c := s.Counters
+	out := api.Status{PeerID: s.PeerID.String(), Network: s.Network, PeersConnected: s.PeersConnected,
+		Counters: &api.Counters{
+			Stored: c.Stored, SignaturesChecked: c.SignaturesChecked, Announced: c.Announced, AnnouncedBySync: c.AnnouncedBySync,
+			GossipReceived: c.GossipReceived, RevisionsReceived: c.RevisionsReceived, Rejected: c.Rejected,
+		}}
 	for _, addr := range s.Addrs {
 		out.Addrs = append(out.Addrs, addr.String())
 	}

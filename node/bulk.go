@@ -231,34 +231,54 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 		}
 	})
 	// Verification of one batch overlaps the storing of the previous
-	// one.
-	checked := make(chan []protocol.Verified, 2)
+	// one. Revisions held already are neither verified nor stored
+	// again: a transfer from the start brings them too.
+	type checkedBatch struct {
+		items []reconcile.Item    // the whole batch, in stream order
+		fresh []protocol.Verified // those not held, verified
+	}
+	checked := make(chan checkedBatch, 2)
 	eg.Go(func() error {
 		defer close(checked)
 		last := reconcile.Item{Clock: after, ID: afterCID}
 		for blocks := range batches {
-			good, bad := protocol.VerifyAll(ctx, blocks)
+			var unheld []protocol.Block
+			for _, b := range blocks {
+				if !n.index.has(b.CID) {
+					unheld = append(unheld, b)
+				}
+			}
+			good, bad := protocol.VerifyAll(ctx, unheld)
 			if len(bad) > 0 {
 				for _, b := range bad {
 					n.penalize(p, ProtoBulk, 1, b.Err)
 				}
 				return wrapPeer(ProtoBulk, p, fmt.Errorf("%d invalid revisions in the stream: %w", len(bad), bad[0].Err))
 			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			clocks := make(map[cid.Cid]protocol.Clock, len(good))
 			for _, v := range good {
-				it := reconcile.Item{Clock: v.Rev.Clock, ID: v.CID}
+				clocks[v.CID] = v.Rev.Clock
+			}
+			batch := checkedBatch{items: make([]reconcile.Item, len(blocks)), fresh: good}
+			for i, b := range blocks {
+				clock, ok := clocks[b.CID]
+				if !ok {
+					clock, _ = n.index.clock(b.CID)
+				}
+				it := reconcile.Item{Clock: clock, ID: b.CID}
 				if last.ID.Defined() && it.Compare(last) <= 0 {
-					err := protocol.Errorf(protocol.CodeMalformed, "revision %s is out of (clock, CID) order", v.CID)
+					err := protocol.Errorf(protocol.CodeMalformed, "revision %s is out of (clock, CID) order", b.CID)
 					n.penalize(p, ProtoBulk, 1, err)
 					return wrapPeer(ProtoBulk, p, err)
 				}
-				last = it
-			}
-			if len(good) == 0 {
-				continue
+				batch.items[i], last = it, it
 			}
 			n.stats.revisionsReceived.Add(uint64(len(good)))
 			select {
-			case checked <- good:
+			case checked <- batch:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -268,8 +288,8 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 	eg.Go(func() error {
 		start := time.Now()
 		logged := start
-		for good := range checked {
-			res, err := n.ingest(ctx, p, good, syncRounds)
+		for batch := range checked {
+			res, err := n.ingest(ctx, p, batch.fresh, syncRounds)
 			stored += res.added
 			if time.Since(logged) >= bulkProgressEvery {
 				n.log.Info("bulk transfer progress", "peer", p, "stored", stored,
@@ -291,9 +311,9 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 			// The cursor moves to the last revision of the batch held
 			// now: one refused (a clock too far ahead) leaves it
 			// before, so that a resumption elsewhere asks for it again.
-			for _, v := range slices.Backward(good) {
-				if res.held[v.CID] {
-					if err := n.cursor.save(p, v.Rev.Clock, v.CID); err != nil {
+			for _, it := range slices.Backward(batch.items) {
+				if res.held[it.ID] || n.index.has(it.ID) {
+					if err := n.cursor.save(p, it.Clock, it.ID); err != nil {
 						n.log.Warn("save bulk cursor", "path", n.cfg.BulkCursorPath, "err", err)
 					}
 					break

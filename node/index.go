@@ -58,6 +58,14 @@ func (x *revIndex) addAll(items []reconcile.Item) int {
 	return len(fresh)
 }
 
+// clock returns the clock of a held revision.
+func (x *revIndex) clock(c cid.Cid) (protocol.Clock, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	clock, ok := x.clocks[c]
+	return clock, ok
+}
+
 // has reports whether c is held.
 func (x *revIndex) has(c cid.Cid) bool {
 	x.mu.Lock()

@@ -7,6 +7,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/mutu-network/mutu/protocol"
 )
 
 // Status is a snapshot of the node for people and for the local API.
@@ -57,6 +59,9 @@ type Counters struct {
 	// Stored counts the revisions the change feed brought: every
 	// revision stored since start, whatever stored it.
 	Stored uint64
+	// SignaturesChecked counts the revision signatures this process
+	// verified (protocol.SignaturesChecked).
+	SignaturesChecked uint64
 	// Announced counts the revisions of Stored published on gossip;
 	// AnnouncedBySync those for which the peers were asked to sync
 	// instead (too many at once for gossip).
@@ -92,6 +97,7 @@ func (c *counters) snapshot() Counters {
 		BlocksServed:      c.blocksServed.Load(),
 		BlocksReceived:    c.blocksReceived.Load(),
 		Stored:            c.feedRevisions.Load(),
+		SignaturesChecked: protocol.SignaturesChecked(),
 		Announced:         c.announced.Load(),
 		AnnouncedBySync:   c.announcedBySync.Load(),
 	}

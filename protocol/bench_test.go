@@ -31,7 +31,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := verifyRevision(blk.CID, blk.Data); err != nil {
+		if _, err := verifyRevision(blk.CID, blk.Data, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

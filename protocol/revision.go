@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
@@ -185,7 +186,6 @@ func (r *Revision) Sign(priv ed25519.PrivateKey) (Verified, error) {
 }
 
 func (r *Revision) verify(msg []byte) error {
-	signatures.Add(1)
 	if len(r.Sig) != ed25519.SignatureSize {
 		return Errorf(CodeBadSignature, "signature is %d bytes, want %d", len(r.Sig), ed25519.SignatureSize)
 	}
@@ -231,8 +231,9 @@ func DecodeRevision(data []byte) (*Revision, error) {
 	return r, nil
 }
 
-// verifyRevision checks a revision for Verify.
-func verifyRevision(c cid.Cid, data []byte) (*Revision, error) {
+// verifyRevision checks a revision for Verify and Recheck, and counts
+// the signature check in counter, if not nil.
+func verifyRevision(c cid.Cid, data []byte, counter *atomic.Uint64) (*Revision, error) {
 	if len(data) > MaxRevisionSize {
 		return nil, Errorf(CodeTooLarge, "revision %s is %d bytes, limit %d", c, len(data), MaxRevisionSize)
 	}
@@ -251,6 +252,9 @@ func verifyRevision(c cid.Cid, data []byte) (*Revision, error) {
 		if msg, err = r.SigningBytes(); err != nil {
 			return nil, fmt.Errorf("revision %s: %w", c, err)
 		}
+	}
+	if counter != nil {
+		counter.Add(1)
 	}
 	if err := r.verify(msg); err != nil {
 		return nil, fmt.Errorf("revision %s: %w", c, err)

@@ -108,7 +108,7 @@ func TestGoldenVectors(t *testing.T) {
 			if got != string(want) {
 				t.Errorf("encoding changed: a fixed key and entry must give fixed bytes\ngot  %s\nwant %s", got, want)
 			}
-			if _, err := verifyRevision(b.CID, b.Data); err != nil {
+			if _, err := verifyRevision(b.CID, b.Data, nil); err != nil {
 				t.Errorf("golden revision does not verify: %v", err)
 			}
 		})
@@ -138,7 +138,7 @@ func TestIndependentDecoder(t *testing.T) {
 
 func TestRoundTrip(t *testing.T) {
 	for name, b := range goldenRevisions(t) {
-		r, err := verifyRevision(b.CID, b.Data)
+		r, err := verifyRevision(b.CID, b.Data, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -199,7 +199,7 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := verifyRevision(tt.cid, tt.data)
+			_, err := verifyRevision(tt.cid, tt.data, nil)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got %v, want %v", err, tt.want)
 			}

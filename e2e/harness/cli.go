@@ -77,6 +77,17 @@ type Status struct {
 	Author         string     `json:"author"`
 	IndexBacklog   uint64     `json:"index_backlog"`
 	Sync           []PeerSync `json:"sync"`
+	Counters       *Counters  `json:"counters"`
+}
+
+// Counters are a running node's totals since it started.
+type Counters struct {
+	Stored            uint64 `json:"stored"`
+	SignaturesChecked uint64 `json:"signatures_checked"`
+	Announced         uint64 `json:"announced"`
+	AnnouncedBySync   uint64 `json:"announced_by_sync"`
+	GossipReceived    uint64 `json:"gossip_received"`
+	RevisionsReceived uint64 `json:"revisions_received"`
 }
 
 // PeerSync is the sync state with one peer.

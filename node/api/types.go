@@ -223,6 +223,31 @@ type Status struct {
 	DiskFree    uint64     `json:"disk_free"`
 	DiskReserve uint64     `json:"disk_reserve"`
 	Sync        []PeerSync `json:"sync,omitempty"`
+	// Counters are the running node's totals since it started; absent
+	// without a running node.
+	Counters *Counters `json:"counters,omitempty"`
+}
+
+// Counters are a running node's totals since it started.
+type Counters struct {
+	// Stored counts the revisions stored, whatever brought them (a
+	// local write, an import, a bundle, a peer).
+	Stored uint64 `json:"stored"`
+	// SignaturesChecked counts the revision signatures the process
+	// verified: one per revision received from outside (a peer, a
+	// bundle), none for what it signed itself.
+	SignaturesChecked uint64 `json:"signatures_checked"`
+	// Announced counts the revisions stored that the node published on
+	// gossip; AnnouncedBySync those for which it asked its peers to
+	// sync instead, being too many at once for gossip.
+	Announced       uint64 `json:"announced"`
+	AnnouncedBySync uint64 `json:"announced_by_sync"`
+	// GossipReceived counts the revisions received by gossip,
+	// RevisionsReceived those received by sync, bulk and fetch.
+	GossipReceived    uint64 `json:"gossip_received"`
+	RevisionsReceived uint64 `json:"revisions_received"`
+	// Rejected counts the pieces of bad input refused from peers.
+	Rejected uint64 `json:"rejected"`
 }
 
 // DiskFull reports whether writes are refused for want of disk space.
