@@ -31,7 +31,7 @@ func TestDependencyRule(t *testing.T) {
 	seen := make(map[string]bool)
 	for dec.More() {
 		var p struct {
-			ImportPath                        string
+			ImportPath                         string
 			Imports, TestImports, XTestImports []string
 		}
 		if err := dec.Decode(&p); err != nil {
