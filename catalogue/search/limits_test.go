@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -150,5 +151,25 @@ func TestSearchStopsWhenItsContextEnds(t *testing.T) {
 		if _, err := ix.Search(ctx, q); !errors.Is(err, context.Canceled) {
 			t.Errorf("Search(%+v) with its context cancelled: %v, want context.Canceled", q, err)
 		}
+	}
+}
+
+// Shorten brings a text within the limits, cut between characters and
+// after a word, so that a form can offer it back.
+func TestShorten(t *testing.T) {
+	long := strings.Repeat("é", 400) // 800 bytes
+	got := Shorten(long)
+	if len(got) > MaxTextBytes || !utf8.ValidString(got) || len(got) != 500 {
+		t.Errorf("Shorten(400 é) = %d bytes, valid UTF-8: %v; want 500", len(got), utf8.ValidString(got))
+	}
+	many := strings.Repeat("mot ", 50)
+	if got, want := Shorten(many), strings.TrimSpace(strings.Repeat("mot ", MaxWords)); got != want {
+		t.Errorf("Shorten(50 words) = %q, want the first %d", got, MaxWords)
+	}
+	if err := (Query{Text: Shorten(strings.Repeat("ab ", 1000))}).Check(); err != nil {
+		t.Errorf("shortened text refused: %v", err)
+	}
+	if got := Shorten("régie d'avances"); got != "régie d'avances" {
+		t.Errorf("Shorten changed a text within the limits: %q", got)
 	}
 }

@@ -121,6 +121,23 @@ func (q Query) Check() error {
 	return nil
 }
 
+// Shorten returns the longest start of text within the limits of
+// Query.Text (MaxTextBytes, MaxWords), cut between two characters and
+// after a word: what a search form can offer back to be sent again.
+func Shorten(text string) string {
+	if len(text) > MaxTextBytes {
+		cut := MaxTextBytes
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	if toks := (wordTokenizer{}).Tokenize([]byte(text)); len(toks) > MaxWords {
+		text = text[:toks[MaxWords-1].End]
+	}
+	return text
+}
+
 // normalize checks q and fills in its defaults.
 func (q Query) normalize() (Query, error) {
 	if err := q.Check(); err != nil {
