@@ -299,10 +299,20 @@ func (l *Local) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	if q.Offset < 0 {
 		return nil, inputErrorf("offset %d: must not be negative", q.Offset)
 	}
-	res, err := l.Cat.Search(ctx, search.Query{
+	sq := search.Query{
 		Text: q.Text, Kind: q.Kind, Category: q.Category, Tag: q.Tag, Academie: q.Academie,
 		Audience: q.Audience, Outdated: q.Outdated, Sort: q.Sort, Offset: q.Offset, Limit: q.Limit, Now: l.now(),
-	})
+	}
+	// The limits of a search are the search package's, the same for
+	// the pages and the command line: over one, it is the request's
+	// fault, and nothing runs.
+	if err := sq.Check(); err != nil {
+		return nil, inputError(err.Error())
+	}
+	res, err := l.Cat.Search(ctx, sq)
+	if errors.Is(err, search.ErrInvalidQuery) {
+		return nil, inputError(err.Error())
+	}
 	if err != nil {
 		return nil, err
 	}
