@@ -1,11 +1,11 @@
 package httplimit
 
 import (
+	"container/list"
 	"errors"
 	"net"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // Listener accepts at most max connections at once, so that a client
@@ -25,8 +25,8 @@ type Listener struct {
 	done  chan struct{} // closed by Close
 	once  sync.Once
 
-	mu    sync.Mutex // guards conns
-	conns map[*conn]struct{}
+	mu   sync.Mutex // guards idle and the list fields of conns
+	idle list.List  // of *conn not busy, idle longest first
 }
 
 // NewListener returns ln accepting at most max connections at once.
@@ -35,7 +35,6 @@ func NewListener(ln net.Listener, max int) *Listener {
 		Listener: ln,
 		slots:    make(chan struct{}, max),
 		done:     make(chan struct{}),
-		conns:    make(map[*conn]struct{}),
 	}
 }
 
@@ -46,8 +45,8 @@ type conn struct {
 	once sync.Once
 
 	// Guarded by l.mu.
-	busy  bool      // a request is being read or answered
-	since time.Time // when it was accepted or went idle
+	elem   *list.Element // in l.idle while not busy; nil otherwise
+	closed bool
 }
 
 // Close closes the connection and frees its slot.
@@ -55,7 +54,8 @@ func (c *conn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() {
 		c.l.mu.Lock()
-		delete(c.l.conns, c)
+		c.closed = true
+		c.l.unidleLocked(c)
 		c.l.mu.Unlock()
 		<-c.l.slots
 	})
@@ -74,9 +74,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 		c.Close()
 		return nil, err
 	}
-	tc := &conn{Conn: c, l: l, since: time.Now()}
+	tc := &conn{Conn: c, l: l}
 	l.mu.Lock()
-	l.conns[tc] = struct{}{}
+	tc.elem = l.idle.PushBack(tc)
 	l.mu.Unlock()
 	return tc, nil
 }
@@ -101,17 +101,26 @@ func (l *Listener) acquire() error {
 	}
 }
 
-// idlest returns the connection idle longest, or nil if all are busy.
+// idlest takes the connection idle longest off the idle list and
+// returns it, or nil if all are busy.
 func (l *Listener) idlest() *conn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out *conn
-	for c := range l.conns {
-		if !c.busy && (out == nil || c.since.Before(out.since)) {
-			out = c
-		}
+	e := l.idle.Front()
+	if e == nil {
+		return nil
 	}
-	return out
+	c := e.Value.(*conn)
+	l.unidleLocked(c)
+	return c
+}
+
+// unidleLocked takes c off the idle list.
+func (l *Listener) unidleLocked(c *conn) {
+	if c.elem != nil {
+		l.idle.Remove(c.elem)
+		c.elem = nil
+	}
 }
 
 // ConnState records whether a connection is busy; set it as the
@@ -125,13 +134,16 @@ func (l *Listener) ConnState(nc net.Conn, state http.ConnState) {
 	defer l.mu.Unlock()
 	switch state {
 	case http.StateActive:
-		c.busy = true
+		l.unidleLocked(c)
 	case http.StateIdle:
-		c.busy, c.since = false, time.Now()
+		l.unidleLocked(c)
+		if !c.closed {
+			c.elem = l.idle.PushBack(c)
+		}
 	case http.StateHijacked:
 		// No longer the server's: counted until closed, never taken
 		// for idle.
-		c.busy = true
+		l.unidleLocked(c)
 	}
 }
 
