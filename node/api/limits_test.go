@@ -90,8 +90,9 @@ func rateServer(t *testing.T, l httplimit.Limits) *httptest.Server {
 // routes and classes go on.
 func TestRateLimitedRequestsAre429(t *testing.T) {
 	srv := rateServer(t, httplimit.Limits{
-		Search: httplimit.Rate{PerSecond: 0.1, Burst: 2},
-		Write:  httplimit.Rate{PerSecond: 0.1, Burst: 1},
+		Search:        httplimit.Rate{PerSecond: 0.1, Burst: 2},
+		Write:         httplimit.Rate{PerSecond: 0.1, Burst: 1},
+		LimitLoopback: true,
 	})
 	do := func(method, path string) *http.Response {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(`{"files":[]}`))
@@ -130,7 +131,7 @@ func TestRateLimitedRequestsAre429(t *testing.T) {
 // to wait; past maxRateWait it fails with exit code 4, as when the
 // node cannot be reached.
 func TestClientWaitsWhenRateLimited(t *testing.T) {
-	srv := rateServer(t, httplimit.Limits{Search: httplimit.Rate{PerSecond: 2, Burst: 1}})
+	srv := rateServer(t, httplimit.Limits{Search: httplimit.Rate{PerSecond: 2, Burst: 1}, LimitLoopback: true})
 	c := NewClient(strings.TrimPrefix(srv.URL, "http://"), "token")
 	ctx := context.Background()
 	for i := range 2 {
@@ -139,7 +140,7 @@ func TestClientWaitsWhenRateLimited(t *testing.T) {
 		}
 	}
 
-	slow := rateServer(t, httplimit.Limits{Search: httplimit.Rate{PerSecond: 0.01, Burst: 1}})
+	slow := rateServer(t, httplimit.Limits{Search: httplimit.Rate{PerSecond: 0.01, Burst: 1}, LimitLoopback: true})
 	c = NewClient(strings.TrimPrefix(slow.URL, "http://"), "token")
 	c.Search(ctx, SearchQuery{Text: "regie"})
 	_, err := c.Search(ctx, SearchQuery{Text: "regie"})

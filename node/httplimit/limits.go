@@ -37,6 +37,12 @@ type Limits struct {
 	// client address: searches (API and pages), writes (publish, edit,
 	// retract) and fetches of attachments from the other nodes.
 	Search, Write, Fetch Rate
+	// LimitLoopback counts clients on the node's own machine too. By
+	// default they are not limited: they are the mutu command, scripts
+	// of whoever runs the node, and a reverse proxy on the same
+	// machine, through which every visitor would share one address
+	// (the proxy alone sees theirs, and should limit them itself).
+	LimitLoopback bool
 }
 
 // Rate is a sustained number of requests per second, and the burst

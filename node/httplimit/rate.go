@@ -31,12 +31,15 @@ const maxClients = 20_000
 
 // RateLimiter counts the requests of each client address, per class,
 // in token buckets (golang.org/x/time/rate). An IPv6 address counts
-// with its /64, which one host usually holds whole. Behind a reverse
-// proxy every client has the proxy's address: the rates then apply to
-// all of them together. It is safe for concurrent use.
+// with its /64, which one host usually holds whole. Clients on the
+// node's own machine are not counted unless Limits.LimitLoopback says
+// so. Behind a reverse proxy on another machine every client has the
+// proxy's address: the rates then apply to all of them together. It is
+// safe for concurrent use.
 type RateLimiter struct {
-	rates [numClasses]Rate
-	now   func() time.Time
+	rates    [numClasses]Rate
+	loopback bool // count loopback clients too
+	now      func() time.Time
 
 	mu      sync.Mutex // guards clients
 	clients map[clientKey]*bucket
@@ -57,9 +60,10 @@ type bucket struct {
 func NewRateLimiter(l Limits) *RateLimiter {
 	l = l.withDefaults()
 	return &RateLimiter{
-		rates:   [numClasses]Rate{Search: l.Search, Write: l.Write, Fetch: l.Fetch},
-		now:     time.Now,
-		clients: make(map[clientKey]*bucket),
+		rates:    [numClasses]Rate{Search: l.Search, Write: l.Write, Fetch: l.Fetch},
+		loopback: l.LimitLoopback,
+		now:      time.Now,
+		clients:  make(map[clientKey]*bucket),
 	}
 }
 
@@ -74,7 +78,11 @@ func (rl *RateLimiter) Allow(c Class, r *http.Request) (ok bool, retryAfter time
 	if rt.PerSecond < 0 {
 		return true, 0
 	}
-	key := clientKey{class: c, addr: clientPrefix(r.RemoteAddr)}
+	addr, loopback := clientPrefix(r.RemoteAddr)
+	if loopback && !rl.loopback {
+		return true, 0
+	}
+	key := clientKey{class: c, addr: addr}
 	now := rl.now()
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
@@ -128,16 +136,17 @@ func (rl *RateLimiter) pruneLocked(now time.Time) {
 	}
 }
 
-// clientPrefix is the client's address from a RemoteAddr: an IPv4
-// address whole, an IPv6 one to its /64.
-func clientPrefix(remote string) netip.Prefix {
+// clientPrefix is the client's address from a RemoteAddr, an IPv4
+// address whole, an IPv6 one to its /64, and whether it is a loopback
+// address.
+func clientPrefix(remote string) (netip.Prefix, bool) {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
 		host = remote
 	}
 	a, err := netip.ParseAddr(host)
 	if err != nil {
-		return netip.Prefix{}
+		return netip.Prefix{}, false
 	}
 	a = a.Unmap().WithZone("")
 	bits := 32
@@ -145,7 +154,7 @@ func clientPrefix(remote string) netip.Prefix {
 		bits = 64
 	}
 	p, _ := a.Prefix(bits)
-	return p
+	return p, a.IsLoopback()
 }
 
 // RetryAfter is the value of a Retry-After header for a wait: whole

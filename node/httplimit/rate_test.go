@@ -64,6 +64,23 @@ func TestRateLimitPerClient(t *testing.T) {
 	}
 }
 
+// Clients on the node's own machine (the mutu command, a reverse proxy
+// there) are not counted, unless LimitLoopback says so.
+func TestRateLimitSparesLoopback(t *testing.T) {
+	for _, limit := range []bool{false, true} {
+		rl := NewRateLimiter(Limits{Search: Rate{PerSecond: 0.1, Burst: 1}, LimitLoopback: limit})
+		refused := 0
+		for _, remote := range []string{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.5:1", "[::1]:1", "[::1]:2"} {
+			if ok, _ := rl.Allow(Search, request(remote)); !ok {
+				refused++
+			}
+		}
+		if (refused > 0) != limit {
+			t.Errorf("LimitLoopback %v: %d loopback requests refused", limit, refused)
+		}
+	}
+}
+
 // Clients cycling addresses cannot grow the limiter without bound.
 func TestRateLimiterForgetsClients(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)

@@ -78,7 +78,7 @@ func TestUnknownFeedCategoryIs404(t *testing.T) {
 // in French that says how long to wait; other pages go on.
 func TestRateLimitedSearchPageIs429(t *testing.T) {
 	e := newEnv(t)
-	e.cfg.Guard = httplimit.NewGuard(httplimit.Limits{Search: httplimit.Rate{PerSecond: 0.1, Burst: 2}})
+	e.cfg.Guard = httplimit.NewGuard(httplimit.Limits{Search: httplimit.Rate{PerSecond: 0.1, Burst: 2}, LimitLoopback: true})
 	e.restart()
 	c := e.client()
 	for i := range 2 {
