@@ -112,7 +112,7 @@ func awaitPeers(h *harness.Harness, want map[*harness.Node]int) {
 }
 
 // searchPage is the most hits one search returns (the search package's
-// MaxLimit; larger limits are cut to it).
+// MaxLimit; larger limits are refused).
 const searchPage = 100
 
 // searchAll pages through every hit of a search and returns the hit

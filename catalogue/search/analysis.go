@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
@@ -202,6 +203,14 @@ type queryTerm struct {
 	exact string // folded, unstemmed: matched against the exact field
 	stem  string // folded, stemmed: matched against the text fields
 	code  bool   // holds a digit: exact match only
+	// completions are the words of the index that start with exact, when
+	// it may be a prefix (see Index.complete); nil until looked up.
+	completions []string
+}
+
+// prefix reports whether t may be a word typed in part.
+func (t queryTerm) prefix() bool {
+	return !t.code && utf8.RuneCountInString(t.exact) >= prefixMinLen
 }
 
 // analyzeQuery splits a query into distinct terms, in query order, with

@@ -15,14 +15,56 @@ const (
 	SortUpdated   = "updated"   // most recently updated first
 )
 
-// Limits on Query.Limit.
+// DefaultLimit is the page size of a Query whose Limit is 0.
+const DefaultLimit = 10
+
+// Limits of a query: what one search may cost the node, whoever asks
+// (the API, the web pages and the command line all search through
+// Search, which refuses a query over them with a *LimitError).
+// docs/api.md and docs/web.md list them.
 const (
-	DefaultLimit = 10
-	MaxLimit     = 100
+	// MaxTextBytes caps Query.Text: a long text is many words, and the
+	// web form never sends more.
+	MaxTextBytes = 500
+	// MaxWords caps the words of Query.Text: each costs a lookup,
+	// prefixes and typo automatons.
+	MaxWords = 32
+	// MaxFilterBytes caps each filter value (Kind, Category, Tag,
+	// Academie, Audience).
+	MaxFilterBytes = 200
+	// MaxLimit caps Query.Limit, the hits of one page.
+	MaxLimit = 100
+	// MaxOffset caps Query.Offset: deeper pages cost the index more
+	// than they help anyone; filters narrow a search better.
+	MaxOffset = 10_000
 )
 
 // ErrInvalidQuery is returned by Search for a query it cannot run.
 var ErrInvalidQuery = errors.New("search: invalid query")
+
+// LimitError is a query over one of the limits above. It is an
+// ErrInvalidQuery.
+type LimitError struct {
+	What string // "text", "words", "offset", "limit", or a filter: "tag"…
+	Got  int    // bytes for text and filters, a count otherwise
+	Max  int
+}
+
+func (e *LimitError) Error() string {
+	switch e.What {
+	case "text":
+		return fmt.Sprintf("search: the query is %d bytes long, over the limit of %d bytes; shorten it", e.Got, e.Max)
+	case "words":
+		return fmt.Sprintf("search: the query has %d words, over the limit of %d words; remove some", e.Got, e.Max)
+	case "offset":
+		return fmt.Sprintf("search: offset %d is over the limit of %d; narrow the search with words or filters instead", e.Got, e.Max)
+	case "limit":
+		return fmt.Sprintf("search: limit %d is over the limit of %d hits a page; page further with the offset", e.Got, e.Max)
+	}
+	return fmt.Sprintf("search: the %s filter is %d bytes long, over the limit of %d bytes", e.What, e.Got, e.Max)
+}
+
+func (e *LimitError) Is(target error) bool { return target == ErrInvalidQuery }
 
 // Query is a search request. Every filter that is set must hold; an empty
 // Text lists the entries that pass the filters, most recently updated
@@ -45,22 +87,68 @@ type Query struct {
 	Now time.Time
 }
 
-// normalize checks q and fills in its defaults.
-func (q Query) normalize() (Query, error) {
+// Check returns an error, an ErrInvalidQuery, if Search would refuse
+// q: an unknown sort, a negative offset or limit, or a value over the
+// limits above (a *LimitError). It costs little, whatever q holds.
+func (q Query) Check() error {
 	switch q.Sort {
-	case "":
-		q.Sort = SortRelevance
-	case SortRelevance, SortUpdated:
+	case "", SortRelevance, SortUpdated:
 	default:
-		return q, fmt.Errorf("%w: unknown sort %q (want %q or %q)", ErrInvalidQuery, q.Sort, SortRelevance, SortUpdated)
+		return fmt.Errorf("%w: unknown sort %q (want %q or %q)", ErrInvalidQuery, q.Sort, SortRelevance, SortUpdated)
 	}
 	if q.Offset < 0 || q.Limit < 0 {
-		return q, fmt.Errorf("%w: negative offset or limit", ErrInvalidQuery)
+		return fmt.Errorf("%w: negative offset or limit", ErrInvalidQuery)
+	}
+	if len(q.Text) > MaxTextBytes {
+		return &LimitError{What: "text", Got: len(q.Text), Max: MaxTextBytes}
+	}
+	if n := len(wordTokenizer{}.Tokenize([]byte(q.Text))); n > MaxWords {
+		return &LimitError{What: "words", Got: n, Max: MaxWords}
+	}
+	for _, f := range []struct{ name, value string }{
+		{"kind", q.Kind}, {"category", q.Category}, {"tag", q.Tag}, {"academie", q.Academie}, {"audience", q.Audience},
+	} {
+		if len(f.value) > MaxFilterBytes {
+			return &LimitError{What: f.name, Got: len(f.value), Max: MaxFilterBytes}
+		}
+	}
+	if q.Limit > MaxLimit {
+		return &LimitError{What: "limit", Got: q.Limit, Max: MaxLimit}
+	}
+	if q.Offset > MaxOffset {
+		return &LimitError{What: "offset", Got: q.Offset, Max: MaxOffset}
+	}
+	return nil
+}
+
+// Shorten returns the longest start of text within the limits of
+// Query.Text (MaxTextBytes, MaxWords), cut between two characters and
+// after a word: what a search form can offer back to be sent again.
+func Shorten(text string) string {
+	if len(text) > MaxTextBytes {
+		cut := MaxTextBytes
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	if toks := (wordTokenizer{}).Tokenize([]byte(text)); len(toks) > MaxWords {
+		text = text[:toks[MaxWords-1].End]
+	}
+	return text
+}
+
+// normalize checks q and fills in its defaults.
+func (q Query) normalize() (Query, error) {
+	if err := q.Check(); err != nil {
+		return q, err
+	}
+	if q.Sort == "" {
+		q.Sort = SortRelevance
 	}
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
-	q.Limit = min(q.Limit, MaxLimit)
 	if q.Now.IsZero() {
 		q.Now = time.Now()
 	}
@@ -108,13 +196,22 @@ const (
 
 // Typo tolerance. Short words and codes get none: "bource" (6 letters)
 // finds "bourse", "ca" finds only "ca", and 0691234A only itself. The
-// first letter must be right, which keeps the automaton small.
+// first letter must be right, which keeps the automaton small. Long
+// words get none either: the automaton of a word grows with its length
+// (about 70 KB a letter), and no French word needs typos forgiven past
+// fuzzyMaxLen letters.
 const (
-	prefixMinLen = 4 // shortest word completed as a prefix
-	fuzzyLen1    = 5 // one edit from this many letters
-	fuzzyLen2    = 9 // two edits from this many letters
-	fuzzyPrefix  = 1 // letters that must match exactly
+	prefixMinLen = 4  // shortest word completed as a prefix
+	fuzzyLen1    = 5  // one edit from this many letters
+	fuzzyLen2    = 9  // two edits from this many letters
+	fuzzyMaxLen  = 20 // no typos past this many letters
+	fuzzyPrefix  = 1  // letters that must match exactly
 )
+
+// maxCompletions caps the words of the index that complete a prefix of
+// the query: the most frequent are kept. Each costs a posting list to
+// read, and a short prefix may start thousands.
+const maxCompletions = 64
 
 // fuzziness returns the number of edits a word of the query may differ by.
 func fuzziness(t queryTerm) int {
@@ -122,6 +219,8 @@ func fuzziness(t queryTerm) int {
 		return 0
 	}
 	switch n := utf8.RuneCountInString(t.exact); {
+	case n > fuzzyMaxLen:
+		return 0
 	case n >= fuzzyLen2:
 		return 2
 	case n >= fuzzyLen1:
@@ -146,7 +245,7 @@ func fallbacks(terms []queryTerm) []textMode {
 	modes := []textMode{modeAll}
 	loose := false
 	for _, t := range terms {
-		loose = loose || fuzziness(t) > 0 || (!t.code && utf8.RuneCountInString(t.exact) >= prefixMinLen)
+		loose = loose || fuzziness(t) > 0 || t.prefix()
 	}
 	if loose {
 		modes = append(modes, modeAllTypos)
@@ -173,11 +272,14 @@ func textQuery(terms []queryTerm, mode textMode, filters []query.Query) (match, 
 		// typed wrong: both only once the words as typed found nothing.
 		// As complements to every query, they cost a third of the time
 		// of a search and only ever add entries ranked below.
-		if !t.code && utf8.RuneCountInString(t.exact) >= prefixMinLen && mode != modeAll {
-			pq := query.NewPrefixQuery(t.exact)
-			pq.SetField(fieldExact)
-			pq.SetBoost(boostPrefix)
-			alts = append(alts, pq)
+		if mode != modeAll && len(t.completions) > 0 {
+			// Completions are what bleve's prefix query expands to,
+			// at most maxCompletions of them (see completions).
+			pq := make([]query.Query, len(t.completions))
+			for i, c := range t.completions {
+				pq[i] = termQuery(fieldExact, c, boostPrefix)
+			}
+			alts = append(alts, query.NewDisjunctionQuery(pq))
 		}
 		if f := fuzziness(t); f > 0 && mode != modeAll {
 			alts = append(alts, fuzzyQuery(fieldExact, t.exact, f))

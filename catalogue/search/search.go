@@ -1,13 +1,17 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Result is one page of search results.
@@ -73,6 +77,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	switch {
 	case len(terms) > 0:
 		for _, mode = range fallbacks(terms) {
+			if mode != modeAll && terms[0].completions == nil {
+				if err = ix.complete(terms); err != nil {
+					break
+				}
+			}
 			match, boost := textQuery(terms, mode, filters)
 			res, counts, err = ix.run(ctx, q, match, boost, q.Sort)
 			if err != nil || res.Total > 0 {
@@ -106,6 +115,44 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	out.Took = time.Since(start)
 	return out, nil
+}
+
+// complete looks up the completions of the terms that may be prefixes:
+// the maxCompletions words of the index starting with them that the
+// most entries hold, in index order. It sets completions of every term,
+// to an empty list when there is none.
+func (ix *Index) complete(terms []queryTerm) error {
+	for i := range terms {
+		terms[i].completions = []string{}
+		if !terms[i].prefix() {
+			continue
+		}
+		dict, err := ix.idx.FieldDictPrefix(fieldExact, []byte(terms[i].exact))
+		if err != nil {
+			return err
+		}
+		var found []index.DictEntry
+		for {
+			e, err := dict.Next()
+			if err != nil || e == nil {
+				dict.Close()
+				if err != nil {
+					return err
+				}
+				break
+			}
+			found = append(found, *e)
+		}
+		if len(found) > maxCompletions {
+			slices.SortStableFunc(found, func(a, b index.DictEntry) int { return cmp.Compare(b.Count, a.Count) })
+			found = found[:maxCompletions]
+			slices.SortFunc(found, func(a, b index.DictEntry) int { return strings.Compare(a.Term, b.Term) })
+		}
+		for _, e := range found {
+			terms[i].completions = append(terms[i].completions, e.Term)
+		}
+	}
+	return nil
 }
 
 // hitFields are the stored fields a hit shows.

@@ -23,6 +23,7 @@ import (
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/node"
 	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/node/httplimit"
 	"github.com/mutu-network/mutu/node/web"
 )
 
@@ -116,6 +117,8 @@ func runNode(c *cli.Context) error {
 		return err
 	}
 	local := &api.Local{Cat: cat, Author: h.author, Net: n.API()}
+	limits := h.config.HTTPLimits.limits()
+	guard := httplimit.NewGuard(limits)
 	webSrv, err := web.New(web.Config{
 		Cat:           cat,
 		Net:           n.API(),
@@ -123,6 +126,7 @@ func runNode(c *cli.Context) error {
 		SessionsPath:  filepath.Join(h.dir, web.SessionsFile),
 		Logger:        log,
 		SecureCookies: h.config.WebSecureCookies,
+		Guard:         guard,
 	})
 	if err != nil {
 		return err
@@ -133,15 +137,16 @@ func runNode(c *cli.Context) error {
 		}
 	}()
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.Handler(local, token, log))
+	mux.Handle("/api/", api.Handler(local, token, log, api.WithGuard(guard)))
 	mux.Handle("/", webSrv)
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	srv, limited := httplimit.Server(mux, ln, limits)
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	if limited.Cap() < limits.MaxConns {
+		log.Warn("HTTP connections capped below http_limits.max_connections, to leave file descriptors to peers and the store; raise the open-file limit (ulimit -n) to allow more",
+			"max_connections", limits.MaxConns, "cap", limited.Cap())
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(limited) }()
 
 	if err := writeRunFiles(h.dir, ln.Addr().String(), token, n.Addrs()); err != nil {
 		srv.Close()

@@ -15,7 +15,7 @@ const (
 	exitInput    = api.ExitInput    // the user's input is wrong: a file, an ID, a flag value
 	exitUsage    = 2                // the command line itself is wrong
 	exitHome     = api.ExitHome     // the home is missing, locked by another process, or damaged
-	exitNetwork  = 4                // the daemon or the network could not be reached
+	exitNetwork  = api.ExitNetwork  // the daemon or the network could not be reached, or the daemon asks to wait
 	exitInternal = api.ExitInternal // a storage or internal failure; nothing was half-applied
 )
 
@@ -24,7 +24,7 @@ const exitCodesHelp = `EXIT CODES:
    1  wrong input: a file, an ID or a flag value (the message names it)
    2  wrong command line (unknown command or flag)
    3  home missing, locked by another mutu process, or damaged
-   4  the running node or a peer could not be reached
+   4  the running node or a peer could not be reached, or the node asks to wait (too many requests)
    5  storage or internal failure (nothing was half-applied)`
 
 // usageError marks a malformed command line.

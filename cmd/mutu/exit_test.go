@@ -41,6 +41,10 @@ func TestExitCodes(t *testing.T) {
 		{"unknown kind to publish", []string{"publish", "--kind", "zz", note}, exitInput, []string{`"zz"`, "note, tool, software"}},
 		{"unknown kind to list", []string{"list", "--kind", "zz"}, exitInput, []string{`"zz"`}},
 		{"unknown kind to search", []string{"search", "--kind", "zz", "regie"}, exitInput, []string{`"zz"`}},
+		// The limits of a search, the same offline and through the node.
+		{"search over its length", []string{"search", strings.Repeat("a", 501)}, exitInput, []string{"501 bytes long, over the limit of 500 bytes"}},
+		{"search over its words", append([]string{"search"}, strings.Fields(strings.Repeat("mot ", 33))...), exitInput, []string{"33 words, over the limit of 32 words"}},
+		{"search over its offset", []string{"search", "--offset", "10001", "regie"}, exitInput, []string{"offset 10001 is over the limit of 10000"}},
 		{"drop of an attachment the entry does not have", []string{"edit", id, note, "--drop", "typo.txt"}, exitInput, []string{`no attachment "typo.txt"`, "it has no attachments"}},
 		{"export directory that cannot be created", []string{"export", filepath.Join(notADir, "sub")}, exitInput, []string{filepath.Join(notADir, "sub"), "not a directory"}},
 	}

@@ -12,11 +12,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"gopkg.in/yaml.v3"
 
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
+	"github.com/mutu-network/mutu/node/httplimit"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -38,14 +40,75 @@ const (
 
 // config is the home's config.yaml.
 type config struct {
-	Network             string   `yaml:"network"`
-	Listen              []string `yaml:"listen"`
-	HTTP                string   `yaml:"http"`
-	Peers               []string `yaml:"peers"`
-	LAN                 bool     `yaml:"lan"`
-	UPnP                bool     `yaml:"upnp"`
-	AttachmentAutoFetch *uint64  `yaml:"attachment_auto_fetch"` // nil: the node's default; 0: on demand only
-	WebSecureCookies    bool     `yaml:"web_secure_cookies"`
+	Network             string     `yaml:"network"`
+	Listen              []string   `yaml:"listen"`
+	HTTP                string     `yaml:"http"`
+	Peers               []string   `yaml:"peers"`
+	LAN                 bool       `yaml:"lan"`
+	UPnP                bool       `yaml:"upnp"`
+	AttachmentAutoFetch *uint64    `yaml:"attachment_auto_fetch"` // nil: the node's default; 0: on demand only
+	WebSecureCookies    bool       `yaml:"web_secure_cookies"`
+	HTTPLimits          httpLimits `yaml:"http_limits"`
+}
+
+// httpLimits is the http_limits block of config.yaml: the limits of the
+// API and web server (docs/operator.md, "Limits of the HTTP server").
+type httpLimits struct {
+	MaxConnections    int           `yaml:"max_connections"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	// Requests a second from one client address, in bursts of twice
+	// that; 0 turns the limit off.
+	SearchRate float64 `yaml:"search_rate"`
+	WriteRate  float64 `yaml:"write_rate"`
+	FetchRate  float64 `yaml:"fetch_rate"`
+}
+
+// check refuses values that would leave the server without a limit by
+// mistake.
+func (l httpLimits) check() error {
+	if l.MaxConnections < 1 {
+		return fmt.Errorf(`invalid config: "http_limits.max_connections" is %d; give at least 1`, l.MaxConnections)
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"read_header_timeout", l.ReadHeaderTimeout}, {"read_timeout", l.ReadTimeout}, {"write_timeout", l.WriteTimeout}, {"idle_timeout", l.IdleTimeout}} {
+		if d.v <= 0 {
+			return fmt.Errorf(`invalid config: "http_limits.%s" is %v; give a duration above 0, such as 30s`, d.key, d.v)
+		}
+	}
+	for _, r := range []struct {
+		key string
+		v   float64
+	}{{"search_rate", l.SearchRate}, {"write_rate", l.WriteRate}, {"fetch_rate", l.FetchRate}} {
+		if r.v < 0 {
+			return fmt.Errorf(`invalid config: "http_limits.%s" is %v; give requests a second, or 0 for no limit`, r.key, r.v)
+		}
+	}
+	return nil
+}
+
+// limits returns the server's limits.
+func (l httpLimits) limits() httplimit.Limits {
+	rate := func(perSecond float64) httplimit.Rate {
+		if perSecond == 0 {
+			return httplimit.Rate{PerSecond: -1}
+		}
+		return httplimit.Rate{PerSecond: perSecond, Burst: max(1, int(2*perSecond))}
+	}
+	return httplimit.Limits{
+		MaxConns:          l.MaxConnections,
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		Search:            rate(l.SearchRate),
+		Write:             rate(l.WriteRate),
+		Fetch:             rate(l.FetchRate),
+	}
 }
 
 // home is an initialised mutu home directory.
@@ -169,7 +232,7 @@ func parseConfig(data []byte, c *config) error {
 	if strings.TrimSpace(c.Network) == "" {
 		return errors.New(`invalid config: "network" must not be empty`)
 	}
-	return nil
+	return c.HTTPLimits.check()
 }
 
 func readAuthorKey(path string) (ed25519.PrivateKey, error) {

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/mutu-network/mutu/node"
+	"github.com/mutu-network/mutu/node/httplimit"
 )
 
 // TestNodeConfig checks how the home's config.yaml and the flags of
@@ -109,5 +111,47 @@ func TestNodeConfig(t *testing.T) {
 			}
 			tc.check(t, cfg)
 		})
+	}
+}
+
+// TestHTTPLimitsConfig: the http_limits block of config.yaml gives the
+// HTTP server its limits; a partial block keeps the defaults of the
+// keys it leaves out, 0 turns a rate off, and a value that would leave
+// the server without a limit by mistake is refused, naming the key.
+func TestHTTPLimitsConfig(t *testing.T) {
+	parse := func(extra string) (config, error) {
+		var c config
+		return c, parseConfig([]byte(extra), &c)
+	}
+	c, err := parse("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.HTTPLimits.limits()
+	d := httplimit.DefaultLimits
+	if l.MaxConns != d.MaxConns || l.ReadHeaderTimeout != d.ReadHeaderTimeout || l.ReadTimeout != d.ReadTimeout ||
+		l.WriteTimeout != d.WriteTimeout || l.IdleTimeout != d.IdleTimeout || l.Search != d.Search || l.Write != d.Write || l.Fetch != d.Fetch {
+		t.Errorf("the embedded config gives %+v, want httplimit.DefaultLimits %+v (docs/operator.md lists them)", l, d)
+	}
+
+	c, err = parse("http_limits:\n  search_rate: 5\n  fetch_rate: 0\n  read_timeout: 2m\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l = c.HTTPLimits.limits()
+	if l.Search != (httplimit.Rate{PerSecond: 5, Burst: 10}) || l.Fetch.PerSecond >= 0 || l.ReadTimeout != 2*time.Minute ||
+		l.MaxConns != d.MaxConns || l.Write != d.Write || l.IdleTimeout != d.IdleTimeout {
+		t.Errorf("a partial block gave %+v", l)
+	}
+
+	for _, tc := range []struct{ config, want string }{
+		{"http_limits:\n  max_connections: 0\n", "http_limits.max_connections"},
+		{"http_limits:\n  read_timeout: 0s\n", "http_limits.read_timeout"},
+		{"http_limits:\n  search_rate: -1\n", "http_limits.search_rate"},
+		{"http_limits:\n  max_conns: 10\n", "max_conns"},
+	} {
+		if _, err := parse(tc.config); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error naming %s", tc.config, err, tc.want)
+		}
 	}
 }

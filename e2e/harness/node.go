@@ -273,6 +273,17 @@ func (n *Node) PeerID() string {
 	return id
 }
 
+// PID returns the process ID of the running daemon, 0 if it does not
+// run: tests read its memory and descriptors under /proc.
+func (n *Node) PID() int {
+	if !n.Running() {
+		return 0
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.cmd.Process.Pid
+}
+
 // APIAddr returns host:port of the running daemon's API.
 func (n *Node) APIAddr() string {
 	n.mu.Lock()

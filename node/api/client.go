@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,17 +56,52 @@ func (c *Client) Ping(ctx context.Context) error {
 	return err
 }
 
+// maxRateWait bounds the time a request refused for its rate waits, in
+// all, to be sent again.
+const maxRateWait = 15 * time.Second
+
 // do sends in, if not nil, as JSON and decodes the answer into out.
+// A request that the node refuses for its rate (429) is sent again
+// once the wait the node asks for has passed, for up to maxRateWait:
+// a script that publishes or searches in a loop slows down rather
+// than fail.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	if in == nil {
-		return c.send(ctx, c.http, method, path, "", nil, out)
+	var b []byte
+	if in != nil {
+		var err error
+		if b, err = json.Marshal(in); err != nil {
+			return err
+		}
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return err
+	var waited time.Duration
+	for {
+		var err error
+		if in == nil {
+			err = c.send(ctx, c.http, method, path, "", nil, out)
+		} else {
+			err = c.send(ctx, c.http, method, path, "application/json", bytes.NewReader(b), out)
+		}
+		var we *waitError
+		if !errors.As(err, &we) || waited+we.after > maxRateWait {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(we.after):
+		}
+		waited += we.after
 	}
-	return c.send(ctx, c.http, method, path, "application/json", bytes.NewReader(b), out)
 }
+
+// waitError is an error answered with a Retry-After header.
+type waitError struct {
+	err   *Error
+	after time.Duration
+}
+
+func (e *waitError) Error() string { return e.err.Message }
+func (e *waitError) Unwrap() error { return e.err }
 
 // send sends body, of type contentType, with hc and decodes the answer
 // into out.
@@ -91,6 +127,9 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path, conten
 		}
 		if json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e) != nil || e.Error == nil {
 			return &Error{Kind: KindInternal, Message: fmt.Sprintf("the node answered %s", resp.Status)}
+		}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 && e.Error.Kind == KindRateLimited {
+			return &waitError{err: e.Error, after: time.Duration(secs) * time.Second}
 		}
 		return e.Error
 	}

@@ -280,6 +280,9 @@ func (l *Local) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	if q.Offset < 0 {
 		return nil, inputErrorf("offset %d: must not be negative", q.Offset)
 	}
+	// The limits of a search are the search package's, checked before
+	// anything runs, the same for the pages and the command line: over
+	// one, the error is catalogue.ErrInvalidQuery, an input error.
 	res, err := l.Cat.Search(ctx, catalogue.SearchQuery{
 		Text: q.Text, Kind: q.Kind, Category: q.Category, Tag: q.Tag, Academie: q.Academie,
 		Audience: q.Audience, Outdated: q.Outdated, Sort: q.Sort, Offset: q.Offset, Limit: q.Limit, Now: l.now(),

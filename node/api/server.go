@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/mutu-network/mutu/node/httplimit"
 )
 
 // MaxRequestSize caps a JSON request body: entry files and
@@ -18,23 +21,72 @@ const MaxRequestSize = 64 << 20
 // Handler serves svc as the JSON API under /api/v1/. Reads are open;
 // writes need the header "Authorization: Bearer TOKEN", so that only
 // who can read the home's token file publishes with its author key.
-func Handler(svc Service, token string, log *slog.Logger) http.Handler {
+func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &handler{svc: svc, token: token, log: log}
+	for _, o := range opts {
+		o(h)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/entries", h.list)
-	mux.HandleFunc("POST /api/v1/entries", h.write(h.publish))
+	mux.HandleFunc("POST /api/v1/entries", h.write(httplimit.Write, h.publish))
 	mux.HandleFunc("GET /api/v1/entries/{id}", h.show)
-	mux.HandleFunc("PUT /api/v1/entries/{id}", h.write(h.edit))
-	mux.HandleFunc("DELETE /api/v1/entries/{id}", h.write(h.retract))
+	mux.HandleFunc("PUT /api/v1/entries/{id}", h.write(httplimit.Write, h.edit))
+	mux.HandleFunc("DELETE /api/v1/entries/{id}", h.write(httplimit.Write, h.retract))
 	mux.HandleFunc("GET /api/v1/entries/{id}/history", h.history)
-	mux.HandleFunc("POST /api/v1/entries/{id}/fetch", h.write(h.fetch))
-	mux.HandleFunc("GET /api/v1/search", h.search)
+	mux.HandleFunc("POST /api/v1/entries/{id}/fetch", h.write(httplimit.Fetch, h.fetch))
+	mux.HandleFunc("GET /api/v1/search", h.limit(httplimit.Search, h.search))
 	mux.HandleFunc("GET /api/v1/status", h.status)
 	mux.HandleFunc("GET /api/v1/peers", h.peers)
-	return h.routeErrors(mux)
+	return noSniff(h.routeErrors(mux))
+}
+
+// Option sets up Handler.
+type Option func(*handler)
+
+// WithGuard limits the rate of each client's searches, writes and
+// fetches with g (answering 429, kind rate_limited, past it), and lets
+// writes stream attachments past the server's read timeout (see
+// httplimit.Guard). Without it, nothing is limited.
+func WithGuard(g *httplimit.Guard) Option {
+	return func(h *handler) { h.guard = g }
+}
+
+// noSniff tells browsers never to take an answer for anything but its
+// Content-Type (JSON): an answer that quotes what a request held must
+// not run as HTML.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limit refuses a request of class c past its client's rate.
+func (h *handler) limit(c httplimit.Class, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := h.guard.Allow(c, r); !ok {
+			secs := httplimit.RetryAfter(wait)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			rt := h.guard.Rate(c)
+			h.fail(w, &Error{Kind: KindRateLimited, Message: fmt.Sprintf(
+				"too many %s requests from %s: at most %g a second (bursts of %d); try again in %d s",
+				c, clientHost(r), rt.PerSecond, rt.Burst, secs)})
+			return
+		}
+		next(w, r)
+	}
+}
+
+// clientHost is the address of r's client, without the port.
+func clientHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // routeErrors answers in the API's error shape the requests that no
@@ -90,16 +142,28 @@ type handler struct {
 	svc   Service
 	token string
 	log   *slog.Logger
+	guard *httplimit.Guard // nil: no limits
 }
 
-func (h *handler) write(next http.HandlerFunc) http.HandlerFunc {
+// write checks the token of a write of class c, then its client's rate.
+func (h *handler) write(c httplimit.Class, next http.HandlerFunc) http.HandlerFunc {
+	limited := h.limit(c, func(w http.ResponseWriter, r *http.Request) {
+		// Bodies are read, within their limits, by decodeWrite; an
+		// attachment of 1 GiB may take longer than the server's read
+		// timeout, and a fetch longer than its write timeout.
+		h.guard.LongUpload(w, r)
+		if c == httplimit.Fetch {
+			h.guard.NoWriteDeadline(w)
+		}
+		next(w, r)
+	})
 	return func(w http.ResponseWriter, r *http.Request) {
 		got := r.Header.Get("Authorization")
 		if h.token == "" || subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+h.token)) != 1 {
 			h.fail(w, &Error{Kind: KindForbidden, Message: "writing needs the token in the node's home (file api.token); the mutu command sends it"})
 			return
 		}
-		next(w, r) // bodies are read, within their limits, by decodeWrite
+		limited(w, r)
 	}
 }
 

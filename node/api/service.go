@@ -48,15 +48,18 @@ const (
 	// KindMethodNotAllowed: the path does not take the request's
 	// method; the Allow header lists those it takes.
 	KindMethodNotAllowed ErrorKind = "method_not_allowed"
+	// KindRateLimited: the client sent more requests of the kind than
+	// its rate allows; the Retry-After header says when to try again.
+	KindRateLimited ErrorKind = "rate_limited"
 )
 
 // Exit codes of the command line for the kinds of error. They are part
 // of its interface: scripts rely on them. Do not renumber. The command
-// line adds its own: 2 for a wrong command line, 4 for a node or peer
-// that could not be reached (docs/cli.md).
+// line adds its own: 2 for a wrong command line (docs/cli.md).
 const (
 	ExitInput    = 1 // the user's input is wrong: a file, an ID, a flag value
 	ExitHome     = 3 // the home is missing, locked by another process, or damaged
+	ExitNetwork  = 4 // the node or a peer could not be reached, or asks to wait: try again later
 	ExitInternal = 5 // a storage or internal failure; nothing was half-applied
 )
 
@@ -76,7 +79,7 @@ var kinds = []struct {
 	// An attachment over 1 GiB, more than 64 of them.
 	{KindTooLarge, http.StatusRequestEntityTooLarge, ExitInput, []error{protocol.ErrTooLarge}},
 	{KindInput, http.StatusUnprocessableEntity, ExitInput, []error{
-		ErrInput, catalogue.ErrRetracted,
+		ErrInput, catalogue.ErrRetracted, catalogue.ErrInvalidQuery,
 		protocol.ErrInvalid, protocol.ErrMalformed, protocol.ErrBadCID, protocol.ErrBadSignature,
 		protocol.ErrUnsupportedVersion,
 		// A kind that is none, outside an entry file.
@@ -84,6 +87,9 @@ var kinds = []struct {
 	}},
 	{KindUnavailable, http.StatusServiceUnavailable, ExitHome, []error{catalogue.ErrLocked, ErrOffline}},
 	{KindMethodNotAllowed, http.StatusMethodNotAllowed, ExitInput, nil},
+	// Nothing was done and the same command works later, as when the
+	// node could not be reached: scripts that retry on 4 retry it.
+	{KindRateLimited, http.StatusTooManyRequests, ExitNetwork, nil},
 	{KindInternal, http.StatusInternalServerError, ExitInternal, nil},
 }
 

@@ -255,7 +255,9 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", attachmentPolicy)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Content-Length", strconv.FormatUint(att.Size, 10))
-	cw := &countingWriter{w: w}
+	// A large file to a slow reader may take longer than the server's
+	// write timeout: as long as it moves.
+	cw := &countingWriter{w: s.guard.LongDownload(w)}
 	if _, err := s.cat.WriteAttachment(d.ID, name, cw); err != nil {
 		if cw.n > 0 {
 			// The status is sent. Returning short of Content-Length

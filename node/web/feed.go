@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/entry"
 )
 
 // Atom feeds (RFC 4287) of new and updated entries: all of them at
@@ -118,7 +121,12 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, category stri
 	body := s.feeds.get(key, revs)
 	if body == nil {
 		var err error
-		if body, err = s.buildFeed(r, origin, category); err != nil {
+		body, err = s.buildFeed(r, origin, category)
+		if errors.Is(err, errUnknownCategory) || errors.Is(err, catalogue.ErrInvalidQuery) {
+			s.notFound(w, r)
+			return
+		}
+		if err != nil {
 			s.internalError(w, r, err)
 			return
 		}
@@ -129,12 +137,21 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, category stri
 	w.Write(body)
 }
 
-// buildFeed returns the Atom document of category.
+// errUnknownCategory: the feed of a category that is neither in the
+// list nor held by any entry.
+var errUnknownCategory = errors.New("web: unknown category")
+
+// buildFeed returns the Atom document of category. A category of the
+// list has a feed, empty until an entry has it; a free-text category
+// has one while entries have it; any other is errUnknownCategory.
 func (s *Server) buildFeed(r *http.Request, origin, category string) ([]byte, error) {
 	now := s.now()
 	res, err := s.cat.Search(r.Context(), catalogue.SearchQuery{Category: category, Sort: catalogue.SortUpdated, Limit: feedSize, Now: now})
 	if err != nil {
 		return nil, err
+	}
+	if category != "" && res.Total == 0 && !slices.Contains(entry.Categories(), strings.ToLower(category)) {
+		return nil, errUnknownCategory
 	}
 	self := origin + "/flux.atom"
 	title := "mutu — nouveautés"

@@ -87,6 +87,11 @@ func (s *Server) checkForm(mux *http.ServeMux) http.Handler {
 		var err error
 		var head *headRecorder
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			if visitorOf(r).account != nil {
+				// Files over a slow line may take longer than the
+				// server's read timeout: as long as they move.
+				s.guard.LongUpload(w, r)
+			}
 			head = &headRecorder{ReadCloser: http.MaxBytesReader(w, r.Body, maxUploadSize), max: maxHeadSize}
 			r.Body = head
 			err = r.ParseMultipartForm(8 << 20)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,9 +39,6 @@ func parseFilters(r *http.Request) filters {
 		Audience: v.Get("audience"),
 		Outdated: v.Get("outdated") == "1",
 		Page:     1,
-	}
-	if len(f.Q) > 500 {
-		f.Q = f.Q[:500]
 	}
 	if _, err := entry.ParseKind(f.Kind); err != nil {
 		f.Kind = ""
@@ -173,6 +171,7 @@ type searchView struct {
 	Options  listOptions // for the filter forms of the tables
 	Outdated int         // entries of the result that may be outdated
 	Backlog  uint64      // changes received that search does not find yet
+	Error    string      // why the search did not run; F.Q is then shortened
 }
 
 // listOptions are the values the filter forms offer.
@@ -189,6 +188,10 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, f filters, pa
 	now := s.now()
 	q := f.query(n)
 	q.Now = now
+	if err := q.Check(); err != nil {
+		s.queryOverLimits(w, r, f, path, err)
+		return nil, false
+	}
 	data, err := s.searchCards(r.Context(), q, f.Q != "" && n == perPage)
 	if errors.Is(err, catalogue.ErrInvalidQuery) {
 		s.fail(w, r, http.StatusBadRequest, "Recherche impossible", "Cette recherche n'a pas pu être lancée. Modifiez les mots cherchés ou retirez des filtres.")
@@ -236,6 +239,29 @@ func (s *Server) runSearch(w http.ResponseWriter, r *http.Request, f filters, pa
 		}
 	}
 	return v, true
+}
+
+// queryOverLimits answers a search over the limits of the search
+// package (err) with 400 and the search page, which says which limit,
+// runs nothing, and offers back the words shortened to fit: a long
+// paste is cut, not lost.
+func (s *Server) queryOverLimits(w http.ResponseWriter, r *http.Request, f filters, path string, err error) {
+	var le *catalogue.SearchLimitError
+	if !errors.As(err, &le) || (le.What != "text" && le.What != "words") {
+		s.fail(w, r, http.StatusBadRequest, "Recherche impossible", "Cette recherche n'a pas pu être lancée. Modifiez les mots cherchés ou retirez des filtres.")
+		return
+	}
+	f.Q = catalogue.ShortenQuery(f.Q)
+	v := &searchView{F: f, ListPath: path, Options: formOptions()}
+	v.Title, v.Nav, v.Query = "Recherche trop longue", "recherche", f.Q
+	if le.What == "text" {
+		v.Error = fmt.Sprintf("Cette recherche est trop longue : %d caractères au plus (un peu moins avec des accents). "+
+			"Elle a été raccourcie ci-dessous ; vérifiez-la, puis relancez-la.", catalogue.MaxQueryBytes)
+	} else {
+		v.Error = fmt.Sprintf("Cette recherche compte %d mots : %d au plus. "+
+			"Elle a été raccourcie ci-dessous à ses %d premiers mots ; vérifiez-la, puis relancez-la.", le.Got, catalogue.MaxQueryWords, catalogue.MaxQueryWords)
+	}
+	s.render(w, r, http.StatusBadRequest, "search", v)
 }
 
 // searchCards runs q, through the result cache, and reads its hits.

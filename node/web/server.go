@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/node/httplimit"
 )
 
 // Config is what the web interface is made of. Every field but Cat has
@@ -49,6 +51,11 @@ type Config struct {
 	// SessionsPath is the file that keeps the logged-in sessions and
 	// the CSRF key across restarts; "" keeps them in memory only.
 	SessionsPath string
+	// Guard limits the rate of each client's searches, writes and
+	// fetches (429 past it), and lets uploads and downloads of
+	// attachments last past the server's timeouts while they move.
+	// nil limits nothing.
+	Guard *httplimit.Guard
 }
 
 // Server serves the web interface. It is an http.Handler for every
@@ -65,6 +72,7 @@ type Server struct {
 	recent   *recentCache
 	feeds    feedCache
 	results  *resultCache // nil runs every search
+	guard    *httplimit.Guard
 	handler  http.Handler
 
 	fetches   fetches       // background fetches of attachments
@@ -119,6 +127,7 @@ func New(cfg Config) (*Server, error) {
 		limiter:  newLimiter(),
 		pages:    pg,
 		results:  newResultCache(),
+		guard:    cfg.Guard,
 		hashing:  make(chan struct{}, 2),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -143,25 +152,47 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
+// limit refuses a request of class c past its client's rate, with 429
+// and a page that says how long to wait.
+func (s *Server) limit(c httplimit.Class, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ok, wait := s.guard.Allow(c, r)
+		if ok {
+			next(w, r)
+			return
+		}
+		secs := httplimit.RetryAfter(wait)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		what := map[httplimit.Class]string{
+			httplimit.Search: "de recherches",
+			httplimit.Write:  "de publications et de modifications",
+			httplimit.Fetch:  "de demandes de pièces jointes",
+		}[c]
+		s.log.Warn("web: request refused past its rate", "class", c, "remote", r.RemoteAddr, "path", r.URL.Path)
+		s.fail(w, r, http.StatusTooManyRequests, "Trop de requêtes",
+			fmt.Sprintf("Ce nœud reçoit trop %s venant de votre adresse. Réessayez dans %s.", what, frenchDuration(secs)))
+	}
+}
+
 // routes returns the handler of every page, wrapped in the security
 // headers, the visitor lookup and the CSRF checks.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("GET /recherche", s.search)
-	mux.HandleFunc("GET /outils", s.table(entry.KindTool, "/outils", "Outils", "outils", "tools"))
-	mux.HandleFunc("GET /logiciels", s.table(entry.KindSoftware, "/logiciels", "Logiciels", "logiciels", "software"))
+	mux.HandleFunc("GET /recherche", s.limit(httplimit.Search, s.search))
+	mux.HandleFunc("GET /outils", s.limit(httplimit.Search, s.table(entry.KindTool, "/outils", "Outils", "outils", "tools")))
+	mux.HandleFunc("GET /logiciels", s.limit(httplimit.Search, s.table(entry.KindSoftware, "/logiciels", "Logiciels", "logiciels", "software")))
 	mux.HandleFunc("GET /entree/{id}", s.entry)
 	mux.HandleFunc("GET /entree/{id}/historique", s.history)
 	mux.HandleFunc("GET /entree/{id}/diff", s.diff)
 	mux.HandleFunc("GET /entree/{id}/piece/{name}", s.attachment)
-	mux.HandleFunc("POST /entree/{id}/demander-pieces", s.fetchPost)
+	mux.HandleFunc("POST /entree/{id}/demander-pieces", s.limit(httplimit.Fetch, s.fetchPost))
 	mux.HandleFunc("GET /entree/{id}/modifier", s.needAccount(s.editForm))
-	mux.HandleFunc(editRoute, s.needAccount(s.editPost))
+	mux.HandleFunc(editRoute, s.needAccount(s.limit(httplimit.Write, s.editPost)))
 	mux.HandleFunc("GET /entree/{id}/retirer", s.needAccount(s.retractForm))
-	mux.HandleFunc("POST /entree/{id}/retirer", s.needAccount(s.retractPost))
+	mux.HandleFunc("POST /entree/{id}/retirer", s.needAccount(s.limit(httplimit.Write, s.retractPost)))
 	mux.HandleFunc("GET /publier", s.needAccount(s.publishForm))
-	mux.HandleFunc(publishRoute, s.needAccount(s.publishPost))
+	mux.HandleFunc(publishRoute, s.needAccount(s.limit(httplimit.Write, s.publishPost)))
 	mux.HandleFunc("GET /reseau", s.network)
 	mux.HandleFunc("GET /connexion", s.loginForm)
 	mux.HandleFunc("POST /connexion", s.loginPost)

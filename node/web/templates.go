@@ -85,6 +85,9 @@ type viewer interface{ basePart() *base }
 func (b *base) basePart() *base { return b }
 
 // render writes page name with view v and status code.
+// maxReturnPath caps the address the login link of a page carries.
+const maxReturnPath = 2048
+
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v viewer) {
 	b := v.basePart()
 	vis := visitorOf(r)
@@ -95,7 +98,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		b.CSRF = s.sessions.csrfToken(vis.id)
 	}
 	b.StyleURL = s.pages.styleURL
+	// The login link brings the visitor back here; a page asked with an
+	// address too long to be worth it (a search over its limits) comes
+	// back without its query.
 	b.Path = r.URL.RequestURI()
+	if len(b.Path) > maxReturnPath {
+		b.Path = r.URL.EscapedPath()
+		if len(b.Path) > maxReturnPath {
+			b.Path = "/"
+		}
+	}
 	t := s.pages.byName[name]
 	if t == nil {
 		s.log.Error("web: no template", "name", name)
