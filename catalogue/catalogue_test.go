@@ -394,3 +394,49 @@ func TestRefusesClockFromTheFuture(t *testing.T) {
 		t.Fatalf("AddVerified of a revision of now: added %v, %v", added, err)
 	}
 }
+
+// TestPeerCannotMoveClockAhead (finding 6): a revision 23 hours in the
+// future is accepted (within MaxClockSkew), but this node's own
+// revisions keep clocks close to its wall clock, except an edit of that
+// revision, which must sort after it.
+func TestPeerCannotMoveClockAhead(t *testing.T) {
+	ctx := context.Background()
+	c := openTest(t, "")
+	future := protocol.MakeClock(time.Now().Add(23 * time.Hour))
+	r := &protocol.Revision{Op: protocol.OpPut, Seq: 1, Clock: future,
+		Entry: &protocol.Entry{Meta: map[string]any{"title": "Venue du futur"}}}
+	peer := newKey(t)
+	v, err := r.Sign(peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := receive(ctx, c, v.Block); err != nil {
+		t.Fatalf("a revision 23 h ahead, within the skew allowed: %v", err)
+	}
+	bound := protocol.MakeClock(time.Now().Add(protocol.MaxClockDrift + time.Second))
+
+	me := newKey(t)
+	p, err := c.Publish(ctx, me, parse(t, "---\ntitle: Fiche d'aujourd'hui\n---\nCorps.\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := c.Get(p.Doc); d.HeadRev.Clock >= bound {
+		t.Errorf("a revision made after one from the future is dated %v, more than %v ahead", d.HeadRev.Clock.Time(), protocol.MaxClockDrift)
+	}
+	// The peer's author edits its own entry here: the edit sorts after it.
+	e, err := c.Edit(ctx, peer, v.CID, parse(t, "---\ntitle: Venue du futur, revue\n---\nCorps.\n"), EditOptions{})
+	if err != nil {
+		t.Fatalf("edit of a revision from the future: %v", err)
+	}
+	if d, _ := c.Get(e.Doc); d.HeadRev.Clock <= future || d.Head != e.Revision {
+		t.Errorf("the edit is dated %v, not after its parent %v", d.HeadRev.Clock.Time(), future.Time())
+	}
+	// And the next revision of another entry is back near wall time.
+	q, err := c.Publish(ctx, me, parse(t, "---\ntitle: Encore aujourd'hui\n---\nCorps.\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := c.Get(q.Doc); d.HeadRev.Clock >= bound {
+		t.Errorf("a revision made after an edit of a future one is dated %v", d.HeadRev.Clock.Time())
+	}
+}

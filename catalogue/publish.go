@@ -165,14 +165,16 @@ func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revis
 	batch := make([]protocol.Verified, len(revs))
 	pubs := make([]*Published, len(revs))
 	for i, r := range revs {
+		// A revision sorts after its parents, even one received from a
+		// peer whose clock runs ahead.
+		var floor protocol.Clock
 		for _, p := range r.Parents {
-			// A parent received from a peer whose clock runs ahead.
 			if pr, _, err := c.store.Revision(p); err == nil {
-				c.clock.Observe(pr.Clock)
+				floor = max(floor, pr.Clock)
 			}
 		}
 		r.Seq = seq + uint64(i)
-		r.Clock = c.clock.Now()
+		r.Clock = c.clock.NowAfter(floor)
 		v, err := r.Sign(author)
 		if err != nil {
 			return nil, fmt.Errorf("catalogue: sign revision: %w", err)

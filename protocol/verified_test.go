@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestVerifyAllSplitsAndCounts: VerifyAll keeps the valid revisions in
@@ -89,4 +90,27 @@ func tamperSig(data []byte) []byte {
 		}
 	}
 	panic("no signature in the revision")
+}
+
+// TestObserveStaysNearWallClock: what a clock observes moves it on, up
+// to MaxClockDrift ahead of the wall clock; NowAfter passes any floor
+// without keeping it.
+func TestObserveStaysNearWallClock(t *testing.T) {
+	wall := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	h := NewHLC(func() time.Time { return wall })
+	h.Observe(MakeClock(wall.Add(30 * time.Second)))
+	if got := h.Now(); got <= MakeClock(wall.Add(30*time.Second)) {
+		t.Errorf("after observing 30 s ahead, Now = %v, want after it", got.Time())
+	}
+	h.Observe(MakeClock(wall.Add(23 * time.Hour)))
+	if got := h.Now(); got > MakeClock(wall.Add(MaxClockDrift))+10 {
+		t.Errorf("after observing 23 h ahead, Now = %v, want at most %v ahead", got.Time(), MaxClockDrift)
+	}
+	floor := MakeClock(wall.Add(23 * time.Hour))
+	if got := h.NowAfter(floor); got <= floor {
+		t.Errorf("NowAfter(%v) = %v", floor.Time(), got.Time())
+	}
+	if got := h.Now(); got > MakeClock(wall.Add(MaxClockDrift))+10 {
+		t.Errorf("NowAfter kept the floor: Now = %v", got.Time())
+	}
 }
