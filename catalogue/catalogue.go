@@ -63,6 +63,9 @@ type Catalogue struct {
 
 	pubMu sync.Mutex // serializes local publishing, so sequence numbers follow each other
 	ixMu  sync.Mutex // serializes applying the change log to the index
+	// rebuilding is set while Reindex runs: local writes and searches
+	// then do not wait for it to catch the index up.
+	rebuilding atomic.Bool
 }
 
 // Files and directories of a catalogue directory.

@@ -272,7 +272,13 @@ func searchDoc(d *store.Doc) search.Doc {
 
 // Reindex rebuilds the search index from the store. progress, when
 // not nil, is called with the entries indexed so far and the total.
+//
+// A running node may reindex: searches meanwhile find the entries
+// indexed so far, and local writes return without waiting for the
+// rebuild; the indexer adds them once it ends.
 func (c *Catalogue) Reindex(ctx context.Context, progress func(done, total int)) error {
+	c.rebuilding.Store(true)
+	defer c.rebuilding.Store(false)
 	c.ixMu.Lock()
 	defer c.ixMu.Unlock()
 	return c.rebuildLocked(ctx, progress)
@@ -334,7 +340,7 @@ func (c *Catalogue) Search(ctx context.Context, q SearchQuery) (*SearchResult, e
 	if q.Now.IsZero() {
 		q.Now = c.now()
 	}
-	if behind := c.store.ChangeSeq() - c.indexed.Load(); behind > 0 && behind <= searchCatchUp {
+	if behind := c.store.ChangeSeq() - c.indexed.Load(); behind > 0 && behind <= searchCatchUp && !c.rebuilding.Load() {
 		if err := c.catchUpIndex(ctx); err != nil && ctx.Err() == nil {
 			c.log.Warn("search index not updated", "err", err)
 		}

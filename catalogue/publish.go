@@ -191,7 +191,9 @@ func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revis
 		return nil, fmt.Errorf("catalogue: store revisions: %w", err)
 	}
 	c.attach.touch(batch)
-	if err := c.catchUpIndex(context.Background()); err != nil {
+	if c.rebuilding.Load() {
+		c.wakeIndexer() // after the rebuild
+	} else if err := c.catchUpIndex(context.Background()); err != nil {
 		// The revisions are stored; the indexer tries again.
 		c.log.Warn("search index not updated", "err", err)
 		c.wakeIndexer()

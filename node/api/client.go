@@ -121,6 +121,11 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path, conten
 		return &UnreachableError{Addr: c.base, Err: err}
 	}
 	defer resp.Body.Close()
+	return c.answer(resp, out)
+}
+
+// answer decodes resp, a JSON answer, into out, or returns its error.
+func (c *Client) answer(resp *http.Response, out any) error {
 	if resp.StatusCode >= 300 {
 		var e struct {
 			Error *Error `json:"error"`
@@ -224,4 +229,10 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 func (c *Client) Peers(ctx context.Context) ([]Peer, error) {
 	var out []Peer
 	return out, c.do(ctx, http.MethodGet, "/api/v1/peers", nil, &out)
+}
+
+// Reindex has the node rebuild its search index, reading its progress.
+func (c *Client) Reindex(ctx context.Context, progress Progress) (*Reindexed, error) {
+	var out Reindexed
+	return &out, c.long(ctx, http.MethodPost, "/api/v1/reindex", "", nil, progress, &out)
 }

@@ -330,3 +330,16 @@ func (l *Local) Peers(ctx context.Context) ([]Peer, error) {
 	}
 	return l.Net.Peers(), nil
 }
+
+// Reindex rebuilds the search index; searches meanwhile find what was
+// indexed before.
+func (l *Local) Reindex(ctx context.Context, progress Progress) (*Reindexed, error) {
+	if err := l.Cat.Reindex(ctx, progress); err != nil {
+		return nil, err
+	}
+	_, docs, err := l.Cat.Count()
+	if err != nil {
+		return nil, err
+	}
+	return &Reindexed{Entries: docs}, nil
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,7 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("GET /api/v1/search", h.limit(httplimit.Search, h.search))
 	mux.HandleFunc("GET /api/v1/status", h.status)
 	mux.HandleFunc("GET /api/v1/peers", h.peers)
+	mux.HandleFunc("POST /api/v1/reindex", h.write(httplimit.Write, h.reindex))
 	return noSniff(h.routeErrors(mux))
 }
 
@@ -292,4 +294,10 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 func (h *handler) peers(w http.ResponseWriter, r *http.Request) {
 	out, err := h.svc.Peers(r.Context())
 	h.reply(w, out, err)
+}
+
+func (h *handler) reindex(w http.ResponseWriter, r *http.Request) {
+	h.long(w, r, func(ctx context.Context, progress Progress) (any, error) {
+		return h.svc.Reindex(ctx, progress)
+	})
 }

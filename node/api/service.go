@@ -29,6 +29,9 @@ type Service interface {
 	// this node lacks; without a running node it fails with ErrOffline
 	// if any is missing.
 	Fetch(ctx context.Context, id string) (*FetchResult, error)
+	// Reindex rebuilds the search index from the store, telling
+	// progress how many entries are done.
+	Reindex(ctx context.Context, progress Progress) (*Reindexed, error)
 }
 
 // ErrorKind classifies an error. The values are stable: scripts read

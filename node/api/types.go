@@ -282,3 +282,8 @@ type Peer struct {
 	Addrs     []string `json:"addrs"`
 	Direction string   `json:"direction,omitempty"`
 }
+
+// Reindexed is the result of a reindex.
+type Reindexed struct {
+	Entries int `json:"entries"` // entries the index holds
+}
