@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,12 +13,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
+	"github.com/mutu-network/mutu/catalogue/lockfile"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -267,39 +268,23 @@ func updateUsers(path string, fn func(*usersFile) error) error {
 	return atomicfile.Write(path, append(data, '\n'), 0o600)
 }
 
-// Lock file timing: how long a writer waits for the lock, and after
-// how long a lock left by a crashed process is broken.
-const (
-	lockWait  = 5 * time.Second
-	lockStale = 30 * time.Second
-)
+// lockWait is how long a writer of the accounts file waits for
+// another one to finish.
+const lockWait = 5 * time.Second
 
-// lockUsers takes the lock file beside the accounts file: the CLI and
-// the running node both rewrite it, and each change must start from
-// the other's. It is a file created exclusively, which works on every
-// platform; one older than lockStale is taken as left by a crash.
+// lockUsers takes the lock beside the accounts file (users.json.lock):
+// the CLI and the running node both rewrite the file, and each change
+// must start from the other's. The operating system drops the lock of
+// a process that dies, so a crash leaves nothing to clean up.
 func lockUsers(path string) (unlock func(), err error) {
-	lock := path + ".lock"
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("web: accounts directory: %w", err)
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
+	defer cancel()
+	l, err := lockfile.Lock(ctx, path+".lock")
+	if errors.Is(err, lockfile.ErrLocked) {
+		return nil, fmt.Errorf("web: accounts file %s is locked by another mutu process for more than %v; try again", path, lockWait)
 	}
-	deadline := time.Now().Add(lockWait)
-	for {
-		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err == nil {
-			f.Close()
-			return func() { os.Remove(lock) }, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("web: lock accounts: %w", err)
-		}
-		if st, serr := os.Stat(lock); serr == nil && time.Since(st.ModTime()) > lockStale {
-			os.Remove(lock)
-			continue
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("web: accounts file %s is locked by another process (remove %s if none runs)", path, lock)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err != nil {
+		return nil, fmt.Errorf("web: lock accounts: %w", err)
 	}
+	return func() { l.Unlock() }, nil
 }
