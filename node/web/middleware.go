@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // contentSecurityPolicy is sent with every page. The pages carry no
@@ -146,10 +148,29 @@ func (s *Server) needAccount(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // localPath returns p if it is a path on this site, "/" otherwise, so
-// that a login link cannot send the visitor elsewhere afterwards.
+// that a login link cannot send the visitor elsewhere afterwards. A
+// path of this site starts with one "/" followed by anything but "/"
+// or "\" (which browsers read as "/": "//host" and "/\host" are other
+// sites), and holds no control character or space anywhere, since
+// browsers drop tabs and newlines from a URL ("/\t/host" is "//host").
+// The rule holds for p and for p percent-decoded once, in case a proxy
+// or a browser decodes it.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	decoded, err := url.PathUnescape(p)
+	if err != nil || !isLocalPath(p) || !isLocalPath(decoded) {
 		return "/"
 	}
 	return p
+}
+
+func isLocalPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || len(p) > 1 && (p[1] == '/' || p[1] == '\\') {
+		return false
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
