@@ -15,9 +15,41 @@ import (
 // the node (an image in a note that points elsewhere is not loaded,
 // which also keeps readers from being tracked); forms post only here;
 // no other site may frame a page.
+//
+// An entry's images may show only its own attachments, which
+// render.HTML enforces on the Markdown. The policy cannot say as much:
+// a source with a path (http://host/entree/ID/piece/) needs the host
+// the browser used, which the node does not know behind a reverse
+// proxy, so img-src stays 'self', and isolate with the API's own check
+// refuse what an image of the node could still ask for.
 const contentSecurityPolicy = "default-src 'self'; script-src 'none'; object-src 'none'; " +
 	"style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// isolate refuses the requests a page of another site makes a browser
+// send other than by a link: as an image, a script's fetch, a frame
+// (the Fetch Metadata "resource isolation" policy). Any site can point
+// an <img> at 127.0.0.1:6888, and so make every reader's browser run a
+// search or read a file with the reader's cookies; following a link,
+// or a form of the node's own pages, is still served. Browsers that do
+// not send Sec-Fetch-Site (feed readers, programs, old browsers) are
+// served as before.
+func (s *Server) isolate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "", "none", "same-origin":
+		default:
+			dest := r.Header.Get("Sec-Fetch-Dest")
+			if r.Header.Get("Sec-Fetch-Mode") != "navigate" || dest == "object" || dest == "embed" {
+				s.log.Debug("web: request of another site's page refused", "path", r.URL.Path,
+					"site", r.Header.Get("Sec-Fetch-Site"), "dest", dest, "remote", r.RemoteAddr)
+				http.Error(w, "Ce site ne se laisse pas charger par les pages d'un autre site.", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // securityHeaders sets the headers every answer carries.
 func securityHeaders(next http.Handler) http.Handler {

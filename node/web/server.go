@@ -178,5 +178,5 @@ func (s *Server) routes() http.Handler {
 	// covers browsers that do not say.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.csrfRefused))
-	return securityHeaders(s.withVisitor(cop.Handler(s.checkForm(mux))))
+	return securityHeaders(s.isolate(s.withVisitor(cop.Handler(s.checkForm(mux)))))
 }
