@@ -65,8 +65,14 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
+	if a.Disabled {
+		s.log.Warn("web: login of a disabled account refused", "account", name, "remote", r.RemoteAddr)
+		v.Error = "Ce compte est désactivé : adressez-vous à la personne qui gère le nœud."
+		s.render(w, r, http.StatusForbidden, "login", v)
+		return
+	}
 	s.limiter.reset(acctKey)
-	s.startSession(w, r, a.Name)
+	s.startSession(w, r, a)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -82,13 +88,13 @@ func (s *Server) checkPasswordBounded(ctx context.Context, hash, password string
 	return checkPassword(hash, password)
 }
 
-// startSession logs the visitor in as account under a new session ID.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account string) {
+// startSession logs the visitor in as a under a new session ID.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *account) {
 	vis := visitorOf(r)
 	if vis.id != "" {
 		s.sessions.logout(vis.id)
 	}
-	id := s.sessions.login(account, s.now())
+	id := s.sessions.login(a, s.now())
 	s.sessions.setCookie(w, r, id)
 	s.saveSessions()
 }
@@ -186,7 +192,11 @@ func (s *Server) activatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("web: account activated", "account", name)
-	s.startSession(w, r, name)
+	if a = s.accounts.get(name); a == nil {
+		s.internalError(w, r, fmt.Errorf("web: account %q gone after its activation", name))
+		return
+	}
+	s.startSession(w, r, a)
 	http.Redirect(w, r, "/?msg=active", http.StatusSeeOther)
 }
 

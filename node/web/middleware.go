@@ -79,8 +79,9 @@ func (s *Server) withVisitor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := &visitor{id: cookieID(r)}
 		if se := s.sessions.lookup(v.id, s.now()); se != nil {
-			// An account removed from the file is logged out at once.
-			if a := s.accounts.get(se.account); a != nil && a.Password != "" {
+			// An account removed, disabled or whose sessions were
+			// ended in the file is logged out at once.
+			if a := s.accounts.get(se.account); a.holds(se) {
 				v.session, v.account = se, a
 			} else {
 				s.sessions.logout(v.id)

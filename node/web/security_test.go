@@ -414,7 +414,7 @@ func TestActivationLinks(t *testing.T) {
 	if res := e.client().get(page); res.status != http.StatusNotFound {
 		t.Errorf("used link: %d, want 404", res.status)
 	}
-	// An expired reset link is refused; the password still works.
+	// An expired reset link is refused; a new one works.
 	token, err = ResetAccount(e.users, "marie", e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -423,9 +423,27 @@ func TestActivationLinks(t *testing.T) {
 	if res := e.client().get(ActivationPath + "?jeton=" + token); res.status != http.StatusNotFound {
 		t.Errorf("expired link: %d, want 404", res.status)
 	}
+	token, err = ResetAccount(e.users, "marie", e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = ActivationPath + "?jeton=" + token
+	if res := e.client().submit(page, ActivationPath, url.Values{"jeton": {token}, "mot_de_passe": {testPassword}, "confirmation": {testPassword}}); res.status != http.StatusSeeOther {
+		t.Errorf("second reset link: %d, want 303", res.status)
+	}
 	other := e.client()
 	if res := other.submit("/connexion", "/connexion", url.Values{"nom": {"marie"}, "mot_de_passe": {testPassword}}); res.status != http.StatusSeeOther {
-		t.Errorf("login after an expired reset: %d", res.status)
+		t.Errorf("login after a reset: %d", res.status)
+	}
+	// The link of a disabled account does not work until it is enabled.
+	token, _ = ResetAccount(e.users, "marie", e.clock.Now())
+	DisableAccount(e.users, "marie")
+	if res := e.client().get(ActivationPath + "?jeton=" + token); res.status != http.StatusNotFound {
+		t.Errorf("link of a disabled account: %d, want 404", res.status)
+	}
+	EnableAccount(e.users, "marie")
+	if res := e.client().get(ActivationPath + "?jeton=" + token); res.status != http.StatusOK {
+		t.Errorf("link once the account is enabled: %d, want 200", res.status)
 	}
 }
 
