@@ -74,12 +74,6 @@ func loggedIn(c *client) bool {
 	return c.get("/publier").status == http.StatusOK
 }
 
-// login logs c in as name with password.
-func (c *client) login(name, password string) response {
-	c.t.Helper()
-	return c.submit("/connexion", "/connexion", url.Values{"nom": {name}, "mot_de_passe": {password}})
-}
-
 // TestPasswordResetEndsSessions: a reset (the password leaked, the
 // phone with a session was lost) ends every session of the account at
 // once, and the old password stops working; setting the new one ends

@@ -253,9 +253,10 @@ func TestFormsNeedTheirCSRFToken(t *testing.T) {
 	}
 }
 
-// TestLoginThrottling checks that repeated wrong passwords make the
-// node refuse attempts, the right password included, until a delay
-// that grows with the failures has passed.
+// TestLoginThrottling checks that repeated wrong passwords from one
+// address make the node refuse that address's attempts, the right
+// password included, until a delay that grows with the failures has
+// passed.
 func TestLoginThrottling(t *testing.T) {
 	e := newEnv(t)
 	e.account("marie")
@@ -263,7 +264,7 @@ func TestLoginThrottling(t *testing.T) {
 	login := func(password string) response {
 		return c.submit("/connexion", "/connexion", url.Values{"nom": {"marie"}, "mot_de_passe": {password}})
 	}
-	for i := range freeFailuresAccount {
+	for i := range freeFailuresSource {
 		if res := login("mauvais mot de passe"); res.status != http.StatusUnauthorized || !strings.Contains(res.body, "Nom ou mot de passe incorrect") {
 			t.Fatalf("failure %d: status %d", i+1, res.status)
 		}
@@ -271,7 +272,7 @@ func TestLoginThrottling(t *testing.T) {
 	res := login(testPassword)
 	if res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "réessayez dans") || res.header.Get("Retry-After") == "" {
 		t.Fatalf("after %d failures, the right password: status %d (Retry-After %q), want 429 and a wait:\n%s",
-			freeFailuresAccount, res.status, res.header.Get("Retry-After"), res.body)
+			freeFailuresSource, res.status, res.header.Get("Retry-After"), res.body)
 	}
 	e.clock.Advance(firstBackoff + time.Second)
 	if res := login("encore faux"); res.status != http.StatusUnauthorized {

@@ -60,7 +60,8 @@ type Server struct {
 	now      func() time.Time
 	accounts *accountStore
 	sessions *sessions
-	limiter  *limiter
+	limiter  *limiter // login failures per device, source, address
+	ceiling  *ceiling // login failures per account
 	pages    *pages
 	recent   *recentCache
 	feeds    feedCache
@@ -117,6 +118,7 @@ func New(cfg Config) (*Server, error) {
 		accounts: accounts,
 		sessions: sess,
 		limiter:  newLimiter(),
+		ceiling:  newCeiling(),
 		pages:    pg,
 		results:  newResultCache(),
 		hashing:  make(chan struct{}, 2),
