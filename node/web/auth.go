@@ -41,6 +41,11 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	v := &loginView{base: base{Title: "Connexion", Nav: "connexion"}, Name: name, Next: next}
 	now := s.now()
 	ip := clientIP(r)
+	if !accountName.MatchString(name) {
+		// No account has it: one key for them all, so that names of
+		// a megabyte take no room in the throttles and the log.
+		name = "(nom invalide)"
+	}
 	device := s.deviceOf(r, name, now)
 	deviceKey, sourceKey, ipKey := "appareil:"+device, "source:"+ip+" "+name, "ip:"+ip
 	var wait time.Duration

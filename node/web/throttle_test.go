@@ -158,3 +158,28 @@ func requestWith(cookie *http.Cookie) *http.Request {
 	r.AddCookie(cookie)
 	return r
 }
+
+// TestLongNamesTakeNoRoomInTheThrottles: a name no account can have
+// (a megabyte of it, say) is counted under one short key, so that the
+// throttles' records stay small.
+func TestLongNamesTakeNoRoomInTheThrottles(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for i := range 3 {
+		c.login(strings.Repeat(fmt.Sprint(i), 100_000), "x")
+	}
+	e.srv.limiter.mu.Lock()
+	defer e.srv.limiter.mu.Unlock()
+	for k := range e.srv.limiter.records {
+		if len(k) > 100 {
+			t.Errorf("a throttle key of %d bytes", len(k))
+		}
+	}
+	e.srv.ceiling.mu.Lock()
+	defer e.srv.ceiling.mu.Unlock()
+	for k := range e.srv.ceiling.buckets {
+		if len(k) > 100 {
+			t.Errorf("an account ceiling of %d bytes", len(k))
+		}
+	}
+}
