@@ -18,11 +18,12 @@ func FuzzRender(f *testing.F) {
 	for _, s := range []string{
 		"[x](javascript:alert(1))", "<img src=x onerror=alert(1)>", "| a |\n|---|\n| b |",
 		"- [x] a", "<https://a.fr>", "![a](data:image/png;base64,AA)", "&#0; &#xD800; \x00",
+		"![a](plan.png) [b](/api/v1/status) ![c](http://127.1/api) [d](/entree/x/retirer)",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, md string) {
-		out, err := HTML(md)
+		out, err := HTML(md, testAttachments...)
 		if err != nil {
 			return // only too large, which the corpus does not reach
 		}

@@ -94,8 +94,8 @@ func TestHTMLRendersMarkdown(t *testing.T) {
 		{"bare url", "voir https://www.service-public.fr.", []string{`<a href="https://www.service-public.fr" rel="nofollow noopener noreferrer">`}},
 		{"www", "voir www.education.gouv.fr", []string{`href="http://www.education.gouv.fr"`}},
 		{"email", "écrire à regie@ac-lyon.fr", []string{`href="mailto:regie@ac-lyon.fr"`}},
-		{"relative link", "[modèle](pieces/modele.ods)", []string{`href="pieces/modele.ods"`}},
-		{"image", "![logo](https://a.fr/l.png)", []string{`<img src="https://a.fr/l.png" alt="logo" referrerpolicy="no-referrer" loading="lazy">`}},
+		{"link to an entry", "[voir](/entree/bafyautre)", []string{`href="/entree/bafyautre"`}},
+		{"image of another site", "![logo](https://a.fr/l.png)", []string{`<a href="https://a.fr/l.png" rel="nofollow noopener noreferrer">logo</a>`}},
 		{"code language", "```yaml\nk: v\n```", []string{`<code class="language-yaml">`}},
 		{"ordered start", "3. trois\n4. quatre", []string{`<ol start="3">`}},
 		{"raw html dropped", "a <b>gras</b> b", []string{"<p>a gras b</p>"}},
@@ -129,8 +129,9 @@ func TestHTMLTooLarge(t *testing.T) {
 	}
 }
 
-// TestHTMLGolden renders testdata/*.md and compares with the .html
-// beside each. Run with -update to rewrite them.
+// TestHTMLGolden renders testdata/*.md, as an entry with
+// testAttachments, and compares with the .html beside each. Run with
+// -update to rewrite them.
 func TestHTMLGolden(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.md"))
 	if err != nil || len(files) == 0 {
@@ -143,7 +144,7 @@ func TestHTMLGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := HTML(string(md))
+			out, err := HTML(string(md), testAttachments...)
 			if err != nil {
 				t.Fatalf("HTML: %v", err)
 			}

@@ -26,7 +26,7 @@ var markdown = goldmark.New(
 		extension.TaskList,
 	),
 	goldmark.WithParserOptions(
-		parser.WithASTTransformers(util.Prioritized(linkAttributes{}, 1000)),
+		parser.WithASTTransformers(util.Prioritized(linkAttributes{}, 1000), util.Prioritized(linkRuler{}, 900)),
 	),
 )
 
@@ -65,4 +65,12 @@ func (linkAttributes) Transform(doc *ast.Document, _ text.Reader, _ parser.Conte
 		}
 		return ast.WalkContinue, nil
 	})
+}
+
+// linkRuler applies linkRules (links.go): what links and images may
+// point at.
+type linkRuler struct{}
+
+func (linkRuler) Transform(doc *ast.Document, r text.Reader, pc parser.Context) {
+	linkRules(doc, r.Source(), pc)
 }

@@ -9,7 +9,7 @@ import (
 // policy allows exactly what goldmark with the extensions above
 // produces, and nothing that runs code or styles the page: no script,
 // style or event-handler attributes, URLs only http, https, mailto or
-// relative. It is narrower than bluemonday's UGCPolicy, which admits
+// relative, images only from paths of the site. It is narrower than bluemonday's UGCPolicy, which admits
 // elements (details, area, map…) that Markdown never yields.
 //
 // A bluemonday.Policy is safe for concurrent use once built.
@@ -33,7 +33,9 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("href").OnElements("a")
 	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^` + linkRel + `$`)).OnElements("a")
 	p.AllowAttrs("title").Matching(bluemonday.Paragraph).OnElements("a", "img")
-	p.AllowAttrs("src").OnElements("img")
+	// Images only from the site itself (the entry's attachments, see
+	// links.go), never from another site, nor "//host".
+	p.AllowAttrs("src").Matching(regexp.MustCompile(`^/[^/\\]`)).OnElements("img")
 	p.AllowAttrs("alt").Matching(bluemonday.Paragraph).OnElements("img")
 	p.AllowAttrs("referrerpolicy").Matching(regexp.MustCompile(`^no-referrer$`)).OnElements("img")
 	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^lazy$`)).OnElements("img")

@@ -52,6 +52,12 @@ func checkSafe(out string) error {
 						return fmt.Errorf("<%s %s>: %w", tok.Data, a.Key, err)
 					}
 				}
+				if a.Key == "src" && !isSitePath(a.Val) {
+					return fmt.Errorf("<img src=%q>: an image not from a path of the site", a.Val)
+				}
+				if a.Key == "href" && isSitePath(a.Val) && !readingPage(strings.SplitN(strings.SplitN(a.Val, "?", 2)[0], "#", 2)[0]) {
+					return fmt.Errorf("<a href=%q>: a link to a page of the node that is not a reading page", a.Val)
+				}
 				if tok.Data == "a" && a.Key == "rel" && a.Val != linkRel {
 					return fmt.Errorf("link rel is %q", a.Val)
 				}
@@ -82,6 +88,18 @@ func checkURL(raw string) error {
 		return nil
 	}
 	return fmt.Errorf("URL %q has scheme %q", raw, u.Scheme)
+}
+
+// isSitePath reports whether u is a path of the site, as a browser
+// reads it.
+func isSitePath(u string) bool {
+	u = strings.Map(func(r rune) rune {
+		if r <= ' ' {
+			return -1
+		}
+		return r
+	}, u)
+	return strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") && !strings.HasPrefix(u, "/\\")
 }
 
 func hasAttr(t html.Token, key string) bool {

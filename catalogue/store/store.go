@@ -11,6 +11,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/mutu-network/mutu/catalogue/lockfile"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -302,14 +303,21 @@ func exists(txn *badger.Txn, k []byte) (bool, error) {
 // between the creation of a memtable file and its first write leaves
 // one, on which badger's Open fails (badger issue #2207) and, failing,
 // leaves goroutines running. Such a file holds nothing. It is removed
-// only under badger's own directory lock, so never under a running
-// process; where that lock cannot be taken here, nothing is removed.
+// only under the lock of badger's LOCK file (flock, which badger takes
+// too on Unix; on Windows badger opens the file unshared, which
+// lockfile reports as locked), so never under a running process.
 func removeEmptyMemtables(dir string) error {
-	unlock, ok, err := lockDir(filepath.Join(dir, "LOCK"))
-	if err != nil || !ok {
-		return err // locked by another process: Open will say so
+	l, err := lockfile.TryLock(filepath.Join(dir, "LOCK"))
+	if errors.Is(err, lockfile.ErrLocked) || errors.Is(err, errors.ErrUnsupported) {
+		// Another process has the store, and Open will say so; or
+		// no lock can be taken here, and badger will report the
+		// empty files.
+		return nil
 	}
-	defer unlock()
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err

@@ -23,8 +23,8 @@ func userCommand() *cli.Command {
 		Name:  "user",
 		Usage: "manage the accounts of the web interface (one person, one account)",
 		Description: "Accounts live in users.json in the home (mode 0600), each with its own author key held\n" +
-			"by the node: what a person publishes from the web is signed with their key. A running node\n" +
-			"sees changes at once.",
+			"by the node: what a person publishes from the web is signed with their key. Every command\n" +
+			"works whether the node runs or not; a running node sees changes at once.",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "add",
@@ -44,16 +44,53 @@ func userCommand() *cli.Command {
 				},
 			},
 			{
-				Name:        "reset",
-				Usage:       "print a new one-time link for an account to choose a new password",
-				ArgsUsage:   "NAME",
-				Description: "The current password keeps working until the link is used.",
-				Flags:       []cli.Flag{urlFlag},
+				Name:      "reset",
+				Usage:     "print a new one-time link for an account to choose a new password",
+				ArgsUsage: "NAME",
+				Description: "The current password stops working and every session of the account ends at once\n" +
+					"(the password was forgotten, or may be known to someone else).",
+				Flags: []cli.Flag{urlFlag},
 				Action: func(c *cli.Context) error {
 					if err := needArgs(c, 1, 1, "NAME"); err != nil {
 						return err
 					}
 					return runUserReset(userOptions{home: c.String("home"), name: c.Args().First(), url: c.String("url")}, c.App.Writer)
+				},
+			},
+			{
+				Name:        "disable",
+				Usage:       "keep an account from logging in, and end its sessions",
+				ArgsUsage:   "NAME",
+				Description: "Its entries and author key stay. `mutu user enable NAME` undoes it.",
+				Action:      userAction(runUserDisable),
+			},
+			{
+				Name:        "enable",
+				Usage:       "let a disabled account log in again",
+				ArgsUsage:   "NAME",
+				Description: "The sessions ended when it was disabled stay ended: its owner logs in again.",
+				Action:      userAction(runUserEnable),
+			},
+			{
+				Name:      "remove",
+				Usage:     "delete an account and its author key, and end its sessions",
+				ArgsUsage: "NAME",
+				Description: "The entries it published stay on the network, signed by its key, but no account of this\n" +
+					"node can revise them any more. To keep that possible, disable the account instead.",
+				Action: userAction(runUserRemove),
+			},
+			{
+				Name:      "sessions",
+				Usage:     "list an account's web sessions (when each logged in and was last seen), or end them",
+				ArgsUsage: "NAME",
+				Description: "A running node saves when sessions were last seen every minute, so the time shown may lag\n" +
+					"by that much. --end logs every browser of the account out, at once.",
+				Flags: []cli.Flag{jsonFlag, &cli.BoolFlag{Name: "end", Usage: "end every session of the account"}},
+				Action: func(c *cli.Context) error {
+					if err := needArgs(c, 1, 1, "NAME"); err != nil {
+						return err
+					}
+					return runUserSessions(userOptions{home: c.String("home"), name: c.Args().First(), json: c.Bool("json"), end: c.Bool("end")}, c.App.Writer)
 				},
 			},
 			{
@@ -79,6 +116,27 @@ type userOptions struct {
 	operator bool
 	url      string // base address for the link; "" to find it
 	json     bool
+	end      bool // sessions: end them
+}
+
+// userAction is the action of a subcommand that takes one NAME and no
+// flag.
+func userAction(run func(userOptions, io.Writer) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if err := needArgs(c, 1, 1, "NAME"); err != nil {
+			return err
+		}
+		return run(userOptions{home: c.String("home"), name: c.Args().First()}, c.App.Writer)
+	}
+}
+
+// usersPath returns the accounts file of the home.
+func usersPath(opts userOptions) (string, *home, error) {
+	h, err := openHome(opts.home)
+	if err != nil {
+		return "", nil, err
+	}
+	return filepath.Join(h.dir, web.UsersFile), h, nil
 }
 
 func runUserAdd(opts userOptions, out io.Writer) error {
@@ -104,9 +162,99 @@ func runUserReset(opts userOptions, out io.Writer) error {
 	if err != nil {
 		return userError(err)
 	}
-	fmt.Fprintf(out, "New link for %q (valid %d hours, once; the current password works until it is used):\n\n  %s\n",
+	fmt.Fprintf(out, "The password of %q no longer works and its sessions have ended. New link to choose one (valid %d hours, once):\n\n  %s\n",
 		opts.name, int(web.ActivationTTL/time.Hour), web.ActivationURL(webBase(h, opts.url), token))
 	return nil
+}
+
+func runUserDisable(opts userOptions, out io.Writer) error {
+	path, _, err := usersPath(opts)
+	if err != nil {
+		return err
+	}
+	if err := web.DisableAccount(path, opts.name); err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(out, "Account %q disabled: it can no longer log in, and its sessions have ended. `mutu user enable %s` undoes it.\n", opts.name, opts.name)
+	return nil
+}
+
+func runUserEnable(opts userOptions, out io.Writer) error {
+	path, _, err := usersPath(opts)
+	if err != nil {
+		return err
+	}
+	if err := web.EnableAccount(path, opts.name); err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(out, "Account %q enabled: it can log in again.\n", opts.name)
+	return nil
+}
+
+func runUserRemove(opts userOptions, out io.Writer) error {
+	path, _, err := usersPath(opts)
+	if err != nil {
+		return err
+	}
+	if err := web.RemoveAccount(path, opts.name); err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(out, "Account %q removed, with its author key; its sessions have ended. Its entries stay.\n", opts.name)
+	return nil
+}
+
+// sessionListing is a session as `mutu user sessions --json` prints it.
+type sessionListing struct {
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+func runUserSessions(opts userOptions, out io.Writer) error {
+	path, h, err := usersPath(opts)
+	if err != nil {
+		return err
+	}
+	list, err := web.ListSessions(path, filepath.Join(h.dir, web.SessionsFile), opts.name, time.Now())
+	if err != nil {
+		return userError(err)
+	}
+	if opts.end {
+		if err := web.EndSessions(path, opts.name); err != nil {
+			return userError(err)
+		}
+		if opts.json {
+			return printJSON(out, struct {
+				Account string `json:"account"`
+				Ended   int    `json:"ended"`
+			}{opts.name, len(list)})
+		}
+		fmt.Fprintf(out, "Ended %s of %q.\n", plural(len(list), "session"), opts.name)
+		return nil
+	}
+	if opts.json {
+		sessions := make([]sessionListing, len(list))
+		for i, se := range list {
+			sessions[i] = sessionListing{Created: se.Created, LastSeen: se.Seen}
+		}
+		return printJSON(out, sessions)
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(out, "No open session for %q.\n", opts.name)
+		return nil
+	}
+	fmt.Fprintf(out, "%s of %q:\n", plural(len(list), "session"), opts.name)
+	for _, se := range list {
+		fmt.Fprintf(out, "  logged in %s, last seen %s\n", se.Created.Local().Format("2006-01-02 15:04"), se.Seen.Local().Format("2006-01-02 15:04"))
+	}
+	return nil
+}
+
+// plural writes "1 session", "2 sessions".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // userListing is an account as `mutu user list --json` prints it.
@@ -116,6 +264,7 @@ type userListing struct {
 	Author    string    `json:"author"`
 	Created   time.Time `json:"created"`
 	Activated bool      `json:"activated"`
+	Disabled  bool      `json:"disabled"`
 	Pending   time.Time `json:"link_expires,omitzero"`
 }
 
@@ -130,7 +279,7 @@ func runUserList(opts userOptions, out io.Writer) error {
 	}
 	list := make([]userListing, len(accounts))
 	for i, a := range accounts {
-		list[i] = userListing{Name: a.Name, Operator: a.Operator, Author: a.Author.String(), Created: a.Created, Activated: a.Activated, Pending: a.Pending}
+		list[i] = userListing{Name: a.Name, Operator: a.Operator, Author: a.Author.String(), Created: a.Created, Activated: a.Activated, Disabled: a.Disabled, Pending: a.Pending}
 	}
 	if opts.json {
 		return printJSON(out, list)
@@ -142,6 +291,8 @@ func runUserList(opts userOptions, out io.Writer) error {
 	for _, a := range list {
 		state := "active"
 		switch {
+		case a.Disabled:
+			state = "disabled"
 		case !a.Activated:
 			state = "waiting for its password"
 		case !a.Pending.IsZero():

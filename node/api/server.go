@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/mutu-network/mutu/node/httplimit"
 )
@@ -22,6 +24,8 @@ const MaxRequestSize = 64 << 20
 // Handler serves svc as the JSON API under /api/v1/. Reads are open;
 // writes need the header "Authorization: Bearer TOKEN", so that only
 // who can read the home's token file publishes with its author key.
+// Requests a browser sends on behalf of a web page are refused (see
+// refusePages).
 func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -42,7 +46,7 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("GET /api/v1/status", h.status)
 	mux.HandleFunc("GET /api/v1/peers", h.peers)
 	mux.HandleFunc("POST /api/v1/reindex", h.write(httplimit.Write, h.reindex))
-	return noSniff(h.routeErrors(mux))
+	return noSniff(h.refusePages(h.routeErrors(mux)))
 }
 
 // Option sets up Handler.
@@ -89,6 +93,45 @@ func clientHost(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// refusePages refuses the requests a browser sends on behalf of a web
+// page: any page can make a browser send a GET to 127.0.0.1:6888 (an
+// <img>, a link), and so can an entry shown by the node's own web
+// interface. The API serves programs (the mutu command, scripts),
+// which send none of the headers below, and the node's pages never
+// call it, so such a request is refused before it costs anything.
+// Browsers say where a request comes from in Sec-Fetch-Site ("none"
+// when a person typed the address, which is served); older ones are
+// recognised by an Origin header, or a Referer outside the API (Go's
+// client sets one when it follows a redirect of the API itself).
+func (h *handler) refusePages(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		site := r.Header.Get("Sec-Fetch-Site")
+		from := ""
+		switch {
+		case site != "" && site != "none":
+			from = "Sec-Fetch-Site: " + site
+		case r.Header.Get("Origin") != "":
+			from = "Origin: " + r.Header.Get("Origin")
+		case r.Header.Get("Referer") != "" && !refersToAPI(r.Header.Get("Referer"), r.Host):
+			from = "Referer: " + r.Header.Get("Referer")
+		}
+		if from == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h.log.Debug("API request from a web page refused", "path", r.URL.Path, "from", from, "remote", r.RemoteAddr)
+		h.fail(w, &Error{Kind: KindForbidden, Message: fmt.Sprintf("the API answers programs, not web pages, and this request came from one (%s); "+
+			"call it from a program (the mutu command, curl) or open the node's web pages instead (docs/api.md)", from)})
+	})
+}
+
+// refersToAPI reports whether a Referer is an address of the API
+// itself, on host.
+func refersToAPI(referer, host string) bool {
+	u, err := url.Parse(referer)
+	return err == nil && u.Host == host && strings.HasPrefix(u.Path, "/api/")
 }
 
 // routeErrors answers in the API's error shape the requests that no

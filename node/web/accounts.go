@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,12 +13,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
+	"github.com/mutu-network/mutu/catalogue/lockfile"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -73,6 +75,13 @@ type account struct {
 	Password string `json:"password,omitempty"`
 	// Activation is the pending one-time activation token, if any.
 	Activation *activation `json:"activation,omitempty"`
+	// Disabled accounts cannot log in (DisableAccount).
+	Disabled bool `json:"disabled,omitempty"`
+	// SessionGen is a random value that every session of the account
+	// records when it starts: drawing a new one ends them all, on a
+	// running node (which rereads this file) as on a stopped one. An
+	// account made again under the same name draws its own.
+	SessionGen string `json:"session_gen,omitempty"`
 
 	key ed25519.PrivateKey // AuthorKey decoded
 }
@@ -93,6 +102,19 @@ type AccountInfo struct {
 	Author    protocol.AuthorKey
 	Activated bool      // a password is set
 	Pending   time.Time // expiry of a pending activation link; zero if none
+	Disabled  bool      // it cannot log in
+}
+
+// holds reports whether se is a live session of a: a is activated and
+// enabled, and se started since its sessions were last ended.
+func (a *account) holds(se *session) bool {
+	return a != nil && a.Password != "" && !a.Disabled && se.gen == a.SessionGen
+}
+
+// newSessionGen draws a new SessionGen, which ends the account's
+// sessions.
+func (a *account) newSessionGen() {
+	a.SessionGen = newID()[:22] // 128 random bits
 }
 
 // AddOptions configure AddAccount.
@@ -124,6 +146,7 @@ func AddAccount(path, name string, opts AddOptions) (token string, err error) {
 			return fmt.Errorf("%w: %q (to send a new activation link, use `mutu user reset %s`)", ErrAccountExists, name, name)
 		}
 		a := &account{Name: name, Operator: opts.Operator, Created: now.UTC(), AuthorKey: string(protocol.MarshalAuthorKey(key))}
+		a.newSessionGen()
 		token, err = a.newActivation(now)
 		if err != nil {
 			return err
@@ -135,21 +158,114 @@ func AddAccount(path, name string, opts AddOptions) (token string, err error) {
 }
 
 // ResetAccount gives an account a new activation token, to set a new
-// password (a forgotten one). The current password stays valid until
-// the link is used.
+// password: the current one stops working and every session of the
+// account ends at once, since a reset is made when the password is
+// forgotten or may be known to someone else.
 func ResetAccount(path, name string, now time.Time) (token string, err error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	err = updateUsers(path, func(f *usersFile) error {
-		a := f.find(name)
-		if a == nil {
-			return fmt.Errorf("%w: %q (see `mutu user list`)", ErrNoAccount, name)
-		}
+	err = updateAccount(path, name, func(a *account) error {
+		a.Password = ""
+		a.newSessionGen()
 		token, err = a.newActivation(now)
 		return err
 	})
 	return token, err
+}
+
+// DisableAccount keeps an account from logging in and ends its
+// sessions; its entries and author key stay. EnableAccount undoes it.
+func DisableAccount(path, name string) error {
+	return updateAccount(path, name, func(a *account) error {
+		a.Disabled = true
+		a.newSessionGen()
+		return nil
+	})
+}
+
+// EnableAccount lets a disabled account log in again. The sessions
+// ended when it was disabled stay ended.
+func EnableAccount(path, name string) error {
+	return updateAccount(path, name, func(a *account) error {
+		a.Disabled = false
+		return nil
+	})
+}
+
+// RemoveAccount deletes an account, its author key with it, which ends
+// its sessions. The entries it published stay, signed by its key; no
+// account of this node can revise them any more.
+func RemoveAccount(path, name string) error {
+	return updateUsers(path, func(f *usersFile) error {
+		for i, a := range f.Accounts {
+			if a.Name == name {
+				f.Accounts = append(f.Accounts[:i], f.Accounts[i+1:]...)
+				return nil
+			}
+		}
+		return noAccount(name)
+	})
+}
+
+// EndSessions ends every session of an account, on a running node as
+// on a stopped one; its visitors log in again.
+func EndSessions(path, name string) error {
+	return updateAccount(path, name, func(a *account) error {
+		a.newSessionGen()
+		return nil
+	})
+}
+
+// SessionInfo describes a session, for `mutu user sessions`: never
+// anything that would open it.
+type SessionInfo struct {
+	Created time.Time // when it logged in
+	Seen    time.Time // its last request, as the node last saved it
+}
+
+// ListSessions returns the live sessions at now of the account name,
+// oldest first, from the accounts file at usersPath and the sessions
+// file a node keeps at sessionsPath. A running node saves its sessions
+// every minute, so Seen may lag that much.
+func ListSessions(usersPath, sessionsPath, name string, now time.Time) ([]SessionInfo, error) {
+	f, err := readUsers(usersPath)
+	if err != nil {
+		return nil, err
+	}
+	a := f.find(name)
+	if a == nil {
+		return nil, noAccount(name)
+	}
+	saved, err := readSessionsFile(sessionsPath)
+	if err != nil {
+		return nil, err
+	}
+	out := []SessionInfo{}
+	for _, se := range saved.Sessions {
+		live := &session{account: se.Account, gen: se.Gen, created: se.Created, seen: se.Seen}
+		if se.Account == name && a.holds(live) && !live.expired(now) {
+			out = append(out, SessionInfo{Created: se.Created, Seen: se.Seen})
+		}
+	}
+	slices.SortFunc(out, func(x, y SessionInfo) int { return x.Created.Compare(y.Created) })
+	return out, nil
+}
+
+func noAccount(name string) error {
+	return fmt.Errorf("%w: %q (see `mutu user list`)", ErrNoAccount, name)
+}
+
+// updateAccount applies fn to the account name of the accounts file,
+// as updateUsers does.
+func updateAccount(path, name string, fn func(*account) error) error {
+	return updateUsers(path, func(f *usersFile) error {
+		a := f.find(name)
+		if a == nil {
+			return noAccount(name)
+		}
+		return fn(a)
+	})
 }
 
 // ListAccounts returns the accounts of the file at path; none if it
@@ -161,7 +277,7 @@ func ListAccounts(path string) ([]AccountInfo, error) {
 	}
 	out := make([]AccountInfo, 0, len(f.Accounts))
 	for _, a := range f.Accounts {
-		info := AccountInfo{Name: a.Name, Operator: a.Operator, Created: a.Created, Author: protocol.PublicKey(a.key), Activated: a.Password != ""}
+		info := AccountInfo{Name: a.Name, Operator: a.Operator, Created: a.Created, Author: protocol.PublicKey(a.key), Activated: a.Password != "", Disabled: a.Disabled}
 		if a.Activation != nil {
 			info.Pending = a.Activation.Expires
 		}
@@ -267,39 +383,23 @@ func updateUsers(path string, fn func(*usersFile) error) error {
 	return atomicfile.Write(path, append(data, '\n'), 0o600)
 }
 
-// Lock file timing: how long a writer waits for the lock, and after
-// how long a lock left by a crashed process is broken.
-const (
-	lockWait  = 5 * time.Second
-	lockStale = 30 * time.Second
-)
+// lockWait is how long a writer of the accounts file waits for
+// another one to finish.
+const lockWait = 5 * time.Second
 
-// lockUsers takes the lock file beside the accounts file: the CLI and
-// the running node both rewrite it, and each change must start from
-// the other's. It is a file created exclusively, which works on every
-// platform; one older than lockStale is taken as left by a crash.
+// lockUsers takes the lock beside the accounts file (users.json.lock):
+// the CLI and the running node both rewrite the file, and each change
+// must start from the other's. The operating system drops the lock of
+// a process that dies, so a crash leaves nothing to clean up.
 func lockUsers(path string) (unlock func(), err error) {
-	lock := path + ".lock"
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("web: accounts directory: %w", err)
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
+	defer cancel()
+	l, err := lockfile.Lock(ctx, path+".lock")
+	if errors.Is(err, lockfile.ErrLocked) {
+		return nil, fmt.Errorf("web: accounts file %s is locked by another mutu process for more than %v; try again", path, lockWait)
 	}
-	deadline := time.Now().Add(lockWait)
-	for {
-		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err == nil {
-			f.Close()
-			return func() { os.Remove(lock) }, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("web: lock accounts: %w", err)
-		}
-		if st, serr := os.Stat(lock); serr == nil && time.Since(st.ModTime()) > lockStale {
-			os.Remove(lock)
-			continue
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("web: accounts file %s is locked by another process (remove %s if none runs)", path, lock)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err != nil {
+		return nil, fmt.Errorf("web: lock accounts: %w", err)
 	}
+	return func() { l.Unlock() }, nil
 }

@@ -29,21 +29,44 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", &loginView{base: base{Title: "Connexion", Nav: "connexion"}, Next: localPath(r.URL.Query().Get("suite"))})
 }
 
-// loginPost checks a name and password. Failures are throttled per
-// account and per address (see limiter); during a wait, attempts are
-// refused with 429 before the password is even looked at.
+// loginPost checks a name and password. Failures are throttled (see
+// ratelimit.go): per device cookie for a browser that logged in with
+// the account before, otherwise per address and account, per address,
+// and under the account's ceiling. During a wait, attempts are refused
+// with 429 before the password is even looked at.
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	name := strings.ToLower(strings.TrimSpace(r.PostFormValue("nom")))
 	password := r.PostFormValue("mot_de_passe")
 	next := localPath(r.PostFormValue("suite"))
 	v := &loginView{base: base{Title: "Connexion", Nav: "connexion"}, Name: name, Next: next}
 	now := s.now()
-	acctKey, ipKey := "compte:"+name, "ip:"+clientIP(r)
-	if wait := max(s.limiter.wait(acctKey, freeFailuresAccount, now), s.limiter.wait(ipKey, freeFailuresIP, now)); wait > 0 {
+	ip := clientIP(r)
+	if !accountName.MatchString(name) {
+		// No account has it: one key for them all, so that names of
+		// a megabyte take no room in the throttles and the log.
+		name = "(nom invalide)"
+	}
+	device := s.deviceOf(r, name, now)
+	deviceKey, sourceKey, ipKey := "appareil:"+device, "source:"+ip+" "+name, "ip:"+ip
+	var wait time.Duration
+	var crowded bool // the account's ceiling is what makes it wait
+	if device != "" {
+		wait = s.limiter.wait(deviceKey, freeFailuresDevice, now)
+	} else {
+		wait = max(s.limiter.wait(sourceKey, freeFailuresSource, now), s.limiter.wait(ipKey, freeFailuresIP, now))
+		if w := s.ceiling.wait(name, now); w > wait {
+			wait, crowded = w, true
+		}
+	}
+	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		v.Error = fmt.Sprintf("Trop de tentatives de connexion échouées : réessayez dans %s.", frenchDuration(secs))
-		s.log.Warn("web: login refused while throttled", "account", name, "remote", r.RemoteAddr)
+		if crowded {
+			v.Error = fmt.Sprintf("De nombreuses tentatives échouées visent ce compte : réessayez dans %s. "+
+				"Depuis un navigateur où vous vous êtes déjà connecté, vous n'avez pas à attendre.", frenchDuration(secs))
+		}
+		s.log.Warn("web: login refused while throttled", "account", name, "remote", r.RemoteAddr, "device", device != "", "account_ceiling", crowded)
 		s.render(w, r, http.StatusTooManyRequests, "login", v)
 		return
 	}
@@ -58,15 +81,28 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || a == nil || a.Password == "" {
-		s.limiter.fail(acctKey, now)
-		s.limiter.fail(ipKey, now)
-		s.log.Warn("web: failed login", "account", name, "remote", r.RemoteAddr)
+		if device != "" {
+			s.limiter.fail(deviceKey, now)
+		} else {
+			s.limiter.fail(sourceKey, now)
+			s.limiter.fail(ipKey, now)
+			s.ceiling.fail(name, now)
+		}
+		s.log.Warn("web: failed login", "account", name, "remote", r.RemoteAddr, "device", device != "")
 		v.Error = "Nom ou mot de passe incorrect."
 		s.render(w, r, http.StatusUnauthorized, "login", v)
 		return
 	}
-	s.limiter.reset(acctKey)
-	s.startSession(w, r, a.Name)
+	if a.Disabled {
+		s.log.Warn("web: login of a disabled account refused", "account", name, "remote", r.RemoteAddr)
+		v.Error = "Ce compte est désactivé : adressez-vous à la personne qui gère le nœud."
+		s.render(w, r, http.StatusForbidden, "login", v)
+		return
+	}
+	s.limiter.reset(sourceKey)
+	s.limiter.reset(deviceKey)
+	s.startSession(w, r, a)
+	s.setDeviceCookie(w, r, a, now)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -82,13 +118,13 @@ func (s *Server) checkPasswordBounded(ctx context.Context, hash, password string
 	return checkPassword(hash, password)
 }
 
-// startSession logs the visitor in as account under a new session ID.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, account string) {
+// startSession logs the visitor in as a under a new session ID.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *account) {
 	vis := visitorOf(r)
 	if vis.id != "" {
 		s.sessions.logout(vis.id)
 	}
-	id := s.sessions.login(account, s.now())
+	id := s.sessions.login(a, s.now())
 	s.sessions.setCookie(w, r, id)
 	s.saveSessions()
 }
@@ -186,7 +222,11 @@ func (s *Server) activatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("web: account activated", "account", name)
-	s.startSession(w, r, name)
+	if a = s.accounts.get(name); a == nil {
+		s.internalError(w, r, fmt.Errorf("web: account %q gone after its activation", name))
+		return
+	}
+	s.startSession(w, r, a)
 	http.Redirect(w, r, "/?msg=active", http.StatusSeeOther)
 }
 

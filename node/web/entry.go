@@ -119,7 +119,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 		s.retracted(w, r, d)
 		return
 	}
-	body, err := renderBody(d.Entry.Body)
+	body, err := renderBody(d.Entry.Body, bodyAttachments(d)...)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -150,7 +150,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 	for _, a := range d.Attachments {
 		v.Attachments = append(v.Attachments, attachmentView{
 			Name: a.Name, Type: a.Type, Size: a.Size, Held: a.Held,
-			Href: entryPath(d.ID) + "/piece/" + url.PathEscape(a.Name),
+			Href: attachmentPath(d.ID, a.Name),
 		})
 		v.Missing = v.Missing || !a.Held
 	}
@@ -164,11 +164,26 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "entry", v)
 }
 
+// attachmentPath is the address of an entry's attachment.
+func attachmentPath(id cid.Cid, name string) string {
+	return entryPath(id) + "/piece/" + url.PathEscape(name)
+}
+
+// bodyAttachments are d's attachments for render.HTML: the only
+// images its text may show, at the addresses this site serves them.
+func bodyAttachments(d *catalogue.Doc) []render.Attachment {
+	atts := make([]render.Attachment, len(d.Attachments))
+	for i, a := range d.Attachments {
+		atts[i] = render.Attachment{Name: a.Name, Type: a.Type, URL: attachmentPath(d.ID, a.Name)}
+	}
+	return atts
+}
+
 // renderBody renders an entry's Markdown for a page whose h1 is the
 // entry's title: its headings go one level down, so that the page's
 // outline stays in order (RGAA 9.1).
-func renderBody(md string) (template.HTML, error) {
-	h, err := render.HTML(md)
+func renderBody(md string, atts ...render.Attachment) (template.HTML, error) {
+	h, err := render.HTML(md, atts...)
 	if err != nil {
 		return "", err
 	}

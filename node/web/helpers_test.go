@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -78,6 +79,9 @@ func newEnvWith(t *testing.T, dir string, opts catalogue.Options) *env {
 	}
 	e.serving.Store(e.srv)
 	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if addr := r.Header.Get(testRemoteHeader); addr != "" {
+			r.RemoteAddr = addr // a client at another address (client.from)
+		}
 		e.serving.Load().ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() {
@@ -102,12 +106,23 @@ func (e *env) restart() {
 	e.serving.Store(srv)
 }
 
+// testRemoteHeader carries, from a test client to the test server, the
+// address the client stands for.
+const testRemoteHeader = "X-Test-Remote-Addr"
+
 // client is a browser without JavaScript: cookies, no redirects
 // followed unless asked.
 type client struct {
 	t    *testing.T
 	e    *env
 	http *http.Client
+	addr string // the address it connects from, as the server sees it; "" for 127.0.0.1
+}
+
+// from returns c connecting from the IP address ip from now on.
+func (c *client) from(ip string) *client {
+	c.addr = net.JoinHostPort(ip, "50000")
+	return c
 }
 
 func (e *env) client() *client {
@@ -130,6 +145,9 @@ type response struct {
 
 func (c *client) do(req *http.Request) response {
 	c.t.Helper()
+	if c.addr != "" {
+		req.Header.Set(testRemoteHeader, c.addr)
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
@@ -183,6 +201,20 @@ func (c *client) submit(from, path string, form url.Values) response {
 }
 
 const testPassword = "une phrase de passe assez longue"
+
+// logout logs c out with the button of the home page.
+func (c *client) logout() {
+	c.t.Helper()
+	if res := c.submit("/", "/deconnexion", url.Values{}); res.status != http.StatusSeeOther {
+		c.t.Fatalf("logout: %d", res.status)
+	}
+}
+
+// login logs c in as name with password.
+func (c *client) login(name, password string) response {
+	c.t.Helper()
+	return c.submit("/connexion", "/connexion", url.Values{"nom": {name}, "mot_de_passe": {password}})
+}
 
 // account creates an account as `mutu user add` does, activates it
 // through its link and returns a client logged in with it and the

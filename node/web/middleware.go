@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // contentSecurityPolicy is sent with every page. The pages carry no
@@ -13,9 +15,41 @@ import (
 // the node (an image in a note that points elsewhere is not loaded,
 // which also keeps readers from being tracked); forms post only here;
 // no other site may frame a page.
+//
+// An entry's images may show only its own attachments, which
+// render.HTML enforces on the Markdown. The policy cannot say as much:
+// a source with a path (http://host/entree/ID/piece/) needs the host
+// the browser used, which the node does not know behind a reverse
+// proxy, so img-src stays 'self', and isolate with the API's own check
+// refuse what an image of the node could still ask for.
 const contentSecurityPolicy = "default-src 'self'; script-src 'none'; object-src 'none'; " +
 	"style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// isolate refuses the requests a page of another site makes a browser
+// send other than by a link: as an image, a script's fetch, a frame
+// (the Fetch Metadata "resource isolation" policy). Any site can point
+// an <img> at 127.0.0.1:6888, and so make every reader's browser run a
+// search or read a file with the reader's cookies; following a link,
+// or a form of the node's own pages, is still served. Browsers that do
+// not send Sec-Fetch-Site (feed readers, programs, old browsers) are
+// served as before.
+func (s *Server) isolate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "", "none", "same-origin":
+		default:
+			dest := r.Header.Get("Sec-Fetch-Dest")
+			if r.Header.Get("Sec-Fetch-Mode") != "navigate" || dest == "object" || dest == "embed" {
+				s.log.Debug("web: request of another site's page refused", "path", r.URL.Path,
+					"site", r.Header.Get("Sec-Fetch-Site"), "dest", dest, "remote", r.RemoteAddr)
+				http.Error(w, "Ce site ne se laisse pas charger par les pages d'un autre site.", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // securityHeaders sets the headers every answer carries.
 func securityHeaders(next http.Handler) http.Handler {
@@ -45,8 +79,9 @@ func (s *Server) withVisitor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := &visitor{id: cookieID(r)}
 		if se := s.sessions.lookup(v.id, s.now()); se != nil {
-			// An account removed from the file is logged out at once.
-			if a := s.accounts.get(se.account); a != nil && a.Password != "" {
+			// An account removed, disabled or whose sessions were
+			// ended in the file is logged out at once.
+			if a := s.accounts.get(se.account); a.holds(se) {
 				v.session, v.account = se, a
 			} else {
 				s.sessions.logout(v.id)
@@ -151,10 +186,29 @@ func (s *Server) needAccount(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // localPath returns p if it is a path on this site, "/" otherwise, so
-// that a login link cannot send the visitor elsewhere afterwards.
+// that a login link cannot send the visitor elsewhere afterwards. A
+// path of this site starts with one "/" followed by anything but "/"
+// or "\" (which browsers read as "/": "//host" and "/\host" are other
+// sites), and holds no control character or space anywhere, since
+// browsers drop tabs and newlines from a URL ("/\t/host" is "//host").
+// The rule holds for p and for p percent-decoded once, in case a proxy
+// or a browser decodes it.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	decoded, err := url.PathUnescape(p)
+	if err != nil || !isLocalPath(p) || !isLocalPath(decoded) {
 		return "/"
 	}
 	return p
+}
+
+func isLocalPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || len(p) > 1 && (p[1] == '/' || p[1] == '\\') {
+		return false
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }

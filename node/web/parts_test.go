@@ -127,11 +127,11 @@ func TestBackoffGrows(t *testing.T) {
 	var last time.Duration
 	for i := range 30 {
 		l.fail("k", now)
-		w := l.wait("k", freeFailuresAccount, now)
-		if i+1 < freeFailuresAccount && w != 0 {
+		w := l.wait("k", freeFailuresSource, now)
+		if i+1 < freeFailuresSource && w != 0 {
 			t.Fatalf("failure %d: wait %v before the free failures are used", i+1, w)
 		}
-		if i+1 >= freeFailuresAccount && (w <= 0 || w < last || w > maxBackoff) {
+		if i+1 >= freeFailuresSource && (w <= 0 || w < last || w > maxBackoff) {
 			t.Fatalf("failure %d: wait %v after %v (max %v)", i+1, w, last, maxBackoff)
 		}
 		last = w
@@ -140,7 +140,7 @@ func TestBackoffGrows(t *testing.T) {
 		t.Errorf("wait after 30 failures %v, want the cap %v", last, maxBackoff)
 	}
 	l.reset("k")
-	if w := l.wait("k", freeFailuresAccount, now); w != 0 {
+	if w := l.wait("k", freeFailuresSource, now); w != 0 {
 		t.Errorf("wait after reset: %v", w)
 	}
 }

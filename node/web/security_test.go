@@ -253,9 +253,10 @@ func TestFormsNeedTheirCSRFToken(t *testing.T) {
 	}
 }
 
-// TestLoginThrottling checks that repeated wrong passwords make the
-// node refuse attempts, the right password included, until a delay
-// that grows with the failures has passed.
+// TestLoginThrottling checks that repeated wrong passwords from one
+// address make the node refuse that address's attempts, the right
+// password included, until a delay that grows with the failures has
+// passed.
 func TestLoginThrottling(t *testing.T) {
 	e := newEnv(t)
 	e.account("marie")
@@ -263,7 +264,7 @@ func TestLoginThrottling(t *testing.T) {
 	login := func(password string) response {
 		return c.submit("/connexion", "/connexion", url.Values{"nom": {"marie"}, "mot_de_passe": {password}})
 	}
-	for i := range freeFailuresAccount {
+	for i := range freeFailuresSource {
 		if res := login("mauvais mot de passe"); res.status != http.StatusUnauthorized || !strings.Contains(res.body, "Nom ou mot de passe incorrect") {
 			t.Fatalf("failure %d: status %d", i+1, res.status)
 		}
@@ -271,7 +272,7 @@ func TestLoginThrottling(t *testing.T) {
 	res := login(testPassword)
 	if res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "réessayez dans") || res.header.Get("Retry-After") == "" {
 		t.Fatalf("after %d failures, the right password: status %d (Retry-After %q), want 429 and a wait:\n%s",
-			freeFailuresAccount, res.status, res.header.Get("Retry-After"), res.body)
+			freeFailuresSource, res.status, res.header.Get("Retry-After"), res.body)
 	}
 	e.clock.Advance(firstBackoff + time.Second)
 	if res := login("encore faux"); res.status != http.StatusUnauthorized {
@@ -414,7 +415,7 @@ func TestActivationLinks(t *testing.T) {
 	if res := e.client().get(page); res.status != http.StatusNotFound {
 		t.Errorf("used link: %d, want 404", res.status)
 	}
-	// An expired reset link is refused; the password still works.
+	// An expired reset link is refused; a new one works.
 	token, err = ResetAccount(e.users, "marie", e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -423,9 +424,27 @@ func TestActivationLinks(t *testing.T) {
 	if res := e.client().get(ActivationPath + "?jeton=" + token); res.status != http.StatusNotFound {
 		t.Errorf("expired link: %d, want 404", res.status)
 	}
+	token, err = ResetAccount(e.users, "marie", e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = ActivationPath + "?jeton=" + token
+	if res := e.client().submit(page, ActivationPath, url.Values{"jeton": {token}, "mot_de_passe": {testPassword}, "confirmation": {testPassword}}); res.status != http.StatusSeeOther {
+		t.Errorf("second reset link: %d, want 303", res.status)
+	}
 	other := e.client()
 	if res := other.submit("/connexion", "/connexion", url.Values{"nom": {"marie"}, "mot_de_passe": {testPassword}}); res.status != http.StatusSeeOther {
-		t.Errorf("login after an expired reset: %d", res.status)
+		t.Errorf("login after a reset: %d", res.status)
+	}
+	// The link of a disabled account does not work until it is enabled.
+	token, _ = ResetAccount(e.users, "marie", e.clock.Now())
+	DisableAccount(e.users, "marie")
+	if res := e.client().get(ActivationPath + "?jeton=" + token); res.status != http.StatusNotFound {
+		t.Errorf("link of a disabled account: %d, want 404", res.status)
+	}
+	EnableAccount(e.users, "marie")
+	if res := e.client().get(ActivationPath + "?jeton=" + token); res.status != http.StatusOK {
+		t.Errorf("link once the account is enabled: %d, want 200", res.status)
 	}
 }
 

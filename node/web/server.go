@@ -67,7 +67,8 @@ type Server struct {
 	now      func() time.Time
 	accounts *accountStore
 	sessions *sessions
-	limiter  *limiter
+	limiter  *limiter // login failures per device, source, address
+	ceiling  *ceiling // login failures per account
 	pages    *pages
 	recent   *recentCache
 	feeds    feedCache
@@ -125,6 +126,7 @@ func New(cfg Config) (*Server, error) {
 		accounts: accounts,
 		sessions: sess,
 		limiter:  newLimiter(),
+		ceiling:  newCeiling(),
 		pages:    pg,
 		results:  newResultCache(),
 		guard:    cfg.Guard,
@@ -135,7 +137,44 @@ func New(cfg Config) (*Server, error) {
 	s.fetches.running, s.fetchWait = make(map[cid.Cid]*fetchRun), defaultFetchWait
 	s.recent = newRecentCache(s)
 	s.handler = s.routes()
+	// Sessions ended in the accounts file while the node was stopped
+	// do not come back, and those ended while it runs end at once.
+	s.dropEndedSessions(accounts.all())
+	accounts.reloaded = func(all map[string]*account) {
+		if s.dropEndedSessions(all) > 0 {
+			s.saveSessions()
+		}
+	}
+	s.wg.Add(1)
+	go s.keepSessions()
 	return s, nil
+}
+
+// dropEndedSessions ends the sessions that accounts no longer hold,
+// and returns how many.
+func (s *Server) dropEndedSessions(accounts map[string]*account) int {
+	return s.sessions.keepOnly(func(se *session) bool { return accounts[se.account].holds(se) })
+}
+
+// keepSessions rereads the accounts file and saves the sessions, when
+// they were used, every sessionSaveEvery, until Close: a session ended
+// with `mutu user` leaves memory and the file even when nobody uses
+// it, and `mutu user sessions` shows when each was last seen.
+func (s *Server) keepSessions() {
+	defer s.wg.Done()
+	t := time.NewTicker(sessionSaveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			s.accounts.refresh()
+			if s.sessions.used() {
+				s.saveSessions()
+			}
+		}
+	}
 }
 
 // Close stops the background work (a fetch of attachments stops where
@@ -209,5 +248,5 @@ func (s *Server) routes() http.Handler {
 	// covers browsers that do not say.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.csrfRefused))
-	return securityHeaders(s.withVisitor(cop.Handler(s.checkForm(mux))))
+	return securityHeaders(s.isolate(s.withVisitor(cop.Handler(s.checkForm(mux)))))
 }

@@ -37,12 +37,23 @@ const (
 	maxSessions   = 10_000
 )
 
+// sessionSaveEvery is how often a running node writes the sessions
+// file when sessions were used since, so that `mutu user sessions`
+// shows when each was last seen.
+const sessionSaveEvery = time.Minute
+
 // session is the server state of a logged-in visitor.
 type session struct {
 	account string
+	gen     string // the account's SessionGen at login (see account.holds)
 	created time.Time
 	seen    time.Time
 	stash   *stash // uploads kept across a form error or a preview
+}
+
+// expired reports whether the session has ended by itself at now.
+func (se *session) expired(now time.Time) bool {
+	return now.Sub(se.seen) > sessionIdle || now.Sub(se.created) > sessionMax
 }
 
 // sessions holds the logged-in sessions. It is safe for concurrent use.
@@ -51,9 +62,10 @@ type sessions struct {
 	secure bool   // cookies always Secure (a TLS proxy in front)
 	path   string // the sessions file; "" keeps them in memory only
 
-	mu         sync.Mutex          // guards byID, the sessions' stashes and stashBytes
+	mu         sync.Mutex          // guards byID, the sessions' stashes, stashBytes and dirty
 	byID       map[string]*session // by sessionKey of the ID
 	stashBytes int                 // bytes of uploads kept in all sessions
+	dirty      bool                // a session was used since the last save
 
 	saveMu sync.Mutex // serializes save, so that an older state never overwrites a newer one
 }
@@ -92,31 +104,42 @@ type sessionsFile struct {
 type savedSession struct {
 	Key     string    `json:"id_sha256"`
 	Account string    `json:"account"`
+	Gen     string    `json:"gen,omitempty"`
 	Created time.Time `json:"created"`
 	Seen    time.Time `json:"seen"`
 }
 
-// load reads the sessions file, keeping the sessions still valid at now.
-// A damaged file is ignored, and replaced at the next save: everyone
-// logs in again.
-func (s *sessions) load(now time.Time) error {
-	data, err := os.ReadFile(s.path)
+// readSessionsFile reads the sessions file at path. An absent or
+// damaged file holds no session and no key: a node replaces a damaged
+// one at its next save, and everyone logs in again.
+func readSessionsFile(path string) (*sessionsFile, error) {
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return &sessionsFile{}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("web: read sessions: %w", err)
+		return nil, fmt.Errorf("web: read sessions: %w", err)
 	}
 	var f sessionsFile
 	if err := json.Unmarshal(data, &f); err != nil || len(f.Key) != 32 {
-		return nil
+		return &sessionsFile{}, nil
+	}
+	return &f, nil
+}
+
+// load reads the sessions file, keeping the sessions still valid at now.
+func (s *sessions) load(now time.Time) error {
+	f, err := readSessionsFile(s.path)
+	if err != nil || f.Key == nil {
+		return err
 	}
 	s.key = f.Key
-	for _, se := range f.Sessions {
-		if now.Sub(se.Seen) > sessionIdle || now.Sub(se.Created) > sessionMax || se.Account == "" {
+	for _, saved := range f.Sessions {
+		se := &session{account: saved.Account, gen: saved.Gen, created: saved.Created, seen: saved.Seen}
+		if se.expired(now) || se.account == "" {
 			continue
 		}
-		s.byID[se.Key] = &session{account: se.Account, created: se.Created, seen: se.Seen}
+		s.byID[saved.Key] = se
 	}
 	return nil
 }
@@ -131,8 +154,9 @@ func (s *sessions) save() error {
 	s.mu.Lock()
 	f := sessionsFile{Key: s.key, Sessions: make([]savedSession, 0, len(s.byID))}
 	for k, se := range s.byID {
-		f.Sessions = append(f.Sessions, savedSession{Key: k, Account: se.account, Created: se.created, Seen: se.seen})
+		f.Sessions = append(f.Sessions, savedSession{Key: k, Account: se.account, Gen: se.gen, Created: se.created, Seen: se.seen})
 	}
+	s.dirty = false
 	s.mu.Unlock()
 	data, err := json.Marshal(f)
 	if err != nil {
@@ -203,25 +227,49 @@ func (s *sessions) lookup(id string, now time.Time) *session {
 	if se == nil {
 		return nil
 	}
-	if now.Sub(se.seen) > sessionIdle || now.Sub(se.created) > sessionMax {
+	if se.expired(now) {
 		s.dropLocked(k)
 		return nil
 	}
 	se.seen = now
+	s.dirty = true
 	return se
 }
 
-// login starts a session for account under a new ID, which it returns:
-// the ID changes at login so that one planted before cannot be used.
-func (s *sessions) login(account string, now time.Time) string {
+// login starts a session for account a under a new ID, which it
+// returns: the ID changes at login so that one planted before cannot
+// be used.
+func (s *sessions) login(a *account, now time.Time) string {
 	id := newID()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.byID) >= maxSessions {
 		s.pruneLocked(now)
 	}
-	s.byID[sessionKey(id)] = &session{account: account, created: now, seen: now}
+	s.byID[sessionKey(id)] = &session{account: a.Name, gen: a.SessionGen, created: now, seen: now}
 	return id
+}
+
+// keepOnly ends the sessions for which live is false, and returns how
+// many it ended.
+func (s *sessions) keepOnly(live func(*session) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, se := range s.byID {
+		if !live(se) {
+			s.dropLocked(k)
+			n++
+		}
+	}
+	return n
+}
+
+// used reports whether a session was used since the last save.
+func (s *sessions) used() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dirty
 }
 
 // logout ends session id.
@@ -246,7 +294,7 @@ func (s *sessions) dropLocked(k string) {
 func (s *sessions) pruneLocked(now time.Time) {
 	var oldest, newest time.Time
 	for k, se := range s.byID {
-		if now.Sub(se.seen) > sessionIdle || now.Sub(se.created) > sessionMax {
+		if se.expired(now) {
 			s.dropLocked(k)
 			continue
 		}

@@ -193,7 +193,13 @@ func (s *Server) checkEntry(w http.ResponseWriter, r *http.Request, v *formView,
 		v.Kept = s.keepUploads(r, vis)
 		if preview {
 			v.Previewed = true
-			if html, err := render.HTML(e.Body); err == nil {
+			// An edit's preview shows the entry's image attachments as
+			// its page does; a new entry's are not stored yet.
+			var atts []render.Attachment
+			for _, a := range v.Existing {
+				atts = append(atts, render.Attachment{Name: a.Name, Type: a.Type, URL: a.Href})
+			}
+			if html, err := render.HTML(e.Body, atts...); err == nil {
 				// Below the page's h1 and the preview's h2.
 				v.Preview = shiftHeadings(shiftHeadings(html))
 			}
