@@ -359,7 +359,7 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 	if err != nil {
 		return err
 	}
-	f, warnings, err := entry.Parse(path, data, kind)
+	f, warnings, err := entry.ParseImported(path, data, kind)
 	if err != nil {
 		return err
 	}

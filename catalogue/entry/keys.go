@@ -45,6 +45,15 @@ var keyOrder = []string{
 // listKeys are the known keys whose value is a list.
 var listKeys = []string{keyTags, keyAudience, keyPlatforms, keyMaintainers}
 
+// textKeys are the known keys whose value is one line of free text.
+// In them a colon written the French way, after a space ("Régie
+// d'avances : ouvrir une sous-régie"), needs no quotes (see
+// quoteSpacedColons). The other one-line keys hold words from a list,
+// dates, URLs or identifiers, in which such a colon has no place.
+var textKeys = []string{keyTitle, keySummary, keyCategory, keyProvider}
+
+func isTextKey(k string) bool { return slices.Contains(textKeys, k) }
+
 // isKnownKey reports whether k is a key of some kind's schema.
 func isKnownKey(k string) bool { return slices.Contains(keyOrder, k) }
 

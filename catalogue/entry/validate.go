@@ -355,10 +355,15 @@ func (c *checker) url(meta map[string]any, key string, required bool, what strin
 		return
 	}
 	s = strings.TrimSpace(s)
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(s, " \t\n\r") {
+	if !isWebAddress(s) {
 		c.invalid(key, fix, "%s is not a web address", quoteValue(s))
 	}
+}
+
+// isWebAddress reports whether s is an absolute http or https URL.
+func isWebAddress(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\n\r")
 }
 
 // oneOf checks that the value under key is one of allowed.
