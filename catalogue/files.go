@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -387,7 +388,9 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 	if f.ID.Defined() {
 		d, err := c.store.Doc(f.ID)
 		switch {
-		case err == nil && !d.Retracted && d.Rev != nil && sameEntry(d.Rev.Entry, &f.Entry) && len(files) == 0:
+		case err == nil && unchangedImport(d, f, files):
+			// Whoever its author: an export of entries of others, imported
+			// again untouched, is no attempt to edit them.
 			b.res.Unchanged = append(b.res.Unchanged, ImportedFile{Path: path, ID: f.ID})
 			return nil
 		case err == nil:
@@ -419,6 +422,43 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 		Attachments: atts,
 	})
 	return nil
+}
+
+// unchangedImport reports whether the file f, with the attachment
+// files beside it, holds what document d shows: the same entry, and
+// attachment files with the bytes of the attachments of the same name.
+// The attachments a file lists but that are not beside it do not
+// count: an edit would keep them.
+func unchangedImport(d *store.Doc, f *entry.File, files []File) bool {
+	if d.Retracted || d.Rev == nil || !sameEntry(d.Rev.Entry, &f.Entry) {
+		return false
+	}
+	for _, file := range files {
+		i := slices.IndexFunc(d.Rev.Attachments, func(a protocol.Attachment) bool { return a.Name == file.Name })
+		if i < 0 || !sameBytes(d.Rev.Attachments[i], file) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameBytes reports whether file holds the bytes of attachment a, and
+// gives the same type when it gives one. It reads the file's data,
+// which attachmentFiles holds in memory, and leaves it to read again.
+func sameBytes(a protocol.Attachment, file File) bool {
+	r, ok := file.Data.(*bytes.Reader)
+	if !ok || uint64(r.Size()) != a.Size || (file.Type != "" && file.Type != a.Type) {
+		return false
+	}
+	defer r.Seek(0, io.SeekStart)
+	buf := make([]byte, protocol.MaxBlockSize)
+	for _, want := range a.Blocks {
+		n, err := io.ReadFull(r, buf)
+		if n == 0 || (err != nil && err != io.ErrUnexpectedEOF) || !protocol.BlockCID(buf[:n]).Equals(want) {
+			return false
+		}
+	}
+	return true
 }
 
 // readEntryFile reads an entry file, refusing one over the size limit
