@@ -99,7 +99,7 @@ func (c *Catalogue) exportEntry(dir, base string, d *Doc) (n int, err error) {
 			}
 		}
 	}()
-	f := entry.File{Entry: *d.Entry, ID: d.ID}
+	f := entry.File{Entry: *d.Entry, ID: d.ID, Editors: docEditors(d)}
 	attDir := filepath.Join(dir, base)
 	for _, a := range d.Attachments {
 		var buf bytes.Buffer
@@ -369,7 +369,7 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 	if err != nil {
 		return err
 	}
-	key, err := contentKey(protocol.PublicKey(b.author), &f.Entry, f.Attachments)
+	key, err := contentKey(protocol.PublicKey(b.author), f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -397,7 +397,7 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 			if err := b.flush(); err != nil { // keep the order of writes
 				return err
 			}
-			p, err := c.Edit(ctx, b.author, f.ID, &f.Entry, EditOptions{Files: files})
+			p, err := c.Edit(ctx, b.author, f.ID, &f.Entry, EditOptions{Files: files, Editors: f.Editors})
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
@@ -420,17 +420,20 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 		Op:          protocol.OpPut,
 		Entry:       &protocol.Entry{Meta: f.Meta, Body: f.Body},
 		Attachments: atts,
+		Editors:     nonEmpty(f.Editors),
 	})
 	return nil
 }
 
 // unchangedImport reports whether the file f, with the attachment
-// files beside it, holds what document d shows: the same entry, and
-// attachment files with the bytes of the attachments of the same name.
+// files beside it, holds what document d shows: the same entry, the
+// same editors when it lists them, and attachment files with the bytes
+// of the attachments of the same name.
 // The attachments a file lists but that are not beside it do not
 // count: an edit would keep them.
 func unchangedImport(d *store.Doc, f *entry.File, files []File) bool {
-	if d.Retracted || d.Rev == nil || !sameEntry(d.Rev.Entry, &f.Entry) {
+	if d.Retracted || d.Rev == nil || !sameEntry(d.Rev.Entry, &f.Entry) ||
+		(f.Editors != nil && !sameEditors(d.Rev.Editors, f.Editors)) {
 		return false
 	}
 	for _, file := range files {
@@ -502,16 +505,22 @@ func attachmentFiles(path string, atts []entry.Attachment) ([]File, error) {
 }
 
 // contentKey identifies what a file would publish, for one author.
-func contentKey(author protocol.AuthorKey, e *entry.Entry, atts []entry.Attachment) (string, error) {
-	enc, err := protocol.Marshal(map[string]any{"meta": e.Meta, "body": e.Body})
+func contentKey(author protocol.AuthorKey, f *entry.File) (string, error) {
+	enc, err := protocol.Marshal(map[string]any{"meta": f.Meta, "body": f.Body})
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
 	h.Write(author[:])
 	h.Write(enc)
-	for _, a := range atts {
+	for _, a := range f.Attachments {
 		fmt.Fprintf(h, "\x00%s\x00%s", a.Name, a.CID)
+	}
+	if f.Editors != nil { // a file without editors has the key it had before they existed
+		h.Write([]byte("\x00editors"))
+		for _, k := range f.Editors {
+			h.Write(k[:])
+		}
 	}
 	return "import/" + hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -30,6 +30,7 @@ const (
 	keyMaintainers        = "maintainers"
 	keyContributorsWanted = "contributors_wanted"
 	keyAttachments        = "attachments"
+	keyEditors            = "editors"
 )
 
 // keyOrder is the order in which Marshal writes the known keys; the
@@ -39,11 +40,11 @@ var keyOrder = []string{
 	keyAcademie, keyLicense, keyReviewBy,
 	keyURL, keyToolType, keyProvider, keyAccess, keyCost,
 	keyRepository, keyStatus, keySoftwareType, keyPlatforms, keyMaintainers,
-	keyContributorsWanted, keyAttachments,
+	keyContributorsWanted, keyEditors, keyAttachments,
 }
 
 // listKeys are the known keys whose value is a list.
-var listKeys = []string{keyTags, keyAudience, keyPlatforms, keyMaintainers}
+var listKeys = []string{keyTags, keyAudience, keyPlatforms, keyMaintainers, keyEditors}
 
 // textKeys are the known keys whose value is one line of free text.
 // In them a colon written the French way, after a space ("Régie
@@ -58,7 +59,9 @@ func isTextKey(k string) bool { return slices.Contains(textKeys, k) }
 func isKnownKey(k string) bool { return slices.Contains(keyOrder, k) }
 
 // isReservedKey reports whether k is filled in by mutu itself and so
-// lives outside Meta: the document ID and the attachment list.
+// lives outside Meta: the document ID and the attachment list. The
+// editors live outside Meta too (File.Editors), but the author writes
+// them.
 func isReservedKey(k string) bool { return k == keyID || k == keyAttachments }
 
 // Controlled vocabularies. The exported functions return fresh copies,
@@ -142,6 +145,13 @@ var keyAliases = map[string]string{
 	"statut":      keyStatus,
 	"platform":    keyPlatforms,
 	"maintainer":  keyMaintainers,
+	"editeurs":    keyEditors,
+	"éditeurs":    keyEditors,
+	"coediteurs":  keyEditors,
+	"coéditeurs":  keyEditors,
+	"co-editeurs": keyEditors,
+	"co-éditeurs": keyEditors,
+	"editor":      keyEditors,
 }
 
 // suggestKey returns the known key an unknown key k was probably meant

@@ -33,8 +33,8 @@ var utf8BOM = []byte("\uFEFF")
 // stays its text too, so that nothing is rewritten; with an explicit
 // tag (!!int, !!float) it must be a number, finite and in range.
 // Aliases are expanded within a bound; duplicate keys are refused. The
-// reserved keys id and attachments are taken out of Meta into the
-// File's fields. A colon written the French way, after a space, needs
+// reserved keys id and attachments, and the editors key, are taken out
+// of Meta into the File's fields. A colon written the French way, after a space, needs
 // no quotes in a text value (see quoteSpacedColons).
 //
 // A file without front matter is an entry all the same, whose title is
@@ -98,8 +98,11 @@ func parse(file string, data []byte, defaultKind Kind, imported bool) (*File, []
 	f := &File{Entry: Entry{Meta: meta, Body: sp.body}}
 	f.ID = c.id(meta[keyID])
 	f.Attachments = c.attachments(meta[keyAttachments])
+	ev, hasEditors := meta[keyEditors]
+	f.Editors = c.editors(ev, hasEditors)
 	delete(meta, keyID)
 	delete(meta, keyAttachments)
+	delete(meta, keyEditors)
 	if meta[keyKind] == nil {
 		meta[keyKind] = string(defaultKind)
 	}
