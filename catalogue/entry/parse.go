@@ -47,10 +47,12 @@ func Parse(file string, data []byte, defaultKind Kind) (*File, []Problem, error)
 	return parse(file, data, defaultKind, false)
 }
 
-// ParseImported is Parse for a file read by a folder import: a file
-// without front matter is refused rather than published under a
-// made-up title, so that the other Markdown files of a folder (a
-// README) are not published by mistake.
+// ParseImported is Parse for a file read by a folder import, which
+// may come from another catalogue: a key such a catalogue uses for a
+// key of mutu's schema is copied to that key (see adoptForeignKeys),
+// and a file without front matter is refused rather than published
+// under a made-up title, so that the other Markdown files of a folder
+// (a README) are not published by mistake.
 func ParseImported(file string, data []byte, defaultKind Kind) (*File, []Problem, error) {
 	return parse(file, data, defaultKind, true)
 }
@@ -105,6 +107,9 @@ func parse(file string, data []byte, defaultKind Kind, imported bool) (*File, []
 	delete(meta, keyEditors)
 	if meta[keyKind] == nil {
 		meta[keyKind] = string(defaultKind)
+	}
+	if imported {
+		c.adoptForeignKeys(meta)
 	}
 	if !c.hasFatal() {
 		c.schema(meta)

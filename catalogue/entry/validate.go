@@ -47,6 +47,9 @@ type checker struct {
 	errs  Errors
 	warns []Problem
 	skip  map[string]bool // keys already reported; not checked again
+	// adopted are the foreign keys an import dealt with (see
+	// adoptForeignKeys): no rename is suggested for them.
+	adopted map[string]bool
 }
 
 // errorAt records a problem at line, unless key was already reported.
@@ -409,7 +412,7 @@ func (c *checker) maintainers(meta map[string]any) {
 // The keys stay in the entry as they are: they may be another tool's.
 func (c *checker) unknownKeys(meta map[string]any, kind Kind) {
 	for k := range meta {
-		if isKnownKey(k) {
+		if isKnownKey(k) || c.adopted[k] {
 			continue
 		}
 		s := suggestKey(k, func(s string) bool { return !c.present(meta, s) && keyApplies(s, kind) && couldHold(s, meta[k]) })
