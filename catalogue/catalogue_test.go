@@ -322,7 +322,7 @@ func readEntries(t *testing.T, dir string) map[string]*entry.File {
 	out := make(map[string]*entry.File)
 	for _, p := range paths {
 		data, _ := os.ReadFile(p)
-		f, _, err := entry.Parse(p, data, entry.KindTool)
+		f, _, err := entry.ParseImported(p, data, entry.KindTool)
 		if err != nil {
 			t.Fatal(err)
 		}

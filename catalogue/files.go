@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,7 +99,7 @@ func (c *Catalogue) exportEntry(dir, base string, d *Doc) (n int, err error) {
 			}
 		}
 	}()
-	f := entry.File{Entry: *d.Entry, ID: d.ID}
+	f := entry.File{Entry: *d.Entry, ID: d.ID, Editors: docEditors(d)}
 	attDir := filepath.Join(dir, base)
 	for _, a := range d.Attachments {
 		var buf bytes.Buffer
@@ -359,7 +360,7 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 	if err != nil {
 		return err
 	}
-	f, warnings, err := entry.Parse(path, data, kind)
+	f, warnings, err := entry.ParseImported(path, data, kind)
 	if err != nil {
 		return err
 	}
@@ -368,7 +369,7 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 	if err != nil {
 		return err
 	}
-	key, err := contentKey(protocol.PublicKey(b.author), &f.Entry, f.Attachments)
+	key, err := contentKey(protocol.PublicKey(b.author), f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -387,14 +388,16 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 	if f.ID.Defined() {
 		d, err := c.store.Doc(f.ID)
 		switch {
-		case err == nil && !d.Retracted && d.Rev != nil && sameEntry(d.Rev.Entry, &f.Entry) && len(files) == 0:
+		case err == nil && unchangedImport(d, f, files):
+			// Whoever its author: an export of entries of others, imported
+			// again untouched, is no attempt to edit them.
 			b.res.Unchanged = append(b.res.Unchanged, ImportedFile{Path: path, ID: f.ID})
 			return nil
 		case err == nil:
 			if err := b.flush(); err != nil { // keep the order of writes
 				return err
 			}
-			p, err := c.Edit(ctx, b.author, f.ID, &f.Entry, EditOptions{Files: files})
+			p, err := c.Edit(ctx, b.author, f.ID, &f.Entry, EditOptions{Files: files, Editors: f.Editors})
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
@@ -417,8 +420,48 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, path string,
 		Op:          protocol.OpPut,
 		Entry:       &protocol.Entry{Meta: f.Meta, Body: f.Body},
 		Attachments: atts,
+		Editors:     nonEmpty(f.Editors),
 	})
 	return nil
+}
+
+// unchangedImport reports whether the file f, with the attachment
+// files beside it, holds what document d shows: the same entry, the
+// same editors when it lists them, and attachment files with the bytes
+// of the attachments of the same name.
+// The attachments a file lists but that are not beside it do not
+// count: an edit would keep them.
+func unchangedImport(d *store.Doc, f *entry.File, files []File) bool {
+	if d.Retracted || d.Rev == nil || !sameEntry(d.Rev.Entry, &f.Entry) ||
+		(f.Editors != nil && !sameEditors(d.Rev.Editors, f.Editors)) {
+		return false
+	}
+	for _, file := range files {
+		i := slices.IndexFunc(d.Rev.Attachments, func(a protocol.Attachment) bool { return a.Name == file.Name })
+		if i < 0 || !sameBytes(d.Rev.Attachments[i], file) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameBytes reports whether file holds the bytes of attachment a, and
+// gives the same type when it gives one. It reads the file's data,
+// which attachmentFiles holds in memory, and leaves it to read again.
+func sameBytes(a protocol.Attachment, file File) bool {
+	r, ok := file.Data.(*bytes.Reader)
+	if !ok || uint64(r.Size()) != a.Size || (file.Type != "" && file.Type != a.Type) {
+		return false
+	}
+	defer r.Seek(0, io.SeekStart)
+	buf := make([]byte, protocol.MaxBlockSize)
+	for _, want := range a.Blocks {
+		n, err := io.ReadFull(r, buf)
+		if n == 0 || (err != nil && err != io.ErrUnexpectedEOF) || !protocol.BlockCID(buf[:n]).Equals(want) {
+			return false
+		}
+	}
+	return true
 }
 
 // readEntryFile reads an entry file, refusing one over the size limit
@@ -462,16 +505,22 @@ func attachmentFiles(path string, atts []entry.Attachment) ([]File, error) {
 }
 
 // contentKey identifies what a file would publish, for one author.
-func contentKey(author protocol.AuthorKey, e *entry.Entry, atts []entry.Attachment) (string, error) {
-	enc, err := protocol.Marshal(map[string]any{"meta": e.Meta, "body": e.Body})
+func contentKey(author protocol.AuthorKey, f *entry.File) (string, error) {
+	enc, err := protocol.Marshal(map[string]any{"meta": f.Meta, "body": f.Body})
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
 	h.Write(author[:])
 	h.Write(enc)
-	for _, a := range atts {
+	for _, a := range f.Attachments {
 		fmt.Fprintf(h, "\x00%s\x00%s", a.Name, a.CID)
+	}
+	if f.Editors != nil { // a file without editors has the key it had before they existed
+		h.Write([]byte("\x00editors"))
+		for _, k := range f.Editors {
+			h.Write(k[:])
+		}
 	}
 	return "import/" + hex.EncodeToString(h.Sum(nil)), nil
 }

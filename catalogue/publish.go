@@ -36,8 +36,9 @@ type Published struct {
 	Unchanged bool
 }
 
-// Publish signs and stores a new entry with its attachments.
-func (c *Catalogue) Publish(ctx context.Context, author ed25519.PrivateKey, e *entry.Entry, files []File) (*Published, error) {
+// Publish signs and stores a new entry with its attachments, and the
+// other authors it lets revise it (editors).
+func (c *Catalogue) Publish(ctx context.Context, author ed25519.PrivateKey, e *entry.Entry, files []File, editors ...protocol.AuthorKey) (*Published, error) {
 	atts, err := c.putFiles(ctx, files)
 	if err != nil {
 		return nil, err
@@ -46,15 +47,20 @@ func (c *Catalogue) Publish(ctx context.Context, author ed25519.PrivateKey, e *e
 		Op:          protocol.OpPut,
 		Entry:       &protocol.Entry{Meta: e.Meta, Body: e.Body},
 		Attachments: atts,
+		Editors:     nonEmpty(editors),
 	})
 }
 
 // PublishAll signs and stores new entries without attachments in one
-// atomic batch: all are stored, or none.
-func (c *Catalogue) PublishAll(ctx context.Context, author ed25519.PrivateKey, entries []*entry.Entry) ([]*Published, error) {
+// atomic batch: all are stored, or none. editors, when not nil, holds
+// the editors of each entry, in the same order.
+func (c *Catalogue) PublishAll(ctx context.Context, author ed25519.PrivateKey, entries []*entry.Entry, editors [][]protocol.AuthorKey) ([]*Published, error) {
 	revs := make([]*protocol.Revision, len(entries))
 	for i, e := range entries {
 		revs[i] = &protocol.Revision{Op: protocol.OpPut, Entry: &protocol.Entry{Meta: e.Meta, Body: e.Body}}
+		if i < len(editors) {
+			revs[i].Editors = nonEmpty(editors[i])
+		}
 	}
 	return c.commitMany(author, revs, nil)
 }
@@ -66,6 +72,11 @@ type EditOptions struct {
 	Files []File
 	// Drop names attachments to remove.
 	Drop []string
+	// Editors, when not nil, is the new list of editors; an empty
+	// list removes them all. Only the document's author may change
+	// it: an edit by an editor that gives another list is refused.
+	// nil keeps the list.
+	Editors []protocol.AuthorKey
 }
 
 // Edit stores a new revision of a document whose parents are all its
@@ -86,12 +97,16 @@ func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.
 	if err := checkDrop(id, d.Rev.Attachments, opts.Drop); err != nil {
 		return nil, err
 	}
+	editors, err := editorsAfter(d, author, opts.Editors)
+	if err != nil {
+		return nil, err
+	}
 	added, err := c.putFiles(ctx, opts.Files)
 	if err != nil {
 		return nil, err
 	}
 	atts := mergeAttachments(d.Rev.Attachments, added, opts.Drop)
-	if len(d.Heads) == 1 && sameEntry(d.Rev.Entry, e) && sameAttachments(d.Rev.Attachments, atts) {
+	if len(d.Heads) == 1 && sameEntry(d.Rev.Entry, e) && sameAttachments(d.Rev.Attachments, atts) && slices.Equal(d.Rev.Editors, editors) {
 		return &Published{Doc: id, Revision: d.Heads[0], Unchanged: true}, nil
 	}
 	return c.commit(author, &protocol.Revision{
@@ -100,7 +115,7 @@ func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.
 		Parents:     d.Heads,
 		Entry:       &protocol.Entry{Meta: e.Meta, Body: e.Body},
 		Attachments: atts,
-		Editors:     d.Rev.Editors,
+		Editors:     editors,
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ipfs/go-cid"
@@ -13,24 +14,61 @@ import (
 	"github.com/mutu-network/mutu/protocol"
 )
 
-// MinPrefix is the shortest ID prefix Resolve accepts.
+// MinPrefix is the fewest characters of an ID, or of a short ID,
+// that Resolve accepts.
 const MinPrefix = 8
 
-// Resolve turns a document ID, whole or as a unique prefix of at least
-// MinPrefix characters, into the ID. An ambiguous prefix gives an
-// *AmbiguousError listing the candidates.
+// commonIDPrefix starts every document ID: "b" (base32), then the
+// CID's version (1), codec (dag-cbor) and hash (sha2-256, 32 bytes),
+// whose 30 bits give "afyrei". The next character holds 3 bits of the
+// hash, the others 5 each.
+const commonIDPrefix = "bafyrei"
+
+// ShortIDLen is the length of a short ID: 48 bits of the hash, so
+// that a catalogue of a million entries holds two with the same short
+// ID only by a chance of about one in 500 (Resolve then lists both).
+const ShortIDLen = 10
+
+// ShortID returns the short form of a document ID, which people see:
+// the ShortIDLen characters after the "bafyrei" every ID starts with,
+// the first ones that tell IDs apart. Resolve takes it back. Text that
+// is not such an ID is returned as it is.
+func ShortID(id string) string {
+	rest, ok := strings.CutPrefix(id, commonIDPrefix)
+	if !ok || len(rest) < ShortIDLen {
+		return id
+	}
+	return rest[:ShortIDLen]
+}
+
+// Resolve turns what someone typed for an entry into its document ID:
+// the whole ID, a prefix of it of at least MinPrefix characters
+// ("bafyreib…"), or its short ID (see ShortID), whole or a prefix of
+// it of at least MinPrefix characters. A prefix that matches several
+// entries gives an *AmbiguousError listing them.
 func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 	s = strings.TrimSpace(s)
 	if len(s) < MinPrefix {
-		return cid.Undef, fmt.Errorf("ID %q is too short: give the whole ID or at least %d characters of it: %w", s, MinPrefix, ErrNotFound)
+		return cid.Undef, fmt.Errorf("ID %q is too short: give the whole ID, its short ID or at least %d characters of either: %w", s, MinPrefix, ErrNotFound)
 	}
 	ids, err := c.store.DocsByPrefix(s)
 	if err != nil {
 		return cid.Undef, fmt.Errorf("catalogue: look up %q: %w", s, err)
 	}
+	if !strings.HasPrefix(s, commonIDPrefix) {
+		short, err := c.store.DocsByPrefix(commonIDPrefix + s)
+		if err != nil {
+			return cid.Undef, fmt.Errorf("catalogue: look up %q: %w", s, err)
+		}
+		for _, id := range short {
+			if !slices.ContainsFunc(ids, id.Equals) {
+				ids = append(ids, id)
+			}
+		}
+	}
 	switch len(ids) {
 	case 0:
-		return cid.Undef, fmt.Errorf("no entry has an ID starting with %q (see `mutu list`): %w", s, ErrNotFound)
+		return cid.Undef, fmt.Errorf("no entry has the ID or short ID %q, or one starting with it (see `mutu list`): %w", s, ErrNotFound)
 	case 1:
 		return ids[0], nil
 	}

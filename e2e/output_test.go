@@ -91,6 +91,7 @@ var masks = []struct {
 	with string
 }{
 	{regexp.MustCompile(`bafy[a-z2-7]+`), "CID"},
+	{regexp.MustCompile(`\b[a-z2-7]{10}\b`), "SHORTID"}, // and words of 10 letters, alike on both sides
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?`), "TIME"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d`), "DATE"},
 	{regexp.MustCompile(`\(\d+(\.\d+)? ms\)`), "(T ms)"},

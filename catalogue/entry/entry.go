@@ -4,6 +4,8 @@ import (
 	"maps"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/protocol"
 )
 
 // Entry is the content of an entry: its front matter and its Markdown
@@ -19,11 +21,11 @@ type Entry struct {
 	Body string
 }
 
-// File is an entry file: the entry and the keys that mutu fills in
-// itself, which live beside Meta rather than in it because they are
-// not the author's to write: the document ID and the attachments.
-// Parse checks them; Validate, promoted from Entry, checks the entry
-// only.
+// File is an entry file: the entry and the keys that live beside Meta
+// rather than in it because they are not the entry's content: those
+// mutu fills in itself, the document ID and the attachments, and the
+// editors, which the revision carries. Parse checks them; Validate,
+// promoted from Entry, checks the entry only.
 type File struct {
 	Entry
 	// ID is the document ID from the "id" key, the CID of the
@@ -32,6 +34,12 @@ type File struct {
 	ID cid.Cid
 	// Attachments is the "attachments" list.
 	Attachments []Attachment
+	// Editors is the "editors" list: the other authors the document's
+	// author lets publish revisions of it, which the revision carries
+	// beside the entry (protocol.Revision.Editors). It is nil when the
+	// file has no editors key, which an edit takes as "keep the list",
+	// and empty, not nil, for "editors: []", which removes every editor.
+	Editors []protocol.AuthorKey
 }
 
 // Attachment describes an attached file as the "attachments" key

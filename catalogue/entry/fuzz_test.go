@@ -26,6 +26,11 @@ func FuzzParse(f *testing.F) {
 		"--- \t\r\ntitle: T\r\n---  \r\nx",
 		"---\n",
 		"",
+		"---\ntitle: Régie d'avances : ouvrir # note\nsummary: a\u00a0: b :\n---\n",
+		"# Titre : sous-titre\n\nTexte.\n",
+		"Texte sans titre.\n",
+		"---\ntitle: T\neditors: [ed25519:etb2jfh2ekmwezsexfs2seznu6op4zyvd7oefxtabtyjbf63qjdq]\n---\n",
+		"---\ntitle: T\neditors: []\n---\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -68,7 +73,8 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse of the marshalled file: %v\ninput:\n%q\nmarshalled:\n%q", err, data, out)
 		}
 		if !reflect.DeepEqual(file.Meta, again.Meta) || file.Body != again.Body ||
-			!file.ID.Equals(again.ID) || !reflect.DeepEqual(file.Attachments, again.Attachments) {
+			!file.ID.Equals(again.ID) || !reflect.DeepEqual(file.Attachments, again.Attachments) ||
+			!reflect.DeepEqual(file.Editors, again.Editors) {
 			t.Fatalf("round trip changed the entry:\ninput:\n%q\nmarshalled:\n%q\nbefore %#v\nafter  %#v", data, out, file.Meta, again.Meta)
 		}
 	})

@@ -30,6 +30,7 @@ const (
 	keyMaintainers        = "maintainers"
 	keyContributorsWanted = "contributors_wanted"
 	keyAttachments        = "attachments"
+	keyEditors            = "editors"
 )
 
 // keyOrder is the order in which Marshal writes the known keys; the
@@ -39,17 +40,28 @@ var keyOrder = []string{
 	keyAcademie, keyLicense, keyReviewBy,
 	keyURL, keyToolType, keyProvider, keyAccess, keyCost,
 	keyRepository, keyStatus, keySoftwareType, keyPlatforms, keyMaintainers,
-	keyContributorsWanted, keyAttachments,
+	keyContributorsWanted, keyEditors, keyAttachments,
 }
 
 // listKeys are the known keys whose value is a list.
-var listKeys = []string{keyTags, keyAudience, keyPlatforms, keyMaintainers}
+var listKeys = []string{keyTags, keyAudience, keyPlatforms, keyMaintainers, keyEditors}
+
+// textKeys are the known keys whose value is one line of free text.
+// In them a colon written the French way, after a space ("Régie
+// d'avances : ouvrir une sous-régie"), needs no quotes (see
+// quoteSpacedColons). The other one-line keys hold words from a list,
+// dates, URLs or identifiers, in which such a colon has no place.
+var textKeys = []string{keyTitle, keySummary, keyCategory, keyProvider}
+
+func isTextKey(k string) bool { return slices.Contains(textKeys, k) }
 
 // isKnownKey reports whether k is a key of some kind's schema.
 func isKnownKey(k string) bool { return slices.Contains(keyOrder, k) }
 
 // isReservedKey reports whether k is filled in by mutu itself and so
-// lives outside Meta: the document ID and the attachment list.
+// lives outside Meta: the document ID and the attachment list. The
+// editors live outside Meta too (File.Editors), but the author writes
+// them.
 func isReservedKey(k string) bool { return k == keyID || k == keyAttachments }
 
 // Controlled vocabularies. The exported functions return fresh copies,
@@ -133,6 +145,13 @@ var keyAliases = map[string]string{
 	"statut":      keyStatus,
 	"platform":    keyPlatforms,
 	"maintainer":  keyMaintainers,
+	"editeurs":    keyEditors,
+	"éditeurs":    keyEditors,
+	"coediteurs":  keyEditors,
+	"coéditeurs":  keyEditors,
+	"co-editeurs": keyEditors,
+	"co-éditeurs": keyEditors,
+	"editor":      keyEditors,
 }
 
 // suggestKey returns the known key an unknown key k was probably meant

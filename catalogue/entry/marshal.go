@@ -17,7 +17,7 @@ import (
 // Marshal writes f as an entry file: a line "---", the front matter, a
 // line "---", then the body unchanged. The front matter lists the
 // known keys first, in a fixed order (kind, id, title, summary, tags,
-// …, attachments), then the other keys sorted; nested mappings are
+// …, editors, attachments), then the other keys sorted; nested mappings are
 // sorted too. Values are written so that Parse reads back the same
 // Meta with the same Go types: a float64 1 is written 1.0, and text
 // that YAML would read as something else ("2026-06-30", "true", "12",
@@ -55,6 +55,13 @@ func marshalFrontMatter(f *File) ([]byte, error) {
 	}
 	if f.ID.Defined() {
 		meta[keyID] = f.ID.String()
+	}
+	if f.Editors != nil {
+		eds := make([]any, len(f.Editors))
+		for i, k := range f.Editors {
+			eds[i] = k.String()
+		}
+		meta[keyEditors] = eds
 	}
 	if len(f.Attachments) > 0 {
 		atts := make([]any, len(f.Attachments))

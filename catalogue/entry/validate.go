@@ -47,6 +47,9 @@ type checker struct {
 	errs  Errors
 	warns []Problem
 	skip  map[string]bool // keys already reported; not checked again
+	// adopted are the foreign keys an import dealt with (see
+	// adoptForeignKeys): no rename is suggested for them.
+	adopted map[string]bool
 }
 
 // errorAt records a problem at line, unless key was already reported.
@@ -355,10 +358,15 @@ func (c *checker) url(meta map[string]any, key string, required bool, what strin
 		return
 	}
 	s = strings.TrimSpace(s)
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(s, " \t\n\r") {
+	if !isWebAddress(s) {
 		c.invalid(key, fix, "%s is not a web address", quoteValue(s))
 	}
+}
+
+// isWebAddress reports whether s is an absolute http or https URL.
+func isWebAddress(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\n\r")
 }
 
 // oneOf checks that the value under key is one of allowed.
@@ -404,7 +412,7 @@ func (c *checker) maintainers(meta map[string]any) {
 // The keys stay in the entry as they are: they may be another tool's.
 func (c *checker) unknownKeys(meta map[string]any, kind Kind) {
 	for k := range meta {
-		if isKnownKey(k) {
+		if isKnownKey(k) || c.adopted[k] {
 			continue
 		}
 		s := suggestKey(k, func(s string) bool { return !c.present(meta, s) && keyApplies(s, kind) && couldHold(s, meta[k]) })

@@ -54,10 +54,21 @@ type decoder struct {
 // line offset+1 of file, into a map, the positions of its keys and
 // every problem found. A key whose value is faulty is left out of the
 // map and reported; the other keys are still decoded.
+//
+// A front matter YAML refuses is read again with the French colons of
+// its text values quoted (see quoteSpacedColons); the problems are
+// then those of that reading, on the same lines.
 func decodeFrontMatter(file string, raw []byte, offset int) (map[string]any, positions, Errors) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, nil, Errors{syntaxError(file, offset, err)}
+		quoted := quoteSpacedColons(raw)
+		if quoted == nil {
+			return nil, nil, Errors{syntaxError(file, raw, offset, err)}
+		}
+		doc = yaml.Node{}
+		if err := yaml.Unmarshal(quoted, &doc); err != nil {
+			return nil, nil, Errors{syntaxError(file, quoted, offset, err)}
+		}
 	}
 	d := &decoder{file: file, offset: offset, left: maxValues, active: make(map[*yaml.Node]bool)}
 	root := &doc
@@ -84,9 +95,14 @@ func decodeFrontMatter(file string, raw []byte, offset int) (map[string]any, pos
 // yamlLine matches yaml.v3's syntax error messages.
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// syntaxError turns a yaml.v3 parse error into an *Error whose line is
-// a line of the file.
-func syntaxError(file string, offset int, err error) *Error {
+// syntaxError turns a yaml.v3 parse error of raw into an *Error whose
+// line is a line of the file.
+//
+// yaml.v3 leaves the line out of its message when it is its first
+// (its line 0, the file's line offset+1), and out of the messages of
+// its reader, which checks the characters: such a problem is on the
+// line of the first character YAML does not allow.
+func syntaxError(file string, raw []byte, offset int, err error) *Error {
 	msg := err.Error()
 	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -99,12 +115,34 @@ func syntaxError(file string, offset int, err error) *Error {
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		line = offset + 1
+		if i := strings.IndexFunc(string(raw), notYAMLChar); i >= 0 && msg == controlChars {
+			line = offset + lineAt(raw, i)
+		}
 	}
 	fix := `check the indentation, and put in quotes any value that contains ": " or starts with one of [ ] { } & * ! | > ' " % @ #`
-	if strings.Contains(msg, "cannot start any token") || strings.Contains(msg, "tab") {
+	switch {
+	case strings.Contains(msg, "cannot start any token") || strings.Contains(msg, "tab"):
 		fix = "indent with spaces, not tabs, and put in quotes any value that starts with a special character"
+	case msg == controlChars:
+		fix = "remove the invisible characters of this line (often pasted from another program): retype it"
 	}
 	return &Error{Problem: Problem{File: file, Line: line, What: "the front matter is not valid YAML: " + msg, Fix: fix}, Err: ErrSyntax}
+}
+
+// controlChars is yaml.v3's message for a character it does not allow.
+const controlChars = "control characters are not allowed"
+
+// notYAMLChar reports the characters yaml.v3's reader refuses:
+// control characters other than tab and line ends, U+FFFE and U+FFFF.
+func notYAMLChar(r rune) bool {
+	switch {
+	case r == '\t', r == '\n', r == '\r', r == 0x85:
+		return false
+	case r < 0x20, r >= 0x7F && r < 0xA0, r == 0xFFFE, r == 0xFFFF:
+		return true
+	}
+	return false
 }
 
 // isParserError reports whether a yaml.v3 message comes from its

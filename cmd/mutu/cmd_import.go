@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,8 +19,10 @@ func importCommand() *cli.Command {
 		Usage:     "publish every Markdown file under a directory",
 		ArgsUsage: "DIR",
 		Description: "Importing the same directory twice creates nothing new. A file whose id names one of your entries\n" +
-			"with other content becomes an edit of it. Invalid files are listed and change nothing.\n" +
-			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr; the files are imported all the same.",
+			"with other content becomes an edit of it. Invalid files are listed and change nothing; files without\n" +
+			"front matter are not entries. Keys of other catalogues are copied to mutu's (link to url for tools).\n" +
+			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr, the same warning of many\n" +
+			"files once, with their number; the files are imported all the same. --json lists every warning.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kind", Value: "note", Usage: "kind `K` of files without one: note, tool or software"},
 			jsonFlag,
@@ -52,7 +57,8 @@ func importCommand() *cli.Command {
 
 func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 	w := c.App.Writer
-	printWarnings(c.App.ErrWriter, res.Warnings)
+	dir := c.Args().First()
+	printImportWarnings(c.App.ErrWriter, dir, res.Warnings)
 	if c.Bool("json") {
 		type file struct {
 			Path  string `json:"path"`
@@ -84,11 +90,73 @@ func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 		for _, f := range res.Failed {
 			fmt.Fprintf(c.App.ErrWriter, "refused: %v\n", f.Err)
 		}
-		fmt.Fprintf(w, "Imported: %d published, %d edited, %d unchanged, %d refused\n",
-			len(res.Published), len(res.Edited), len(res.Unchanged), len(res.Failed))
+		total := len(res.Published) + len(res.Edited) + len(res.Unchanged) + len(res.Failed)
+		fmt.Fprintf(w, "%s: %d published, %d edited, %d unchanged, %d refused%s\n",
+			plural(total, "file", "files"), len(res.Published), len(res.Edited), len(res.Unchanged), len(res.Failed),
+			warningCount(len(res.Warnings)))
 	}
 	if len(res.Failed) > 0 {
 		return inputError{fmt.Errorf("%d files refused; fix them and import again (the others are in)", len(res.Failed))}
 	}
 	return nil
+}
+
+// maxExampleFiles is how many files a grouped warning names.
+const maxExampleFiles = 3
+
+// printImportWarnings prints the warnings of an import on w, grouped:
+// a warning found in several files (the same key, problem and fix)
+// is printed once, with how many files have it and the first few of
+// them, named relative to dir. A warning of one file only reads as
+// publish prints it.
+func printImportWarnings(w io.Writer, dir string, ws []entry.Problem) {
+	type group struct {
+		first entry.Problem
+		files []string
+	}
+	var groups []*group
+	byKey := make(map[[3]string]*group)
+	for _, p := range ws {
+		k := [3]string{p.Key, p.What, p.Fix}
+		g := byKey[k]
+		if g == nil {
+			g = &group{first: p}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		name := p.File
+		if rel, err := filepath.Rel(dir, p.File); err == nil && !strings.HasPrefix(rel, "..") {
+			name = rel
+		}
+		g.files = append(g.files, name)
+	}
+	for _, g := range groups {
+		if len(g.files) == 1 {
+			fmt.Fprintf(w, "warning: %s\n", g.first)
+			continue
+		}
+		p := g.first
+		p.File, p.Line = "", 0
+		examples := strings.Join(g.files[:min(len(g.files), maxExampleFiles)], ", ")
+		if n := len(g.files) - maxExampleFiles; n > 0 {
+			examples += fmt.Sprintf(" and %d more", n)
+		}
+		fmt.Fprintf(w, "warning × %d: %s (%s)\n", len(g.files), p, examples)
+	}
+}
+
+// warningCount says how many warnings an import had, for its summary.
+func warningCount(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return "; " + plural(n, "warning", "warnings") + " (on stderr)"
+}
+
+// plural writes n and the word for it.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

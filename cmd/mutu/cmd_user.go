@@ -228,7 +228,7 @@ func runUserSessions(opts userOptions, out io.Writer) error {
 				Ended   int    `json:"ended"`
 			}{opts.name, len(list)})
 		}
-		fmt.Fprintf(out, "Ended %s of %q.\n", plural(len(list), "session"), opts.name)
+		fmt.Fprintf(out, "Ended %s of %q.\n", plural(len(list), "session", "sessions"), opts.name)
 		return nil
 	}
 	if opts.json {
@@ -242,19 +242,11 @@ func runUserSessions(opts userOptions, out io.Writer) error {
 		fmt.Fprintf(out, "No open session for %q.\n", opts.name)
 		return nil
 	}
-	fmt.Fprintf(out, "%s of %q:\n", plural(len(list), "session"), opts.name)
+	fmt.Fprintf(out, "%s of %q:\n", plural(len(list), "session", "sessions"), opts.name)
 	for _, se := range list {
 		fmt.Fprintf(out, "  logged in %s, last seen %s\n", se.Created.Local().Format("2006-01-02 15:04"), se.Seen.Local().Format("2006-01-02 15:04"))
 	}
 	return nil
-}
-
-// plural writes "1 session", "2 sessions".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // userListing is an account as `mutu user list --json` prints it.
@@ -302,7 +294,7 @@ func runUserList(opts userOptions, out io.Writer) error {
 		if a.Operator {
 			role = " (operator)"
 		}
-		fmt.Fprintf(out, "%-24s %s%s  %s\n", a.Name, shortID(a.Author), role, state)
+		fmt.Fprintf(out, "%-24s %s%s  %s\n", a.Name, shortKey(a.Author), role, state)
 	}
 	return nil
 }

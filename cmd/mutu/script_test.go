@@ -154,7 +154,8 @@ func cmdGen(ts *testscript.TestScript, neg bool, args []string) {
 
 // sameentries DIR1 DIR2 KIND: every entry file of DIR1 has a file in
 // DIR2 with the same title, body and front matter (keys and values;
-// the id and attachments keys aside), and the other way round.
+// the id and attachments keys aside), and the other way round; both
+// read as an import reads them.
 func cmdSameEntries(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: sameentries DIR1 DIR2 KIND")
@@ -167,7 +168,7 @@ func cmdSameEntries(ts *testscript.TestScript, neg bool, args []string) {
 		for _, p := range paths {
 			data, err := os.ReadFile(p)
 			ts.Check(err)
-			f, _, err := entry.Parse(p, data, kind)
+			f, _, err := entry.ParseImported(p, data, kind)
 			ts.Check(err)
 			title := f.Title()
 			if _, dup := out[title]; dup {

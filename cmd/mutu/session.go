@@ -115,13 +115,18 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// shortID is how human output shows an ID; any 8 or more leading
-// characters are accepted back.
-func shortID(id string) string {
-	if len(id) > 16 {
-		return id[:16]
+// shortID is how human output shows an entry ID: its short ID (see
+// catalogue.ShortID), which every command takes back.
+func shortID(id string) string { return catalogue.ShortID(id) }
+
+// shortKey is how human output shows an author key: the first 10
+// characters after "ed25519:", as protocol.AuthorKey.Short gives them.
+func shortKey(k string) string {
+	k = strings.TrimPrefix(k, "ed25519:")
+	if len(k) > 10 {
+		return k[:10]
 	}
-	return id
+	return k
 }
 
 // sessionAction is the action of a command that works on a session:

@@ -92,10 +92,11 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 	var out []Published
 	if len(req.Attachments) == 0 {
 		entries := make([]*entry.Entry, len(files))
+		editors := make([][]protocol.AuthorKey, len(files))
 		for i, f := range files {
-			entries[i] = &f.Entry
+			entries[i], editors[i] = &f.Entry, f.Editors
 		}
-		pubs, err := l.Cat.PublishAll(ctx, l.Author, entries)
+		pubs, err := l.Cat.PublishAll(ctx, l.Author, entries, editors)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +105,7 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 		}
 		return out, nil
 	}
-	p, err := l.Cat.Publish(ctx, l.Author, &files[0].Entry, uploads(req.Attachments))
+	p, err := l.Cat.Publish(ctx, l.Author, &files[0].Entry, uploads(req.Attachments), files[0].Editors...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Files[0].Name, err)
 	}
@@ -141,7 +142,7 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 		return nil, &entry.Error{Problem: entry.Problem{File: req.File.Name, Key: "id", What: "the file belongs to entry " + f.ID.String() + ", not " + id.String(),
 			Fix: "check the ID, or remove the id line"}, Err: entry.ErrInvalid}
 	}
-	p, err := l.Cat.Edit(ctx, l.Author, id, &f.Entry, catalogue.EditOptions{Files: uploads(req.Attachments), Drop: req.Drop})
+	p, err := l.Cat.Edit(ctx, l.Author, id, &f.Entry, catalogue.EditOptions{Files: uploads(req.Attachments), Drop: req.Drop, Editors: f.Editors})
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +195,12 @@ func (l *Local) Show(ctx context.Context, ref string, opts ShowOptions) (*Entry,
 	e.Outdated = d.Entry.Outdated(l.now())
 	e.Meta, e.Body = d.Entry.Meta, d.Entry.Body
 	f := entry.File{Entry: *d.Entry, ID: d.ID}
+	if d.HeadRev != nil && len(d.HeadRev.Editors) > 0 {
+		f.Editors = d.HeadRev.Editors
+		for _, k := range f.Editors {
+			e.Editors = append(e.Editors, k.String())
+		}
+	}
 	for _, a := range d.Attachments {
 		e.Attachments = append(e.Attachments, Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Blocks: strs(a.Blocks), Held: a.Held})
 		f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})

@@ -33,6 +33,7 @@ type Entry struct {
 	Title             string         `json:"title"`
 	Summary           string         `json:"summary,omitempty"`
 	Author            string         `json:"author"`
+	Editors           []string       `json:"editors,omitempty"` // the other authors who may revise it
 	Head              string         `json:"head"`
 	Heads             []string       `json:"heads"`
 	Conflict          bool           `json:"conflict"`

@@ -30,6 +30,7 @@ type entryView struct {
 	Platforms   []string
 	SoftType    string
 	Attachments []attachmentView
+	Editors     []string   // the co-editors the author lists
 	Owner       bool       // the visitor may edit and retract it
 	Heads       []headView // the concurrent versions, when in conflict
 	// Remarks are what is worth fixing in the entry, shown to its
@@ -137,6 +138,11 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 		Platforms: d.Entry.Platforms(),
 		SoftType:  d.Entry.SoftwareType(),
 		Owner:     owns(visitorOf(r), d),
+	}
+	if d.HeadRev != nil {
+		for _, k := range d.HeadRev.Editors {
+			v.Editors = append(v.Editors, s.authorName(k))
+		}
 	}
 	switch r.URL.Query().Get("msg") {
 	case "publiee", "modifiee", "inchangee":

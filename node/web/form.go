@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/protocol"
 )
 
 // entryForm is the publish and edit form: the front matter as form
@@ -32,6 +34,45 @@ type entryForm struct {
 
 	Repository, Status, SoftwareType, Platforms, Maintainers string // software
 	ContributorsWanted                                       bool
+
+	// Editors are the author keys of the co-editors, one per line.
+	// EditorsSent says that the form had the field: only the author
+	// of an entry may change its editors, so an editor's form shows
+	// them without the field, and the edit keeps them.
+	Editors     string
+	EditorsSent bool
+}
+
+// editorsText is how the form shows a list of editors: one key per
+// line.
+func editorsText(keys []protocol.AuthorKey) string {
+	lines := make([]string, len(keys))
+	for i, k := range keys {
+		lines[i] = k.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// editorKeys returns the editors the form gives: nil when it had no
+// field for them (keep the list), else the keys, an empty list when
+// the field is blank.
+func (f *entryForm) editorKeys() ([]protocol.AuthorKey, *fieldError) {
+	if !f.EditorsSent {
+		return nil, nil
+	}
+	var items []string
+	for _, line := range strings.Split(f.Editors, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			items = append(items, line)
+		}
+	}
+	keys, err := entry.ParseEditors(items)
+	if err != nil {
+		var e *entry.Error
+		errors.As(err, &e)
+		return nil, &fieldError{Field: "editors", Message: fieldMessages["editors"], Detail: e.What + "; " + e.Fix}
+	}
+	return keys, nil
 }
 
 // formOf fills the form from an entry.
@@ -63,7 +104,9 @@ func parseEntryForm(r *http.Request) entryForm {
 		Repository: v("repository"), Status: v("status"), SoftwareType: v("software_type"),
 		Platforms: v("platforms"), Maintainers: strings.ReplaceAll(v("maintainers"), "\r\n", "\n"),
 		ContributorsWanted: r.PostFormValue("contributors_wanted") != "",
+		Editors:            strings.ReplaceAll(v("editors"), "\r\n", "\n"),
 	}
+	_, f.EditorsSent = r.PostForm["editors"]
 	for _, a := range r.PostForm["audience"] {
 		if a = strings.TrimSpace(a); a != "" && !slices.Contains(f.Audience, a) {
 			f.Audience = append(f.Audience, a)
@@ -212,6 +255,7 @@ var fieldMessages = map[string]string{
 	"platforms":           "Plateformes : des mots séparés par des virgules.",
 	"maintainers":         "Mainteneurs : un nom ou une adresse par ligne.",
 	"contributors_wanted": "Cochez la case ou laissez-la vide.",
+	"editors":             "Co-éditeurs : une clé d'auteur par ligne, de la forme ed25519:… ; les noms viendront plus tard.",
 	"kind":                "Choisissez le type d'entrée.",
 	"body":                "Le texte n'est pas accepté.",
 	"pieces":              "Pièces jointes refusées.",
@@ -224,6 +268,7 @@ var fieldLabels = map[string]string{
 	"url": "Adresse de l'outil", "tool_type": "Type d'outil", "provider": "Fournisseur", "access": "Accès", "cost": "Coût",
 	"repository": "Dépôt du code source", "status": "État", "software_type": "Type de logiciel", "platforms": "Plateformes",
 	"maintainers": "Mainteneurs", "contributors_wanted": "Contributions bienvenues", "body": "Texte", "pieces": "Pièces jointes",
+	"editors": "Co-éditeurs",
 }
 
 // fieldErrors turns the errors of entry.Validate into errors by field:
@@ -346,4 +391,44 @@ var formFuncs = map[string]any{
 	"labelOf":    func(table, v string) string { return label(labelTables[table], v) },
 	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
 	"u64":        func(n int) uint64 { return uint64(n) },
+}
+
+// editorsView is the form's part about co-editors.
+type editorsView struct {
+	Field bool     // the visitor may change them: the form has the field
+	Names []string // the editors, for a visitor who may not change them
+	MyKey string   // the visitor's author key, to give to an author
+}
+
+// editorsOf returns the editors part of the form of visitor vis for
+// document d (nil for a new entry): the field for its author, the
+// list for an editor.
+func (s *Server) editorsOf(vis *visitor, d *catalogue.Doc) editorsView {
+	var v editorsView
+	if vis.account != nil {
+		v.MyKey = protocol.PublicKey(vis.account.key).String()
+	}
+	if d == nil || v.MyKey == d.Author.String() {
+		v.Field = true
+		return v
+	}
+	if d.HeadRev != nil {
+		for _, k := range d.HeadRev.Editors {
+			v.Names = append(v.Names, s.authorName(k))
+		}
+	}
+	return v
+}
+
+// editorKeys returns the editors the form sets, nil to keep them, and
+// adds a problem with the field to the form's errors.
+func (v *formView) editorKeys() []protocol.AuthorKey {
+	if !v.Editors.Field {
+		return nil
+	}
+	keys, problem := v.F.editorKeys()
+	if problem != nil {
+		v.addErrors([]fieldError{*problem})
+	}
+	return keys
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -179,6 +180,7 @@ var funcs = func() template.FuncMap {
 		"plural":    plural,
 		"shortKey":  func(k protocol.AuthorKey) string { return k.Short() },
 		"shortCID":  shortCID,
+		"shortID":   catalogue.ShortID,
 		"facetName": func(f string) string { return label(facetHeadings, f) },
 		"lower":     strings.ToLower,
 	}

@@ -36,6 +36,7 @@ type formView struct {
 	Kept      []*keptFile      // uploads kept from an earlier submission
 	Existing  []attachmentView // edit: the entry's attachments
 	Drop      []string         // edit: attachments ticked for removal
+	Editors   editorsView
 }
 
 func (v *formView) addErrors(errs []fieldError) {
@@ -58,6 +59,7 @@ func (s *Server) publishForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v := &formView{base: base{Title: "Publier", Nav: "publier"}, Heading: "Publier une entrée", Action: "/publier", F: f, Choices: choicesFor(f)}
+	v.Editors = s.editorsOf(visitorOf(r), nil)
 	s.render(w, r, http.StatusOK, "form", v)
 }
 
@@ -65,16 +67,18 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request) {
 	vis := visitorOf(r)
 	f := parseEntryForm(r)
 	v := &formView{base: base{Title: "Publier", Nav: "publier"}, Heading: "Publier une entrée", Action: "/publier", F: f, Choices: choicesFor(f)}
+	v.Editors = s.editorsOf(vis, nil)
 	if uploadTooLarge(r) {
 		s.uploadRefused(w, r, v)
 		return
 	}
 	e := &entry.Entry{Meta: f.meta(nil), Body: f.Body}
+	editors := v.editorKeys()
 	files, ok := s.checkEntry(w, r, v, e)
 	if !ok {
 		return
 	}
-	p, err := s.cat.Publish(r.Context(), vis.account.key, e, files)
+	p, err := s.cat.Publish(r.Context(), vis.account.key, e, files, editors...)
 	closeFiles(files)
 	if err != nil {
 		s.writeFailed(w, r, v, nil, err)
@@ -90,7 +94,9 @@ func (s *Server) editForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := formOf(d.Entry)
+	f.Editors = editorsText(d.HeadRev.Editors)
 	v := s.editView(d, f)
+	v.Editors = s.editorsOf(visitorOf(r), d)
 	s.render(w, r, http.StatusOK, "form", v)
 }
 
@@ -115,6 +121,7 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 	f := parseEntryForm(r)
 	f.Kind = string(d.Entry.Kind()) // an edit keeps the kind
 	v := s.editView(d, f)
+	v.Editors = s.editorsOf(vis, d)
 	v.Drop = r.PostForm["supprimer"]
 	if uploadTooLarge(r) {
 		s.uploadRefused(w, r, v)
@@ -130,11 +137,12 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := &entry.Entry{Meta: f.meta(d.Entry.Meta), Body: f.Body}
+	editors := v.editorKeys()
 	files, ok := s.checkEntry(w, r, v, e)
 	if !ok {
 		return
 	}
-	p, err := s.cat.Edit(r.Context(), vis.account.key, d.ID, e, catalogue.EditOptions{Files: files, Drop: v.Drop})
+	p, err := s.cat.Edit(r.Context(), vis.account.key, d.ID, e, catalogue.EditOptions{Files: files, Drop: v.Drop, Editors: editors})
 	closeFiles(files)
 	if err != nil {
 		s.writeFailed(w, r, v, d, err)
