@@ -208,14 +208,24 @@ func (pl *planner) check(rev *protocol.Revision, r ref) (rule error, err error) 
 	if rev.Author == st.author {
 		return nil, nil
 	}
+	// An editor may revise the document, but only its author says who
+	// edits it: an editor's put keeps the list of the parent naming it.
+	named := false
 	for _, pc := range rev.Parents {
 		prev, err := pl.revision(pc)
 		if err != nil {
 			return nil, err
 		}
-		if slices.Contains(prev.Editors, rev.Author) {
+		if !slices.Contains(prev.Editors, rev.Author) {
+			continue
+		}
+		if rev.Op == protocol.OpRetract || slices.Equal(prev.Editors, rev.Editors) {
 			return nil, nil
 		}
+		named = true
+	}
+	if named {
+		return protocol.Errorf(protocol.CodeNotAuthorized, "%s edits document %s but changes its editors, which only its author %s may do", rev.Author, rev.Doc, st.author), nil
 	}
 	return protocol.Errorf(protocol.CodeNotAuthorized, "%s is neither the author of document %s nor an editor named by a parent", rev.Author, rev.Doc), nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mutu-network/mutu/catalogue/store"
@@ -134,25 +135,36 @@ func testUnauthorized(t *testing.T, s *store.Store) {
 }
 
 func testEditorAllowed(t *testing.T, s *store.Store) {
-	alice, bob := protocoltest.NewAuthor(t), protocoltest.NewAuthor(t)
+	alice, bob, eve := protocoltest.NewAuthor(t), protocoltest.NewAuthor(t), protocoltest.NewAuthor(t)
 	v := alice.Create(t, protocoltest.Editors(bob.Key))
-	byBob := bob.Edit(t, []protocol.Verified{v}, protocoltest.Title("Revue par Bob"))
+	byBob := bob.Edit(t, []protocol.Verified{v}, protocoltest.Title("Revue par Bob"), protocoltest.Editors(bob.Key))
 	put(t, s, v, byBob)
 	if d := doc(t, s, v.Block.CID); d.Title != "Revue par Bob" || d.Author != alice.Key {
 		t.Errorf("doc %+v, want Bob's edit shown and Alice still the author", d)
 	}
-	// Bob's edit named no editors, so it grants nothing further; an
-	// edit by Alice that drops Bob takes his right away too.
-	again := bob.Edit(t, []protocol.Verified{byBob})
-	_, err := s.Put([]protocol.Verified{again})
-	wantRule(t, err, again, protocol.ErrNotAuthorized)
+	// Only the author says who edits: an editor's edit that adds or
+	// drops an editor is refused, whoever it names.
+	for name, opts := range map[string][]protocoltest.Option{
+		"adds Eve":   {protocoltest.Editors(bob.Key, eve.Key)},
+		"drops all":  nil,
+		"swaps Bob":  {protocoltest.Editors(eve.Key)},
+		"keeps none": {protocoltest.Editors()},
+	} {
+		changed := bob.Edit(t, []protocol.Verified{byBob}, opts...)
+		_, err := s.Put([]protocol.Verified{changed})
+		if !errors.Is(err, protocol.ErrNotAuthorized) || !strings.Contains(err.Error(), "only its author") {
+			t.Errorf("an editor's edit that %s: %v, want it refused as a change of editors", name, err)
+		}
+	}
+	// An edit by Alice that drops Bob takes his right away.
 	dropped := alice.Edit(t, []protocol.Verified{byBob})
 	late := bob.Edit(t, []protocol.Verified{dropped})
-	_, err = s.Put([]protocol.Verified{dropped, late})
+	_, err := s.Put([]protocol.Verified{dropped, late})
 	wantRule(t, err, late, protocol.ErrNotAuthorized)
-	// One parent naming him is enough, and he may retract.
+	// One parent naming him is enough (keeping its list), and he may
+	// retract.
 	kept := alice.Edit(t, []protocol.Verified{byBob}, protocoltest.Editors(bob.Key))
-	merge := bob.Edit(t, []protocol.Verified{dropped, kept})
+	merge := bob.Edit(t, []protocol.Verified{dropped, kept}, protocoltest.Editors(bob.Key))
 	gone := bob.Retract(t, []protocol.Verified{kept})
 	put(t, s, dropped, kept, merge, gone)
 	if d := doc(t, s, v.Block.CID); !d.Retracted || !d.Retract.Equals(gone.Block.CID) {
