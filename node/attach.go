@@ -205,24 +205,31 @@ func (n *Node) attachmentLoop(ctx context.Context) {
 		if !sleep(ctx, attachDebounce) {
 			return
 		}
-		missing, err := n.cat.MissingBlocks(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				n.log.Warn("list missing attachment blocks", "err", err)
-			}
-			continue
+		n.fetchMissing(ctx)
+		n.stats.attachPasses.Add(1)
+	}
+}
+
+// fetchMissing fetches the missing attachment blocks of the entries
+// within the automatic limit.
+func (n *Node) fetchMissing(ctx context.Context) {
+	missing, err := n.cat.MissingBlocks(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Warn("list missing attachment blocks", "err", err)
 		}
-		var want []cid.Cid
-		for _, m := range missing {
-			if m.EntrySize <= uint64(n.cfg.AttachmentAutoFetchLimit) {
-				want = append(want, m.CID)
-			}
+		return
+	}
+	var want []cid.Cid
+	for _, m := range missing {
+		if m.EntrySize <= uint64(n.cfg.AttachmentAutoFetchLimit) {
+			want = append(want, m.CID)
 		}
-		if len(want) == 0 {
-			continue
-		}
-		if _, err := n.FetchBlocks(ctx, want); err != nil && ctx.Err() == nil {
-			n.log.Debug("fetch attachment blocks", "blocks", len(want), "err", err)
-		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	if _, err := n.FetchBlocks(ctx, want); err != nil && ctx.Err() == nil {
+		n.log.Debug("fetch attachment blocks", "blocks", len(want), "err", err)
 	}
 }

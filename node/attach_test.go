@@ -98,8 +98,13 @@ func TestAttachmentsOnDemand(t *testing.T) {
 	b := c.add(nil, small)
 	c.connect(b, a)
 	eventually(t, 20*time.Second, "B to hold the revision", func() bool { return b.cat.len() == 1 })
-	// Give the attachment worker the time of a pass: nothing may come.
-	time.Sleep(4 * attachDebounce)
+	// A pass of the attachment worker that starts now sees the
+	// revision: it must fetch nothing.
+	passes := b.stats.attachPasses.Load()
+	b.kickAttachments()
+	eventually(t, 10*time.Second, "B's attachment worker to make a pass", func() bool {
+		return b.stats.attachPasses.Load() > passes
+	})
 	if got := a.Status().Counters.BlocksServed; got != 0 {
 		t.Fatalf("A served %d blocks of an entry above the automatic limit", got)
 	}

@@ -518,10 +518,17 @@ func TestHostileAnnouncer(t *testing.T) {
 	eventually(t, 10*time.Second, "the node behind to receive the honest revision", func() bool {
 		return holdsRevs(behind, honest)
 	})
-	time.Sleep(2 * time.Second) // two gossip heartbeats, for late forwards
+	// The victim forwards to the node behind in order, on one stream:
+	// once a revision it announces after reaches the node behind,
+	// nothing of the hostile peer's can still be on its way.
+	marker := bigRevision(t, au, "témoin")
+	victim.store(t, marker)
+	eventually(t, 10*time.Second, "the node behind to receive the marker", func() bool {
+		return holdsRevs(behind, marker)
+	})
 	st := behind.Status()
-	if st.Counters.GossipReceived != 1 || st.Revisions != 1 {
-		t.Errorf("the node behind received %d revisions by gossip and holds %d, want only the honest one", st.Counters.GossipReceived, st.Revisions)
+	if st.Counters.GossipReceived != 2 || st.Revisions != 2 {
+		t.Errorf("the node behind received %d revisions by gossip and holds %d, want only the honest one and the marker", st.Counters.GossipReceived, st.Revisions)
 	}
 	if n := behind.pen.count(victim.h.ID()); n != 0 {
 		t.Errorf("the node behind counts %d strikes against the victim", n)

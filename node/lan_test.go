@@ -31,7 +31,7 @@ func TestLANDiscovery(t *testing.T) {
 		})
 	}
 	a, b := lan("bassin-a"), lan("bassin-a")
-	other := lan("bassin-b")
+	other, other2 := lan("bassin-b"), lan("bassin-b")
 	quiet := startReal(t, nodeKey(t), nil, func(cfg *Config) { cfg.Network = "bassin-a" })
 
 	found := func(x, y *testNode) bool {
@@ -43,11 +43,15 @@ func TestLANDiscovery(t *testing.T) {
 	eventually(t, 5*time.Second, "A or B logs the peer found on the LAN", func() bool {
 		return a.logs.contains("found peer on the LAN") || b.logs.contains("found peer on the LAN")
 	})
-	// mDNS answers within a second or so; give the others time to be
-	// found by mistake.
-	time.Sleep(3 * time.Second)
+	// The other network's nodes find each other: their announcements
+	// went out, and A and B heard them.
+	eventually(t, 30*time.Second, "the nodes of the other network found each other", func() bool { return found(other, other2) })
+	// A node of A's network started after the quiet one is found by A:
+	// an mDNS round of A's network ran since the quiet node started.
+	late := lan("bassin-a")
+	eventually(t, 30*time.Second, "A found a node started after the quiet one", func() bool { return found(a, late) })
 	for _, n := range []*testNode{a, b} {
-		if found(n, other) {
+		if found(n, other) || found(n, other2) {
 			t.Errorf("%s connected to a node of another network", n.h.ID())
 		}
 		if found(n, quiet) {

@@ -82,8 +82,9 @@ type counters struct {
 	feedRevisions     atomic.Uint64
 	announced         atomic.Uint64
 	announcedBySync   atomic.Uint64
-	diskFullLog       throttle // a full disk is logged at most once a minute
-	otherVersionLog   throttle // so is a peer of another protocol version
+	attachPasses      atomic.Uint64 // passes of the attachment worker, for tests
+	diskFullLog       throttle      // a full disk is logged at most once a minute
+	otherVersionLog   throttle      // so is a peer of another protocol version
 }
 
 func (c *counters) snapshot() Counters {

@@ -61,13 +61,13 @@ func TestUPnP(t *testing.T) {
 		}
 	}
 
-	// UPnP is off by default: no search for a gateway, not even one.
+	// UPnP is off by default: no search for a gateway, not even one. A
+	// node sends its search as its host starts, so the node without
+	// UPnP, started first, would have sent one before the node with
+	// UPnP: every search the gateway receives must come after that
+	// one's start.
 	startReal(t, nodeKey(t), nil, everywhere)
-	time.Sleep(2 * time.Second) // a search is sent as the host starts
-	if n := gw.count("M-SEARCH"); n != 0 {
-		t.Fatalf("a node without UPnP sent %d SSDP searches", n)
-	}
-
+	onStart := time.Now()
 	on := startReal(t, nodeKey(t), nil, func(cfg *Config) {
 		everywhere(cfg)
 		cfg.UPnP = true
@@ -76,6 +76,9 @@ func TestUPnP(t *testing.T) {
 	eventually(t, 30*time.Second, "the node asks the gateway to forward its TCP and QUIC ports", func() bool {
 		return gw.mapped("TCP", tcpPort) && gw.mapped("UDP", udpPort)
 	})
+	if first := gw.firstAt("M-SEARCH"); first.Before(onStart) {
+		t.Fatalf("an SSDP search reached the gateway at %v, before the node with UPnP started (%v): the node without UPnP sent it", first, onStart)
+	}
 	if got := gw.client("TCP", tcpPort); got != upnpGatewayIP {
 		t.Errorf("forwarding asked to %s, want the node's address on the gateway's network, %s", got, upnpGatewayIP)
 	}
@@ -121,6 +124,7 @@ type testGateway struct {
 
 	mu      sync.Mutex
 	calls   map[string]int           // SSDP methods and SOAP actions received
+	first   map[string]time.Time     // when each was first received
 	forward map[string]forwardedPort // by protocol and external port: "TCP 40123"
 }
 
@@ -148,6 +152,7 @@ func startTestGateway(t *testing.T) *testGateway {
 	gw := &testGateway{
 		url:     "http://" + tcp.Addr().String(),
 		calls:   make(map[string]int),
+		first:   make(map[string]time.Time),
 		forward: make(map[string]forwardedPort),
 	}
 	srv := &http.Server{Handler: gw}
@@ -292,6 +297,16 @@ func (gw *testGateway) record(what string) {
 	gw.mu.Lock()
 	defer gw.mu.Unlock()
 	gw.calls[what]++
+	if _, ok := gw.first[what]; !ok {
+		gw.first[what] = time.Now()
+	}
+}
+
+// firstAt returns when what was first received, zero if never.
+func (gw *testGateway) firstAt(what string) time.Time {
+	gw.mu.Lock()
+	defer gw.mu.Unlock()
+	return gw.first[what]
 }
 
 func (gw *testGateway) count(what string) int {
