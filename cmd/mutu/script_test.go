@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"go.uber.org/goleak"
@@ -57,6 +59,7 @@ func TestScripts(t *testing.T) {
 			"eq":          cmdEq,
 			"gen":         cmdGen,
 			"sameentries": cmdSameEntries,
+			"waitnode":    cmdWaitNode,
 		},
 		RequireExplicitExec: true,
 	})
@@ -192,5 +195,29 @@ func cmdSameEntries(ts *testscript.TestScript, neg bool, args []string) {
 		case !reflect.DeepEqual(fa.Meta, fb.Meta):
 			ts.Fatalf("sameentries: %q: front matter differs:\n%v\n%v", title, fa.Meta, fb.Meta)
 		}
+	}
+}
+
+// cmdWaitNode waits, for up to a minute, until the node of a home
+// answers its API: the home of $MUTU_HOME, or the one given. A script
+// starts the node in the background (exec mutu run ... &node&), waits
+// for it, and stops it with kill -INT node then wait node.
+func cmdWaitNode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 {
+		ts.Fatalf("usage: waitnode [HOME]")
+	}
+	dir := ts.Getenv("MUTU_HOME")
+	if len(args) == 1 {
+		dir = ts.MkAbs(args[0])
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if h, err := openHome(dir); err == nil && daemonClient(context.Background(), h) != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("the node of %s did not answer within a minute", dir)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
