@@ -150,3 +150,19 @@ func TestExportKeepsOtherEntriesFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestExportSlugFoldsEveryLatinLetter: export names files with the one
+// folding table of search, which knows every Latin letter French text
+// quotes; a second, shorter table dropped å, ł, ź and ß from names.
+func TestExportSlugFoldsEveryLatinLetter(t *testing.T) {
+	for title, want := range map[string]string{
+		"Régie d'avances : ouvrir une sous-régie": "regie-d-avances-ouvrir-une-sous-regie",
+		"Ångström, Łódź et la Straße":             "angstrom-lodz-et-la-strasse",
+		"ŒUVRES SOCIALES":                         "oeuvres-sociales",
+		"Ελλάδα":                                  "entree",
+	} {
+		if got := exportSlug(title); got != want {
+			t.Errorf("exportSlug(%q) = %q, want %q", title, got, want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/search"
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -246,11 +247,11 @@ func exportedID(path string) cid.Cid {
 }
 
 // exportSlug returns the title folded to lowercase ASCII words joined
-// by dashes.
+// by dashes, with the folding of search.Fold.
 func exportSlug(title string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range foldASCII(strings.ToLower(title)) {
+	for _, r := range search.Fold(strings.ToLower(title)) {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 			b.WriteRune(r)
@@ -269,14 +270,6 @@ func exportSlug(title string) string {
 	}
 	return name
 }
-
-var asciiFold = strings.NewReplacer(
-	"à", "a", "â", "a", "ä", "a", "á", "a", "ç", "c", "é", "e", "è", "e", "ê", "e", "ë", "e",
-	"î", "i", "ï", "i", "í", "i", "ô", "o", "ö", "o", "ó", "o", "ù", "u", "û", "u", "ü", "u", "ú", "u",
-	"ÿ", "y", "ñ", "n", "œ", "oe", "æ", "ae",
-)
-
-func foldASCII(s string) string { return asciiFold.Replace(s) }
 
 // ImportOptions configure Import.
 type ImportOptions struct {
