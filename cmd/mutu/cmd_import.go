@@ -17,6 +17,7 @@ func importCommand() *cli.Command {
 		ArgsUsage: "DIR",
 		Description: "Importing the same directory twice creates nothing new. A file whose id names one of your entries\n" +
 			"with other content becomes an edit of it. Invalid files are listed and change nothing.\n" +
+			"Only regular files are read: a symbolic link, device, named pipe or socket under DIR refuses the whole import.\n" +
 			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr; the files are imported all the same.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kind", Value: "note", Usage: "kind `K` of files without one: note, tool or software"},
