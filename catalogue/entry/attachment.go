@@ -1,6 +1,7 @@
 package entry
 
 import (
+	"mime"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -101,7 +102,7 @@ func decodeAttachment(m map[string]any) (Attachment, string) {
 	a.Name = name
 	if t, ok := m[attType]; ok && t != nil {
 		s, isText := t.(string)
-		if !isText || strings.ContainsAny(s, " \t\r\n") {
+		if !isText || (s != "" && !isMediaType(s)) {
 			return a, "type " + describe(t) + " is not a media type"
 		}
 		a.Type = s
@@ -123,6 +124,14 @@ func decodeAttachment(m map[string]any) (Attachment, string) {
 		a.CID = c
 	}
 	return a, ""
+}
+
+// isMediaType reports whether s is a media type, with or without
+// parameters, on one line: "text/plain; charset=utf-8", the type mutu
+// gives a .txt file, is one.
+func isMediaType(s string) bool {
+	_, _, err := mime.ParseMediaType(s)
+	return err == nil && !strings.ContainsAny(s, "\r\n")
 }
 
 // isPlainFileName applies the rule of protocol.Attachment.Check: a
