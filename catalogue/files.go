@@ -22,6 +22,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/filename"
 	"github.com/mutu-network/mutu/catalogue/search"
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
@@ -37,7 +38,9 @@ type ExportResult struct {
 // complete front matter (the ID and every unknown key included), and
 // its attachments in a directory of the same name beside it.
 //
-// Files are named after the title. Export never replaces a file that
+// Files are named after the title, and attachments after their names,
+// made portable by package filename; the front matter keeps the
+// attachments' own names. Export never replaces a file that
 // belongs to another entry, or to no entry: an entry whose name is
 // taken gets the end of its ID added to it. An entry exported into dir
 // before is written again to the file that holds its ID, so that
@@ -103,6 +106,7 @@ func (c *Catalogue) exportEntry(dir, base string, d *Doc) (n int, err error) {
 	}()
 	f := entry.File{Entry: *d.Entry, ID: d.ID}
 	attDir := filepath.Join(dir, base)
+	var names filename.Folder // in the order of f.Attachments, as import reads them
 	for _, a := range d.Attachments {
 		var buf bytes.Buffer
 		if _, err := c.WriteAttachment(d.ID, a.Name, &buf); err != nil {
@@ -118,7 +122,7 @@ func (c *Catalogue) exportEntry(dir, base string, d *Doc) (n int, err error) {
 			}
 			created = append(created, attDir)
 		}
-		path := filepath.Join(attDir, a.Name)
+		path := filepath.Join(attDir, names.Name(a.Name))
 		isNew := !exists(path)
 		if err := writeExportFile(path, buf.Bytes()); err != nil {
 			return n, err
@@ -201,7 +205,7 @@ func (n *exportNames) name(title string, id cid.Cid) (string, error) {
 		n.used[name] = true
 		return name, nil
 	}
-	slug := exportSlug(title)
+	slug := filename.Portable(exportSlug(title))
 	s := id.String()
 	candidates := []string{slug, slug + "-" + s[len(s)-8:], slug + "-" + s}
 	for _, name := range candidates {
@@ -584,14 +588,22 @@ func readEntryFile(p importedPath) ([]byte, error) {
 }
 
 // attachmentFiles opens the attachments a file lists, from the
-// directory beside it named like it without ".md". Listed attachments
-// that are absent are skipped: an edit keeps the stored ones.
+// directory beside it named like it without ".md": each under the file
+// name export gives it (package filename), else under its own name, as
+// a folder made by hand or by an older export has it. The attachment
+// keeps the name the list gives. Listed attachments that are absent
+// are skipped: an edit keeps the stored ones.
 func attachmentFiles(p importedPath, atts []entry.Attachment) ([]File, error) {
 	path := p.String()
 	dir := strings.TrimSuffix(p.rel, filepath.Ext(p.rel))
+	var names filename.Folder
 	var files []File
 	for _, a := range atts {
-		data, err := readAttachment(p.root, filepath.Join(dir, a.Name), filepath.Join(p.dir, dir, a.Name))
+		name := names.Name(a.Name)
+		data, err := readAttachment(p.root, filepath.Join(dir, name), filepath.Join(p.dir, dir, name))
+		if errors.Is(err, fs.ErrNotExist) && name != a.Name {
+			data, err = readAttachment(p.root, filepath.Join(dir, a.Name), filepath.Join(p.dir, dir, a.Name))
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
