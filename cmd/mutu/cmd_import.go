@@ -83,7 +83,7 @@ func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 		}
 	} else {
 		for _, f := range res.Failed {
-			fmt.Fprintf(c.App.ErrWriter, "refused: %v\n", f.Err)
+			fmt.Fprintf(c.App.ErrWriter, "refused: %s\n", termText(f.Err.Error()))
 		}
 		fmt.Fprintf(w, "Imported: %d published, %d edited, %d unchanged, %d refused\n",
 			len(res.Published), len(res.Edited), len(res.Unchanged), len(res.Failed))
