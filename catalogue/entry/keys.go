@@ -30,6 +30,10 @@ const (
 	keyMaintainers        = "maintainers"
 	keyContributorsWanted = "contributors_wanted"
 	keyAttachments        = "attachments"
+	// keyDerivedFrom is checked, but kept with the unknown keys: it is
+	// written after the known keys, as it always was, and never
+	// suggested for a misspelt key.
+	keyDerivedFrom = "derived_from"
 )
 
 // keyOrder is the order in which Marshal writes the known keys; the
