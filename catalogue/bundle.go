@@ -115,43 +115,19 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 // here; the others are counted in BundleResult.Ignored and dropped, so
 // that a bundle cannot fill the store with data nothing refers to.
 func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResult, error) {
-	res := &BundleResult{}
-	var revs []store.Verified
-	inFile := make(map[string]bool) // revisions of the file, by key
-	// First pass: verify everything, keep the revisions.
-	roots, err := readBundle(path, func(k cid.Cid, data []byte) error {
-		switch k.Prefix().Codec {
-		case protocol.CodecDagCBOR:
-			r, err := c.verifyReceived(protocol.Block{CID: k, Data: data})
-			if err != nil {
-				return err
-			}
-			revs = append(revs, store.Verified{Block: protocol.Block{CID: k, Data: data}, Rev: r})
-			inFile[k.KeyString()] = true
-			if !r.Doc.Defined() {
-				res.Docs++
-			}
-		case protocol.CodecRaw:
-			if len(data) > protocol.MaxBlockSize {
-				return protocol.Errorf(protocol.CodeTooLarge, "block %s is %d bytes, limit %d", k, len(data), protocol.MaxBlockSize)
-			}
-			if err := protocol.CheckCID(k, data); err != nil {
-				return err
-			}
-		default:
-			return protocol.Errorf(protocol.CodeBadCID, "block %s: codec %#x is not used by mutu", k, k.Prefix().Codec)
-		}
-		return ctx.Err()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	scan, err := scanBundle(ctx, f, func(k cid.Cid, data []byte) (*protocol.Revision, error) {
+		return c.verifyReceived(protocol.Block{CID: k, Data: data})
 	})
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, err)
 	}
-	for _, r := range roots {
-		if !inFile[r.KeyString()] {
-			return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, protocol.Errorf(protocol.CodeInvalid,
-				"its header names entry %s, which is not in the file: the file is incomplete or was not written by `mutu bundle export`; export it again", r))
-		}
-	}
+	roots, revs := scan.roots, scan.revs
+	res := &BundleResult{Docs: scan.docs}
 	res.Revisions = len(revs)
 	referenced, err := c.referencedBlocks(roots, revs)
 	if err != nil {
@@ -206,6 +182,54 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 		c.wakeIndexer()
 	}
 	return res, nil
+}
+
+// bundleScan is what the first pass over a bundle found.
+type bundleScan struct {
+	roots []cid.Cid
+	revs  []store.Verified // every revision, verified
+	docs  int              // first revisions among them
+}
+
+// scanBundle reads a bundle from r and verifies every block: the
+// revisions with verify, the raw blocks against their CID and size.
+// It refuses a block of another codec, and a root that is not a
+// revision of the file. It keeps the revisions, and no raw block.
+func scanBundle(ctx context.Context, r io.Reader, verify func(cid.Cid, []byte) (*protocol.Revision, error)) (*bundleScan, error) {
+	scan := &bundleScan{}
+	inFile := make(map[string]bool) // revisions of the file, by key
+	roots, err := readCAR(r, func(k cid.Cid, data []byte) error {
+		switch k.Prefix().Codec {
+		case protocol.CodecDagCBOR:
+			rev, err := verify(k, data)
+			if err != nil {
+				return err
+			}
+			scan.revs = append(scan.revs, store.Verified{Block: protocol.Block{CID: k, Data: data}, Rev: rev})
+			inFile[k.KeyString()] = true
+			if !rev.Doc.Defined() {
+				scan.docs++
+			}
+		case protocol.CodecRaw:
+			if len(data) > protocol.MaxBlockSize {
+				return protocol.Errorf(protocol.CodeTooLarge, "block %s is %d bytes, limit %d", k, len(data), protocol.MaxBlockSize)
+			}
+		default:
+			return protocol.Errorf(protocol.CodeBadCID, "block %s: codec %#x is not used by mutu", k, k.Prefix().Codec)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, root := range roots {
+		if !inFile[root.KeyString()] {
+			return nil, protocol.Errorf(protocol.CodeInvalid,
+				"its header names entry %s, which is not in the file: the file is incomplete or was not written by `mutu bundle export`; export it again", root)
+		}
+	}
+	scan.roots = roots
+	return scan, nil
 }
 
 // referencedBlocks returns the attachment blocks that the revisions of
