@@ -348,7 +348,9 @@ func (c *Catalogue) Import(ctx context.Context, author ed25519.PrivateKey, dir s
 		err := c.importFile(ctx, b, importedPath{root: root, dir: dir, rel: rel}, opts.Kind)
 		var refused *RefusedFilesError
 		if errors.As(err, &refused) {
-			return res, err // the entries of the batch are not committed
+			// The entries of the batch are not committed.
+			refused.Committed = len(res.Published) + len(res.Edited)
+			return res, refused
 		}
 		if err != nil {
 			res.Failed = append(res.Failed, FailedFile{Path: filepath.Join(dir, rel), Err: err})
@@ -371,6 +373,10 @@ func (c *Catalogue) Import(ctx context.Context, author ed25519.PrivateKey, dir s
 type RefusedFilesError struct {
 	Dir   string
 	Files []RefusedFile
+	// Committed counts the entries imported before a file was found
+	// replaced during the import; they stay. It is 0 when the files
+	// were refused before any was read.
+	Committed int
 }
 
 // RefusedFile is a file that Import does not read, and what it is.
@@ -381,7 +387,11 @@ type RefusedFile struct {
 
 func (e *RefusedFilesError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "import of %s refused, nothing imported: ", e.Dir)
+	if e.Committed > 0 {
+		fmt.Fprintf(&b, "import of %s stopped (the %d entries imported before stay): ", e.Dir, e.Committed)
+	} else {
+		fmt.Fprintf(&b, "import of %s refused, nothing imported: ", e.Dir)
+	}
 	for i, f := range e.Files {
 		if i > 0 {
 			b.WriteString(", ")

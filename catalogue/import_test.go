@@ -150,3 +150,36 @@ func TestImportKeepsGoingPastInvalidEntries(t *testing.T) {
 		t.Fatalf("import: %+v, %v; want a.md published and bad.md listed", res, err)
 	}
 }
+
+// TestImportStoppedMidwaySaysWhatStays: when a file is replaced by a
+// link after entries were committed (an edit is committed at once),
+// the error says the import stopped and that those entries stay,
+// rather than that nothing was imported.
+func TestImportStoppedMidwaySaysWhatStays(t *testing.T) {
+	ctx := context.Background()
+	_, dir := importLayout(t)
+	c := openTest(t, "")
+	me := newKey(t)
+	res, err := c.Import(ctx, me, dir, ImportOptions{})
+	if err != nil || len(res.Published) != 1 {
+		t.Fatalf("first import: %+v, %v", res, err)
+	}
+	write(t, filepath.Join(dir, "a.md"), "---\nid: "+res.Published[0].ID.String()+"\ntitle: Fiche A\n---\nCorps A revu.\n")
+	write(t, filepath.Join(dir, "b.md"), "---\ntitle: Fiche B\n---\nCorps B.\n")
+	old := beforeOpen
+	beforeOpen = func(root *os.Root, name string) {
+		if name == "b.md" {
+			os.Remove(filepath.Join(dir, "b.md"))
+			symlink(t, "../home/author.key", filepath.Join(dir, "b.md"))
+		}
+	}
+	t.Cleanup(func() { beforeOpen = old })
+	res, err = c.Import(ctx, me, dir, ImportOptions{})
+	var refused *RefusedFilesError
+	if !errors.As(err, &refused) || refused.Committed != 1 || len(res.Edited) != 1 {
+		t.Fatalf("import: %+v, %v; want the edit of a.md committed, then a refusal of b.md", res, err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "stopped") || !strings.Contains(msg, "1 entries imported before stay") || strings.Contains(msg, "nothing imported") {
+		t.Errorf("message %q does not say that the import stopped and what stays", msg)
+	}
+}
