@@ -4,6 +4,7 @@ package catalogue
 
 import (
 	"context"
+	"net"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -36,5 +37,21 @@ func TestImportRefusesNamedPipe(t *testing.T) {
 		}
 	case <-time.After(time.Minute): // generous: the import takes milliseconds
 		t.Fatal("import still blocked on the named pipe after a minute")
+	}
+}
+
+// TestImportRefusesSocket: a socket in the folder refuses the import.
+func TestImportRefusesSocket(t *testing.T) {
+	_, dir := importLayout(t)
+	l, err := net.Listen("unix", filepath.Join(dir, "s.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c := openTest(t, "")
+	res, err := c.Import(context.Background(), newKey(t), dir, ImportOptions{})
+	wantRefusedNothingImported(t, c, res, err, filepath.Join(dir, "s.md"))
+	if err != nil && !strings.Contains(err.Error(), "a socket") {
+		t.Errorf("error %q does not say the file is a socket", err)
 	}
 }
