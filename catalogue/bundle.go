@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
@@ -25,8 +26,12 @@ import (
 type BundleResult struct {
 	Docs      int
 	Revisions int
-	Blocks    int // raw attachment blocks
+	Blocks    int // raw attachment blocks (stored, on import)
 	Added     int // revisions new to this catalogue (import)
+	// Ignored counts, on import, the raw blocks that no revision of
+	// the bundle's entries lists, in the bundle or held here: they are
+	// not stored.
+	Ignored int `json:",omitempty"`
 }
 
 // ExportBundle writes the given documents (every document, retracted
@@ -100,41 +105,37 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 // bad block refuses the whole bundle with its CID named, and the
 // revisions are stored in one atomic batch, so nothing of a bad bundle
 // is half-applied.
+//
+// The header's roots must all be revisions held in the file, and every
+// revision's parents must be in the file or held here; otherwise the
+// bundle is refused, naming the root or the revision and its missing
+// parent, with an error matching protocol.ErrInvalid. A raw block is
+// stored only if a revision of the bundle's entries lists it among its
+// attachments' blocks, whether that revision is in the bundle or held
+// here; the others are counted in BundleResult.Ignored and dropped, so
+// that a bundle cannot fill the store with data nothing refers to.
 func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResult, error) {
-	res := &BundleResult{}
-	var revs []protocol.Verified
-	// First pass: verify everything, keep the revisions.
-	err := readBundle(path, func(k cid.Cid, data []byte) error {
-		switch k.Prefix().Codec {
-		case protocol.CodecDagCBOR:
-			v, err := c.verifyReceived(protocol.Block{CID: k, Data: data})
-			if err != nil {
-				return err
-			}
-			revs = append(revs, v)
-			if !v.Rev.Doc.Defined() {
-				res.Docs++
-			}
-		case protocol.CodecRaw:
-			if len(data) > protocol.MaxBlockSize {
-				return protocol.Errorf(protocol.CodeTooLarge, "block %s is %d bytes, limit %d", k, len(data), protocol.MaxBlockSize)
-			}
-			if err := protocol.CheckCID(k, data); err != nil {
-				return err
-			}
-			res.Blocks++
-		default:
-			return protocol.Errorf(protocol.CodeBadCID, "block %s: codec %#x is not used by mutu", k, k.Prefix().Codec)
-		}
-		return ctx.Err()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	scan, err := scanBundle(ctx, f, func(k cid.Cid, data []byte) (protocol.Verified, error) {
+		return c.verifyReceived(protocol.Block{CID: k, Data: data})
 	})
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, err)
 	}
+	roots, revs := scan.roots, scan.revs
+	res := &BundleResult{Docs: scan.docs}
 	res.Revisions = len(revs)
+	referenced, err := c.referencedBlocks(roots, revs)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", path, err)
+	}
 	ch, err := c.store.Put(revs)
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, translateRule(err))
+		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, bundleRule(err))
 	}
 	res.Added = len(ch.Added)
 	c.attach.touch(revs)
@@ -149,10 +150,15 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 		batch, size = batch[:0], 0
 		return err
 	}
-	err = readBundle(path, func(k cid.Cid, data []byte) error {
+	_, err = readBundle(path, func(k cid.Cid, data []byte) error {
 		if k.Prefix().Codec != protocol.CodecRaw {
 			return nil
 		}
+		if !referenced[k.KeyString()] {
+			res.Ignored++
+			return nil
+		}
+		res.Blocks++
 		batch = append(batch, protocol.Block{CID: k, Data: data})
 		if size += len(data); size >= 8<<20 {
 			return flush()
@@ -165,6 +171,9 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 	if err != nil {
 		return res, fmt.Errorf("bundle %s: entries stored, attachments incomplete (import it again to finish): %w", path, err)
 	}
+	if res.Ignored > 0 {
+		c.log.Warn("bundle blocks not stored: no entry lists them", "bundle", path, "blocks", res.Ignored)
+	}
 	for _, v := range revs {
 		c.clock.Observe(v.Rev.Clock)
 	}
@@ -175,44 +184,174 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 	return res, nil
 }
 
+// bundleScan is what the first pass over a bundle found.
+type bundleScan struct {
+	roots []cid.Cid
+	revs  []protocol.Verified // every revision, verified
+	docs  int                 // first revisions among them
+}
+
+// scanBundle reads a bundle from r and verifies every block: the
+// revisions with verify, the raw blocks against their CID and size.
+// It refuses a block of another codec, and a root that is not a
+// revision of the file. It keeps the revisions, and no raw block.
+func scanBundle(ctx context.Context, r io.Reader, verify func(cid.Cid, []byte) (protocol.Verified, error)) (*bundleScan, error) {
+	scan := &bundleScan{}
+	inFile := make(map[string]bool) // revisions of the file, by key
+	roots, err := readCAR(r, func(k cid.Cid, data []byte) error {
+		switch k.Prefix().Codec {
+		case protocol.CodecDagCBOR:
+			v, err := verify(k, data)
+			if err != nil {
+				return err
+			}
+			scan.revs = append(scan.revs, v)
+			inFile[k.KeyString()] = true
+			if !v.Rev.Doc.Defined() {
+				scan.docs++
+			}
+		case protocol.CodecRaw:
+			if len(data) > protocol.MaxBlockSize {
+				return protocol.Errorf(protocol.CodeTooLarge, "block %s is %d bytes, limit %d", k, len(data), protocol.MaxBlockSize)
+			}
+		default:
+			return protocol.Errorf(protocol.CodeBadCID, "block %s: codec %#x is not used by mutu", k, k.Prefix().Codec)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, root := range roots {
+		if !inFile[root.KeyString()] {
+			return nil, protocol.Errorf(protocol.CodeInvalid,
+				"its header names entry %s, which is not in the file: the file is incomplete or was not written by `mutu bundle export`; export it again", root)
+		}
+	}
+	scan.roots = roots
+	return scan, nil
+}
+
+// referencedBlocks returns the attachment blocks that the revisions of
+// the documents of a bundle list, by key: those of the revisions revs
+// of the bundle, and those of the revisions held of the documents
+// they belong to or the roots name.
+func (c *Catalogue) referencedBlocks(roots []cid.Cid, revs []protocol.Verified) (map[string]bool, error) {
+	refs := make(map[string]bool)
+	add := func(r *protocol.Revision) {
+		for _, a := range r.Attachments {
+			for _, b := range a.Blocks {
+				refs[b.KeyString()] = true
+			}
+		}
+	}
+	docs := make(map[string]cid.Cid)
+	for _, r := range roots {
+		docs[r.KeyString()] = r
+	}
+	inBundle := make(map[string]bool, len(revs))
+	for _, v := range revs {
+		add(v.Rev)
+		inBundle[v.CID.KeyString()] = true
+		doc := v.Rev.Doc
+		if !doc.Defined() {
+			doc = v.CID
+		}
+		docs[doc.KeyString()] = doc
+	}
+	for _, doc := range docs {
+		history, err := c.store.History(doc)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", doc, err)
+		}
+		for _, rc := range history {
+			if inBundle[rc.KeyString()] {
+				continue
+			}
+			r, _, err := c.store.Revision(rc)
+			if err != nil {
+				return nil, fmt.Errorf("read revision %s: %w", rc, err)
+			}
+			add(r)
+		}
+	}
+	return refs, nil
+}
+
+// bundleRule says which revision of a bundle breaks a rule of the
+// store. A parent neither in the bundle nor held is the bundle's fault,
+// not a revision to fetch later as in sync: the error names the
+// revision and what it lacks, and matches protocol.ErrInvalid.
+func bundleRule(err error) error {
+	var re *store.RevisionError
+	var mp *store.MissingParentError
+	if errors.As(err, &re) && errors.As(err, &mp) {
+		missing := make([]string, len(mp.Missing))
+		for i, m := range mp.Missing {
+			missing[i] = m.String()
+		}
+		return protocol.Errorf(protocol.CodeInvalid,
+			"revision %s needs %s, which is neither in the bundle nor held here: the bundle lacks the start of the entry's history; "+
+				"export it again with `mutu bundle export` from a node that holds the whole entry, or first import the bundle that holds %s",
+			re.CID, strings.Join(missing, ", "), strings.Join(missing, ", "))
+	}
+	return translateRule(err)
+}
+
 // readBundle calls fn for every block of the CAR file at path, after
-// checking that the block's bytes match its CID. A file that is not a
-// CAR, or is cut short or altered, is refused with an error matching
-// protocol.ErrMalformed that says where: which block, after which CID.
-func readBundle(path string, fn func(cid.Cid, []byte) error) error {
+// checking that the block's bytes match its CID, and returns the roots
+// its header names. A file that is not a CAR, or is cut short or
+// altered, is refused with an error matching protocol.ErrMalformed
+// that says where: which block, after which CID.
+func readBundle(path string, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
-	br, err := carv2.NewBlockReader(f, carv2.MaxAllowedSectionSize(protocol.MaxRevisionSize+1024),
+	return readCAR(f, fn)
+}
+
+// readCAR is readBundle on a stream. Memory is bounded by the largest
+// block it accepts (a revision, plus room for its section header),
+// whatever the stream holds.
+func readCAR(r io.Reader, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
+	br, err := carv2.NewBlockReader(r, carv2.MaxAllowedSectionSize(protocol.MaxRevisionSize+1024),
+		carv2.MaxAllowedHeaderSize(maxBundleHeader),
 		// Blocks are checked below, so that a bad one is named with its CID.
 		carv2.WithTrustedCAR(true))
 	if err == io.EOF {
-		return protocol.Errorf(protocol.CodeMalformed, "not a CAR file: the file is empty")
+		return nil, protocol.Errorf(protocol.CodeMalformed, "not a CAR file: the file is empty")
 	}
 	if err != nil {
-		return protocol.Errorf(protocol.CodeMalformed, "not a CAR file: its header cannot be read (%v)", err)
+		return nil, protocol.Errorf(protocol.CodeMalformed, "not a CAR file: its header cannot be read (%v)", err)
 	}
 	var n int        // blocks read
 	var last cid.Cid // the last block read
 	for {
 		blk, err := br.Next()
 		if err == io.EOF {
-			return nil
+			return br.Roots, nil
 		}
 		if err != nil {
-			return damagedBundle(n+1, last, err)
+			return nil, damagedBundle(n+1, last, err)
 		}
 		n, last = n+1, blk.Cid()
 		if err := protocol.CheckCID(blk.Cid(), blk.RawData()); err != nil {
-			return fmt.Errorf("block %d: %w", n, err)
+			return nil, fmt.Errorf("block %d: %w", n, err)
 		}
 		if err := fn(blk.Cid(), blk.RawData()); err != nil {
-			return fmt.Errorf("block %d (%s): %w", n, blk.Cid(), err)
+			return nil, fmt.Errorf("block %d (%s): %w", n, blk.Cid(), err)
 		}
 	}
 }
+
+// maxBundleHeader bounds the CAR header, which lists the roots: the
+// IDs of the bundle's entries, some 40 bytes each.
+const maxBundleHeader = 32 << 20
 
 // damagedBundle says that block n of a CAR file, which follows the
 // block prev (undefined for the first), cannot be read.

@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue/filename"
+	"github.com/mutu-network/mutu/protocol"
 )
 
 // dirFiles lists the files under dir, relative to it, sorted.
@@ -147,6 +152,113 @@ func TestExportKeepsOtherEntriesFiles(t *testing.T) {
 		data, _ := os.ReadFile(filepath.Join(out, name))
 		if want := []string{"Premier.", "Second."}[i]; !bytes.Contains(data, []byte(want)) {
 			t.Errorf("%s holds entry %d but not its body %q:\n%s", name, i, want, data)
+		}
+	}
+}
+
+// TestExportSlugFoldsEveryLatinLetter: export names files with the one
+// folding table of search, which knows every Latin letter French text
+// quotes; a second, shorter table dropped å, ł, ź and ß from names.
+func TestExportSlugFoldsEveryLatinLetter(t *testing.T) {
+	for title, want := range map[string]string{
+		"Régie d'avances : ouvrir une sous-régie": "regie-d-avances-ouvrir-une-sous-regie",
+		"Ångström, Łódź et la Straße":             "angstrom-lodz-et-la-strasse",
+		"ŒUVRES SOCIALES":                         "oeuvres-sociales",
+		"Ελλάδα":                                  "entree",
+	} {
+		if got := exportSlug(title); got != want {
+			t.Errorf("exportSlug(%q) = %q, want %q", title, got, want)
+		}
+	}
+}
+
+// hostileNames are attachment names the network accepts that a file
+// system, a shell or a terminal would misread: the longest name
+// allowed, line breaks, an escape sequence, a right-to-left override,
+// Windows device names, a flag, a quote, trailing dots and spaces, and
+// two names that macOS and Windows take for one file.
+var hostileNames = []string{
+	strings.Repeat("é", 125) + "x.pdf", "ligne\r\nsuivante.txt", "esc\x1b[31mrouge.txt",
+	"facture\u202Efdp.exe", "con", "con.txt", "-rf", `"`, "a.", "a ", "É.txt", "é.txt",
+}
+
+// TestExportImportHostileNames: export writes every attachment under a
+// name valid on Windows, macOS and Linux, and import gives back the
+// same entries with the same attachment names and bytes. A 255-byte
+// name made every export fail (the temporary file's name was too long).
+func TestExportImportHostileNames(t *testing.T) {
+	ctx := context.Background()
+	src := openTest(t, "")
+	me := newKey(t)
+	var files []File
+	content := make(map[string]string)
+	for i, n := range hostileNames {
+		content[n] = fmt.Sprintf("contenu %d de %q", i, n)
+		files = append(files, File{Name: n, Data: strings.NewReader(content[n])})
+	}
+	p, err := src.Publish(ctx, me, parse(t, "---\ntitle: Pièces jointes hostiles\ntags: [test]\n---\nCorps.\n"), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	con, err := src.Publish(ctx, me, parse(t, "---\ntitle: CON\n---\nUn titre réservé sous Windows.\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	res, err := src.Export(ctx, out, nil)
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	if res.Attachments != len(hostileNames) {
+		t.Errorf("exported %d attachments, want %d", res.Attachments, len(hostileNames))
+	}
+	folded := make(map[string]string)
+	for _, rel := range dirFiles(t, out) {
+		for _, name := range strings.Split(rel, string(filepath.Separator)) {
+			if name != filename.Portable(name) {
+				t.Errorf("export wrote %q, whose name %q is not portable", rel, name)
+			}
+		}
+		key := strings.ToLower(rel)
+		if prev, dup := folded[key]; dup {
+			t.Errorf("export wrote %q and %q, one file where case is ignored", prev, rel)
+		}
+		folded[key] = rel
+	}
+
+	dst := openTest(t, "")
+	imp, err := dst.Import(ctx, newKey(t), out, ImportOptions{})
+	if err != nil || len(imp.Failed) != 0 || len(imp.Published) != 2 {
+		t.Fatalf("import of the export: %+v, %v", imp, err)
+	}
+	for _, f := range imp.Published {
+		got, err := dst.Get(f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := src.Get(p.Doc)
+		if got.Entry.Title() == "CON" {
+			want, _ = src.Get(con.Doc)
+		}
+		if !sameEntry(&protocol.Entry{Meta: want.Entry.Meta, Body: want.Entry.Body}, got.Entry) {
+			t.Errorf("entry %q changed on the way: %+v, want %+v", want.Entry.Title(), got.Entry, want.Entry)
+		}
+		var names []string
+		for _, a := range got.Attachments {
+			names = append(names, a.Name)
+			var buf bytes.Buffer
+			if _, err := dst.WriteAttachment(f.ID, a.Name, &buf); err != nil {
+				t.Errorf("attachment %q: %v", a.Name, err)
+			} else if buf.String() != content[a.Name] {
+				t.Errorf("attachment %q holds %q, want %q", a.Name, buf.String(), content[a.Name])
+			}
+		}
+		var wantNames []string
+		for _, a := range want.Attachments {
+			wantNames = append(wantNames, a.Name)
+		}
+		if !slices.Equal(names, wantNames) {
+			t.Errorf("attachment names %q, want %q", names, wantNames)
 		}
 	}
 }

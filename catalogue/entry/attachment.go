@@ -102,7 +102,7 @@ func decodeAttachment(m map[string]any) (Attachment, string) {
 	a.Name = name
 	if t, ok := m[attType]; ok && t != nil {
 		s, isText := t.(string)
-		if !isText || !isMediaType(s) {
+		if !isText || (s != "" && !isMediaType(s)) {
 			return a, "type " + describe(t) + " is not a media type"
 		}
 		a.Type = s
@@ -126,8 +126,9 @@ func decodeAttachment(m map[string]any) (Attachment, string) {
 	return a, ""
 }
 
-// isMediaType reports whether s is a media type, parameters allowed
-// ("text/plain; charset=utf-8", as mutu records a .txt file).
+// isMediaType reports whether s is a media type, with or without
+// parameters, on one line: "text/plain; charset=utf-8", the type mutu
+// gives a .txt file, is one.
 func isMediaType(s string) bool {
 	mt, _, err := mime.ParseMediaType(s)
 	return err == nil && strings.Contains(mt, "/") && !strings.ContainsAny(s, "\r\n")

@@ -31,6 +31,10 @@ const (
 	keyContributorsWanted = "contributors_wanted"
 	keyAttachments        = "attachments"
 	keyEditors            = "editors"
+	// keyDerivedFrom is checked, but kept with the unknown keys: it is
+	// written after the known keys, as it always was, and never
+	// suggested for a misspelt key.
+	keyDerivedFrom = "derived_from"
 )
 
 // keyOrder is the order in which Marshal writes the known keys; the

@@ -26,7 +26,7 @@ attachments:
     type: application/vnd.oasis.opendocument.text
     size: 12345
     cid: bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
-derived_from: https://exemple.fr/fiche
+derived_from: bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
 ---
 # Ouvrir une sous-régie
 
@@ -50,7 +50,7 @@ func TestParseNote(t *testing.T) {
 		"audience":     []any{"gestionnaire", "agent-comptable"},
 		"academie":     "lyon",
 		"review_by":    "2026-06-30",
-		"derived_from": "https://exemple.fr/fiche",
+		"derived_from": "bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
 	}
 	if !reflect.DeepEqual(f.Meta, wantMeta) {
 		t.Errorf("Meta = %#v\nwant %#v", f.Meta, wantMeta)

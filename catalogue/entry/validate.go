@@ -160,6 +160,7 @@ func (c *checker) schema(meta map[string]any) {
 	c.academie(meta)
 	c.license(meta, kind == KindSoftware)
 	c.reviewBy(meta)
+	c.derivedFrom(meta)
 	switch kind {
 	case KindTool:
 		c.tool(meta)
@@ -205,6 +206,9 @@ func (c *checker) title(meta map[string]any) {
 		c.invalid(keyTitle, "write the title on one line; put details in the summary or the body", "the title has more than one line")
 	case strings.ContainsFunc(s, unicode.IsControl):
 		c.invalid(keyTitle, "remove them", "the title contains control characters")
+	case !strings.ContainsFunc(s, isVisibleWord):
+		c.invalid(keyTitle, "write the title in words after title:, e.g. title: Régie d'avances : ouvrir une sous-régie",
+			"the title has no letter or digit: it would show as blank or as signs only")
 	default:
 		if n := utf8.RuneCountInString(strings.TrimSpace(s)); n > MaxTitleLen {
 			c.invalid(keyTitle, fmt.Sprintf("shorten it to %d characters at most; put the details in the summary or the body", MaxTitleLen),
@@ -321,6 +325,43 @@ func (c *checker) reviewBy(meta map[string]any) {
 	}
 	if _, err := time.Parse(dateLayout, strings.TrimSpace(s)); err != nil {
 		c.invalid(keyReviewBy, fix, "%s is not a date", quoteValue(s))
+	}
+}
+
+// isVisibleWord reports whether r is a letter or a digit: a title
+// needs one, so that no title is made only of spaces, punctuation or
+// invisible and bidirectional characters.
+func isVisibleWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// derivedFrom checks derived_from: the ID of the entry this one builds
+// on (a document ID, the CID of its first revision, bafyrei…), or a
+// list of such IDs for an entry built on several.
+func (c *checker) derivedFrom(meta map[string]any) {
+	const fix = "write the ID of the entry this one builds on, as `mutu show` or its page gives it, e.g. derived_from: bafyrei…; put a web address in the body instead"
+	v, present := meta[keyDerivedFrom]
+	if !present || v == nil {
+		return
+	}
+	isID := func(s string) bool {
+		id, err := protocol.ParseCID(strings.TrimSpace(s))
+		return err == nil && id.Prefix().Codec == protocol.CodecDagCBOR
+	}
+	switch x := v.(type) {
+	case string:
+		if !isID(x) {
+			c.invalid(keyDerivedFrom, fix, "%s is not an entry ID", quoteValue(x))
+		}
+	case []any:
+		if len(x) == 0 {
+			c.invalid(keyDerivedFrom, fix+", or remove the line", "the list is empty")
+		}
+		for i, it := range x {
+			if s, ok := it.(string); !ok || !isID(s) {
+				c.errorAt(c.pos.item(keyDerivedFrom, i), keyDerivedFrom, ErrInvalid, fix, "item %d, %s, is not an entry ID", i+1, describe(it))
+			}
+		}
+	default:
+		c.invalid(keyDerivedFrom, fix, "%s is not an entry ID", describe(v))
 	}
 }
 

@@ -129,3 +129,58 @@ func manyTags(n int) []any {
 	}
 	return tags
 }
+
+// TestTitleNeedsALetterOrDigit: a title made only of spaces,
+// punctuation, invisible or bidirectional characters shows as blank,
+// or as signs, in every list; it is refused, naming the key and the fix.
+func TestTitleNeedsALetterOrDigit(t *testing.T) {
+	for title, ok := range map[string]bool{
+		"Régie":                true,
+		"2024":                 true,
+		"Ελλάδα":               true,
+		"\u202Eétat":           true,
+		"\u200B\u200B":         false, // zero-width spaces
+		"\u202E\u2066\u2069":   false, // bidi controls
+		"... — !":              false,
+		"\u2800":               false, // braille blank
+		"\U000E0041\U000E0042": false, // tag characters
+	} {
+		_, err := (&Entry{Meta: map[string]any{"title": title}}).Validate("formulaire")
+		switch {
+		case ok && err != nil:
+			t.Errorf("title %q refused: %v", title, err)
+		case !ok && (err == nil || !strings.Contains(err.Error(), `key "title": the title has no letter or digit`) || !strings.Contains(err.Error(), "write the title in words")):
+			t.Errorf("title %q: %v, want it refused for having no letter or digit, with the fix", title, err)
+		}
+	}
+}
+
+// TestDerivedFromIsAnEntryID: derived_from names the entry this one
+// builds on, by its ID, or a list of IDs; anything else is refused with
+// the key named and the fix.
+func TestDerivedFromIsAnEntryID(t *testing.T) {
+	const id = "bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+	for _, tt := range []struct {
+		v  any
+		ok bool
+	}{
+		{id, true},
+		{" " + id + " ", true},
+		{[]any{id, id}, true},
+		{"https://exemple.fr/fiche", false},
+		{"bafyrei", false},
+		{"bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", false}, // a raw block, not an entry
+		{int64(3), false},
+		{[]any{}, false},
+		{[]any{id, "autre"}, false},
+		{map[string]any{"id": id}, false},
+	} {
+		_, err := (&Entry{Meta: map[string]any{"title": "T", "derived_from": tt.v}}).Validate("formulaire")
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("derived_from %#v refused: %v", tt.v, err)
+		case !tt.ok && (err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `key "derived_from"`) || !strings.Contains(err.Error(), "write the ID of the entry")):
+			t.Errorf("derived_from %#v: %v, want it refused under its key, with the fix", tt.v, err)
+		}
+	}
+}

@@ -54,7 +54,7 @@ var loadAnalysis = sync.OnceValues(func() (*frenchAnalysis, error) {
 	}
 	stopWords := analysis.NewTokenMap()
 	for w := range snowball {
-		stopWords.AddToken(fold(w))
+		stopWords.AddToken(Fold(w))
 	}
 
 	tokenizer := wordTokenizer{}

@@ -24,8 +24,8 @@ func TestFold(t *testing.T) {
 		"dépenses engagées":   "depenses engagees",
 		"Saint-Étienne, Lyon": "Saint-Etienne, Lyon",
 	} {
-		if got := fold(in); got != want {
-			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -60,10 +60,12 @@ func isCombiningMark(r rune) bool {
 	return r >= 0x0300 && r <= 0x036f
 }
 
-// fold returns s with accents and ligatures replaced by plain ASCII
+// Fold returns s with accents and ligatures replaced by plain ASCII
 // letters: "Régie" → "Regie", "œuvre" → "oeuvre". Other characters are
-// kept. It does not allocate when s is already ASCII.
-func fold(s string) string {
+// kept. It does not allocate when s is already ASCII. It is the one
+// folding table of mutu: search indexes with it, and export names
+// files with it.
+func Fold(s string) string {
 	i := 0
 	for i < len(s) && s[i] < utf8.RuneSelf {
 		i++
@@ -99,7 +101,7 @@ type foldFilter struct{}
 func (foldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 	for _, tok := range input {
 		if !isASCII(tok.Term) {
-			tok.Term = []byte(fold(string(tok.Term)))
+			tok.Term = []byte(Fold(string(tok.Term)))
 		}
 	}
 	return input

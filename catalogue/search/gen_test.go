@@ -245,7 +245,7 @@ func (g generator) note(i, bodySize int) Doc {
 	}
 	var tags []string
 	for n := 2 + gr.r.IntN(3); n > 0; n-- {
-		tags = append(tags, fold(gr.pick(gr.topic)))
+		tags = append(tags, Fold(gr.pick(gr.topic)))
 	}
 	var audience []string
 	for n := 1 + gr.r.IntN(2); n > 0; n-- {
@@ -274,7 +274,7 @@ func (g generator) note(i, bodySize int) Doc {
 		d.ReviewBy = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, gr.r.IntN(3*365))
 	}
 	if kind != "note" {
-		d.Extra = "https://outils.example.fr/" + fold(gr.uniform(genDomain)) + " " + gr.uniform(genNames)
+		d.Extra = "https://outils.example.fr/" + Fold(gr.uniform(genDomain)) + " " + gr.uniform(genNames)
 	}
 	return d
 }
@@ -296,7 +296,7 @@ func (g generator) query(i int) Query {
 			w = plural(w)
 		}
 		if gr.r.IntN(2) == 0 {
-			w = fold(w)
+			w = Fold(w)
 		}
 		if gr.r.IntN(10) == 0 && len(w) > 5 {
 			k := 1 + gr.r.IntN(len(w)-2)
@@ -311,7 +311,7 @@ func (g generator) query(i int) Query {
 	case 1:
 		q.Kind = "tool"
 	case 2:
-		q.Tag = fold(gr.pick(gr.topic))
+		q.Tag = Fold(gr.pick(gr.topic))
 	}
 	return q
 }

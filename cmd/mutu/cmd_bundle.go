@@ -58,11 +58,12 @@ func bundleCommand() *cli.Command {
 				},
 			},
 			{
-				Name:        "import",
-				Usage:       "verify and store every block of a CAR file",
-				ArgsUsage:   "FILE.car",
-				Description: "Every block is verified (CID and signature) first; a bad block refuses the whole bundle.",
-				Flags:       []cli.Flag{jsonFlag},
+				Name:      "import",
+				Usage:     "verify and store every block of a CAR file",
+				ArgsUsage: "FILE.car",
+				Description: "Every block is verified (CID and signature) first; a bad block, a root missing from the file or a revision\n" +
+					"whose parent is neither in the file nor held refuses the whole bundle. Blocks no entry lists are not stored.",
+				Flags: []cli.Flag{jsonFlag},
 				Action: func(c *cli.Context) error {
 					if err := needArgs(c, 1, 1, "FILE.car"); err != nil {
 						return err
@@ -83,6 +84,9 @@ func bundleCommand() *cli.Command {
 						return printJSON(c.App.Writer, res)
 					}
 					fmt.Fprintf(c.App.Writer, "Imported %s: %d revisions (%d new), %d attachment blocks\n", c.Args().First(), res.Revisions, res.Added, res.Blocks)
+					if res.Ignored > 0 {
+						fmt.Fprintf(c.App.Writer, "Not stored: %d blocks that no entry lists\n", res.Ignored)
+					}
 					return nil
 				},
 			},

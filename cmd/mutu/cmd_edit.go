@@ -52,7 +52,7 @@ func editCommand() *cli.Command {
 				return printJSON(c.App.Writer, p)
 			}
 			if p.Unchanged {
-				fmt.Fprintf(c.App.Writer, "Nothing changed: %s is the same as entry %s; no revision stored\n", p.File, p.ID)
+				fmt.Fprintf(c.App.Writer, "Nothing changed: %s is the same as entry %s; no revision stored\n", term(p.File), p.ID)
 				return nil
 			}
 			return printPublished(c.App.Writer, "Edited", *p)

@@ -66,7 +66,7 @@ func printFetch(w io.Writer, r *api.FetchResult) error {
 		if !a.Held {
 			state = "still missing"
 		}
-		fmt.Fprintf(w, "  %s (%s): %s\n", a.Name, bytesText(a.Size), state)
+		fmt.Fprintf(w, "  %s (%s): %s\n", term(a.Name), bytesText(a.Size), state)
 	}
 	if r.Missing == 0 {
 		_, err := fmt.Fprintf(w, "Every attachment of %s is now on this node.\n", id)

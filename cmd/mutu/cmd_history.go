@@ -34,7 +34,7 @@ func historyCommand() *cli.Command {
 					parents[i] = shortID(p)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), op,
-					shortKey(r.Author), r.CID, strings.Join(parents, ","), r.Title)
+					term(shortKey(r.Author)), r.CID, strings.Join(parents, ","), term(r.Title))
 			}
 			fmt.Fprintln(tw, "(* current head)")
 			return tw.Flush()

@@ -21,6 +21,7 @@ func importCommand() *cli.Command {
 		Description: "Importing the same directory twice creates nothing new. A file whose id names one of your entries\n" +
 			"with other content becomes an edit of it. Invalid files are listed and change nothing; files without\n" +
 			"front matter are not entries. Keys of other catalogues are copied to mutu's (link to url for tools).\n" +
+			"Only regular files are read: a symbolic link, device, named pipe or socket under DIR refuses the whole import.\n" +
 			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr, the same warning of many\n" +
 			"files once, with their number; the files are imported all the same. --json lists every warning.",
 		Flags: []cli.Flag{
@@ -88,7 +89,7 @@ func printImport(c *cli.Context, res *catalogue.ImportResult) error {
 		}
 	} else {
 		for _, f := range res.Failed {
-			fmt.Fprintf(c.App.ErrWriter, "refused: %v\n", f.Err)
+			fmt.Fprintf(c.App.ErrWriter, "refused: %s\n", termText(f.Err.Error()))
 		}
 		total := len(res.Published) + len(res.Edited) + len(res.Unchanged) + len(res.Failed)
 		fmt.Fprintf(w, "%s: %d published, %d edited, %d unchanged, %d refused%s\n",

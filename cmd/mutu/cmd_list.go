@@ -31,11 +31,11 @@ func listCommand() *cli.Command {
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tKIND\tUPDATED\tTITLE")
 			for _, e := range list {
-				title := e.Title
+				title := term(e.Title)
 				if e.Conflict {
 					title += "  [conflict]"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", shortID(e.ID), e.Kind, e.Updated.Local().Format("2006-01-02"), title)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", shortID(e.ID), term(e.Kind), e.Updated.Local().Format("2006-01-02"), title)
 			}
 			return tw.Flush()
 		}),

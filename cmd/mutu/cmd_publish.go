@@ -130,7 +130,7 @@ func openAttachment(path string) (*os.File, error) {
 func printPublished(w io.Writer, verb string, ps ...api.Published) error {
 	for _, p := range ps {
 		if p.File != "" {
-			fmt.Fprintf(w, "%s %s as %s\n", verb, p.File, p.ID)
+			fmt.Fprintf(w, "%s %s as %s\n", verb, term(p.File), p.ID)
 		} else {
 			fmt.Fprintf(w, "%s %s\n", verb, p.ID)
 		}
@@ -143,7 +143,7 @@ func printPublished(w io.Writer, verb string, ps ...api.Published) error {
 // code.
 func printWarnings(w io.Writer, ws []entry.Problem) {
 	for _, x := range ws {
-		fmt.Fprintf(w, "warning: %s\n", x)
+		fmt.Fprintf(w, "warning: %s\n", termText(x.String()))
 	}
 }
 

@@ -69,7 +69,7 @@ func printHits(w io.Writer, res *api.SearchResult) {
 		return
 	}
 	for _, h := range res.Hits {
-		fmt.Fprintf(w, "%s\n  %s · %s\n", h.Title, h.Kind, shortID(h.ID))
+		fmt.Fprintf(w, "%s\n  %s · %s\n", term(h.Title), term(h.Kind), shortID(h.ID))
 		if h.Snippet != "" {
 			snip := html.UnescapeString(markTag.ReplaceAllStringFunc(h.Snippet, func(t string) string {
 				if t == "<mark>" {
@@ -77,7 +77,7 @@ func printHits(w io.Writer, res *api.SearchResult) {
 				}
 				return "»"
 			}))
-			fmt.Fprintf(w, "  %s\n", strings.Join(strings.Fields(snip), " "))
+			fmt.Fprintf(w, "  %s\n", term(strings.Join(strings.Fields(snip), " ")))
 		}
 		fmt.Fprintln(w)
 	}

@@ -37,12 +37,12 @@ func printEntry(w io.Writer, e *api.Entry, html, asJSON bool) error {
 		fmt.Fprintf(w, "Entry %s was retracted by its author (revision %s).\n", e.ID, e.Head)
 		return nil
 	case html:
-		_, err := io.WriteString(w, e.HTML)
+		_, err := io.WriteString(w, termText(e.HTML))
 		return err
 	}
 	if e.Conflict {
 		fmt.Fprintf(w, "# conflict: %d concurrent revisions; showing %s. Edit the entry to merge them.\n", len(e.Heads), e.Head)
 	}
-	_, err := io.WriteString(w, e.Markdown)
+	_, err := io.WriteString(w, termText(e.Markdown))
 	return err
 }

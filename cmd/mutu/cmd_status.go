@@ -27,9 +27,9 @@ func statusCommand() *cli.Command {
 			if !st.Running {
 				fmt.Fprintf(w, "Node: not running (start it with `mutu --home %s run`)\n", s.home.dir)
 			} else {
-				fmt.Fprintf(w, "Node: running\nPeer ID: %s\nNetwork: %s\nPeers connected: %d\n", st.PeerID, st.Network, st.PeersConnected)
+				fmt.Fprintf(w, "Node: running\nPeer ID: %s\nNetwork: %s\nPeers connected: %d\n", term(st.PeerID), term(st.Network), st.PeersConnected)
 				for _, a := range st.Addrs {
-					fmt.Fprintf(w, "Address: %s\n", a)
+					fmt.Fprintf(w, "Address: %s\n", term(a))
 				}
 			}
 			fmt.Fprintf(w, "Author: %s\nEntries: %d\nRevisions: %d\n", st.Author, st.Entries, st.Revisions)
@@ -51,7 +51,7 @@ func statusCommand() *cli.Command {
 					} else {
 						result = "-"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Peer, syncState(p), last, p.ReceivedTotal, result)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", term(p.Peer), syncState(p), last, p.ReceivedTotal, term(result))
 				}
 				return tw.Flush()
 			}
@@ -94,9 +94,9 @@ func peersCommand() *cli.Command {
 				return nil
 			}
 			for _, p := range peers {
-				fmt.Fprintf(c.App.Writer, "%s\n", p.ID)
+				fmt.Fprintf(c.App.Writer, "%s\n", term(p.ID))
 				for _, a := range p.Addrs {
-					fmt.Fprintf(c.App.Writer, "  %s\n", a)
+					fmt.Fprintf(c.App.Writer, "  %s\n", term(a))
 				}
 			}
 			return nil

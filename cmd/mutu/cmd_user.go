@@ -294,7 +294,7 @@ func runUserList(opts userOptions, out io.Writer) error {
 		if a.Operator {
 			role = " (operator)"
 		}
-		fmt.Fprintf(out, "%-24s %s%s  %s\n", a.Name, shortKey(a.Author), role, state)
+		fmt.Fprintf(out, "%-24s %s%s  %s\n", term(a.Name), shortKey(a.Author), role, state)
 	}
 	return nil
 }

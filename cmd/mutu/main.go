@@ -35,7 +35,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	code := exitCode(err)
-	fmt.Fprintf(stderr, "mutu: %v\n", err)
+	fmt.Fprintf(stderr, "mutu: %s\n", termText(err.Error()))
 	return code
 }
 
