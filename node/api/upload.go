@@ -202,8 +202,14 @@ func writeParts(mw *multipart.Writer, req any, atts []Upload) error {
 	if err := json.NewEncoder(w).Encode(req); err != nil {
 		return err
 	}
+	// The attachments' names are in the request part: a part's header
+	// carries none, so that any name a file may have (CR, LF, ESC)
+	// travels, as it does without a node.
+	ah := make(textproto.MIMEHeader)
+	ah.Set("Content-Disposition", `form-data; name="`+partAttachment+`"`)
+	ah.Set("Content-Type", "application/octet-stream")
 	for _, a := range atts {
-		w, err := mw.CreateFormFile(partAttachment, a.Name)
+		w, err := mw.CreatePart(ah)
 		if err != nil {
 			return err
 		}

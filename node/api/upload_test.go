@@ -163,3 +163,30 @@ func TestMultipartRequestTooLarge(t *testing.T) {
 		t.Errorf("%d %+v, want 413 and kind %q", resp.StatusCode, e, KindTooLarge)
 	}
 }
+
+// TestStreamedAttachmentNamesTravel: an attachment may have any name
+// a file may have, control characters included; streamed to a running
+// node, it keeps it, as it does without one (the name travels in the
+// request part, not in a part's header, where CR, LF or ESC break it).
+func TestStreamedAttachmentNamesTravel(t *testing.T) {
+	_, c, _ := newDiskServer(t)
+	ctx := context.Background()
+	names := []string{"a\x1b[31mrouge.txt", "ligne\r\nsuivante.txt", `guillemet".txt`}
+	var atts []Upload
+	for _, n := range names {
+		atts = append(atts, Upload{Name: n, Body: strings.NewReader("contenu de " + n)})
+	}
+	out, err := c.Publish(ctx, PublishRequest{Files: []Upload{{Name: "f.md", Data: []byte(note)}}, Attachments: atts})
+	if err != nil {
+		t.Fatalf("publish through the node: %v", err)
+	}
+	e, err := c.Show(ctx, out[0].ID, ShowOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range names {
+		if i >= len(e.Attachments) || e.Attachments[i].Name != n {
+			t.Fatalf("attachments %+v, want %q", e.Attachments, names)
+		}
+	}
+}
