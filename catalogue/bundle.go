@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,14 +25,24 @@ import (
 
 // BundleResult says what a bundle export or import held.
 type BundleResult struct {
-	Docs      int
-	Revisions int
-	Blocks    int // raw attachment blocks (stored, on import)
-	Added     int // revisions new to this catalogue (import)
+	Docs      int `json:"docs"`
+	Revisions int `json:"revisions"`
+	Blocks    int `json:"blocks"` // raw attachment blocks (stored, on import)
+	Added     int `json:"added"`  // revisions new to this catalogue (import)
 	// Ignored counts, on import, the raw blocks that no revision of
 	// the bundle's entries lists, in the bundle or held here: they are
 	// not stored.
-	Ignored int `json:",omitempty"`
+	Ignored int `json:"ignored,omitempty"`
+}
+
+// BundleOptions configure ImportBundle.
+type BundleOptions struct {
+	// Name is the bundle's name in messages; the path when empty (a
+	// running node names the file its client sent, not its copy).
+	Name string
+	// Progress, when set, is told the bytes of the file read so far,
+	// of its size, once per pass: verifying, then storing attachments.
+	Progress func(done, total int)
 }
 
 // ExportBundle writes the given documents (every document, retracted
@@ -114,28 +125,29 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 // attachments' blocks, whether that revision is in the bundle or held
 // here; the others are counted in BundleResult.Ignored and dropped, so
 // that a bundle cannot fill the store with data nothing refers to.
-func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResult, error) {
+func (c *Catalogue) ImportBundle(ctx context.Context, path string, opts BundleOptions) (*BundleResult, error) {
+	name := cmp.Or(opts.Name, path)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	scan, err := scanBundle(ctx, f, func(k cid.Cid, data []byte) (protocol.Verified, error) {
+	scan, err := scanBundle(ctx, progressReader(f, opts.Progress), func(k cid.Cid, data []byte) (protocol.Verified, error) {
 		return c.verifyReceived(protocol.Block{CID: k, Data: data})
 	})
 	f.Close()
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, err)
+		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", name, err)
 	}
 	roots, revs := scan.roots, scan.revs
 	res := &BundleResult{Docs: scan.docs}
 	res.Revisions = len(revs)
 	referenced, err := c.referencedBlocks(roots, revs)
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s: %w", path, err)
+		return nil, fmt.Errorf("bundle %s: %w", name, err)
 	}
 	ch, err := c.store.Put(revs)
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, bundleRule(err))
+		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", name, bundleRule(err))
 	}
 	res.Added = len(ch.Added)
 	c.attach.touch(revs)
@@ -150,7 +162,7 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 		batch, size = batch[:0], 0
 		return err
 	}
-	_, err = readBundle(path, func(k cid.Cid, data []byte) error {
+	_, err = readBundle(path, opts.Progress, func(k cid.Cid, data []byte) error {
 		if k.Prefix().Codec != protocol.CodecRaw {
 			return nil
 		}
@@ -169,10 +181,10 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 		err = flush()
 	}
 	if err != nil {
-		return res, fmt.Errorf("bundle %s: entries stored, attachments incomplete (import it again to finish): %w", path, err)
+		return res, fmt.Errorf("bundle %s: entries stored, attachments incomplete (import it again to finish): %w", name, err)
 	}
 	if res.Ignored > 0 {
-		c.log.Warn("bundle blocks not stored: no entry lists them", "bundle", path, "blocks", res.Ignored)
+		c.log.Warn("bundle blocks not stored: no entry lists them", "bundle", name, "blocks", res.Ignored)
 	}
 	for _, v := range revs {
 		c.clock.Observe(v.Rev.Clock)
@@ -306,13 +318,39 @@ func bundleRule(err error) error {
 // its header names. A file that is not a CAR, or is cut short or
 // altered, is refused with an error matching protocol.ErrMalformed
 // that says where: which block, after which CID.
-func readBundle(path string, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
+func readBundle(path string, progress func(done, total int), fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readCAR(f, fn)
+	return readCAR(progressReader(f, progress), fn)
+}
+
+// progressReader returns f, telling progress, if not nil, the bytes
+// read of f's size as they are read.
+func progressReader(f *os.File, progress func(done, total int)) io.Reader {
+	if progress == nil {
+		return f
+	}
+	total := 0
+	if st, err := f.Stat(); err == nil {
+		total = int(st.Size())
+	}
+	return &countingReader{r: f, total: total, progress: progress}
+}
+
+type countingReader struct {
+	r           io.Reader
+	done, total int
+	progress    func(done, total int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.done += n
+	c.progress(c.done, max(c.total, c.done))
+	return n, err
 }
 
 // readCAR is readBundle on a stream. Memory is bounded by the largest

@@ -52,7 +52,7 @@ func TestImportBundleDamaged(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst := openTest(t, "")
-			_, err := dst.ImportBundle(ctx, bad)
+			_, err := dst.ImportBundle(ctx, bad, BundleOptions{})
 			if !errors.Is(err, protocol.ErrMalformed) {
 				t.Fatalf("err = %v, want one matching protocol.ErrMalformed", err)
 			}
@@ -128,7 +128,7 @@ func TestImportBundleStoresOnlyReferencedBlocks(t *testing.T) {
 	// The first revision only, its attachment block missing.
 	dst := openTest(t, "")
 	writeCAR(t, filepath.Join(dir, "first.car"), []cid.Cid{first.CID}, first)
-	if _, err := dst.ImportBundle(ctx, filepath.Join(dir, "first.car")); err != nil {
+	if _, err := dst.ImportBundle(ctx, filepath.Join(dir, "first.car"), BundleOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The edit, which does not list the attachment, with the
@@ -136,7 +136,7 @@ func TestImportBundleStoresOnlyReferencedBlocks(t *testing.T) {
 	// stray block.
 	path := filepath.Join(dir, "edit.car")
 	writeCAR(t, path, []cid.Cid{edit.CID}, edit, att, strayBlock)
-	res, err := dst.ImportBundle(ctx, path)
+	res, err := dst.ImportBundle(ctx, path, BundleOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestImportBundleRefusesRootsNotInFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.car")
 	writeCAR(t, path, []cid.Cid{first.CID, edit.CID}, first)
 	dst := openTest(t, "")
-	_, err := dst.ImportBundle(ctx, path)
+	_, err := dst.ImportBundle(ctx, path, BundleOptions{})
 	if !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), edit.CID.String()) || !strings.Contains(err.Error(), "not in the file") {
 		t.Fatalf("import: %v, want a refusal naming root %s", err, edit.CID)
 	}
@@ -179,7 +179,7 @@ func TestImportBundleMissingParentIsInputError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.car")
 	writeCAR(t, path, []cid.Cid{edit.CID}, edit)
 	dst := openTest(t, "")
-	_, err := dst.ImportBundle(ctx, path)
+	_, err := dst.ImportBundle(ctx, path, BundleOptions{})
 	if !errors.Is(err, protocol.ErrInvalid) || errors.Is(err, protocol.ErrNotFound) {
 		t.Fatalf("import: %v, want an error matching protocol.ErrInvalid only", err)
 	}

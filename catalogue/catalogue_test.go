@@ -226,7 +226,7 @@ func TestBundleRoundTripAndTampering(t *testing.T) {
 	bad[i] = 'B'
 	badPath := filepath.Join(dir, "bad.car")
 	os.WriteFile(badPath, bad, 0o644)
-	_, err = dst.ImportBundle(ctx, badPath)
+	_, err = dst.ImportBundle(ctx, badPath, BundleOptions{})
 	if !errors.Is(err, protocol.ErrBadCID) || !strings.Contains(err.Error(), "nothing stored") {
 		t.Fatalf("tampered bundle: %v", err)
 	}
@@ -234,7 +234,7 @@ func TestBundleRoundTripAndTampering(t *testing.T) {
 		t.Fatalf("a tampered bundle stored %d revisions", n)
 	}
 
-	res, err = dst.ImportBundle(ctx, path)
+	res, err = dst.ImportBundle(ctx, path, BundleOptions{})
 	if err != nil || res.Added != 2 {
 		t.Fatalf("import: %+v %v", res, err)
 	}

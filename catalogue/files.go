@@ -2,7 +2,6 @@ package catalogue
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,13 +22,107 @@ import (
 
 // ExportResult says what Export wrote.
 type ExportResult struct {
-	Files       []string // Markdown files written, relative to the directory
-	Attachments int      // attachment files written
+	Files       []string `json:"files"`       // Markdown files written, relative to the directory
+	Attachments int      `json:"attachments"` // attachment files written
+	// Missing names the attachments not written, "entry ID: name":
+	// their blocks are not all held on the node yet (mutu fetch).
+	Missing []string `json:"missing,omitempty"`
 }
 
-// Export writes one Markdown file per current entry into dir, with its
-// complete front matter (the ID and every unknown key included), and
-// its attachments in a directory of the same name beside it.
+// ExportSource is what an export reads: a catalogue, or a running
+// node's through its API (api.Client), so that `mutu export` writes
+// the same files whether or not a node runs on the home.
+type ExportSource interface {
+	// ExportIDs returns the IDs of the current entries, most recently
+	// updated first.
+	ExportIDs(ctx context.Context) ([]cid.Cid, error)
+	// ExportEntry returns entry id as Export writes it; nil for a
+	// retracted entry.
+	ExportEntry(ctx context.Context, id cid.Cid) (*ExportedEntry, error)
+	// ExportAttachment writes the bytes of the attachment of entry id
+	// named name to w.
+	ExportAttachment(ctx context.Context, id cid.Cid, name string, w io.Writer) error
+}
+
+var _ ExportSource = (*Catalogue)(nil)
+
+// ExportedEntry is an entry as an export writes it.
+type ExportedEntry struct {
+	Title string `json:"title"`
+	// File is the entry's Markdown file: its complete front matter,
+	// with its ID, its editors and the attachments it lists (their own
+	// names, types, sizes and the CIDs of their bytes).
+	File string `json:"file"`
+	// Attachments names, in order, the attachments File lists, whose
+	// files go beside it.
+	Attachments []string `json:"attachments"`
+	// Missing names the attachments left out of File: their blocks are
+	// not all held yet.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// ExportIDs returns the IDs of the current entries, most recently
+// updated first.
+func (c *Catalogue) ExportIDs(ctx context.Context) ([]cid.Cid, error) {
+	list, err := c.List(ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]cid.Cid, len(list))
+	for i, s := range list {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}
+
+// ExportEntry returns entry id as Export writes it. The CID of each
+// attachment's bytes is computed reading them, without holding them.
+func (c *Catalogue) ExportEntry(ctx context.Context, id cid.Cid) (*ExportedEntry, error) {
+	d, err := c.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if d.Retracted || d.Entry == nil {
+		return nil, nil
+	}
+	e := &ExportedEntry{Title: d.Entry.Title()}
+	f := entry.File{Entry: *d.Entry, ID: d.ID, Editors: docEditors(d)}
+	for _, a := range d.Attachments {
+		if !a.Held {
+			e.Missing = append(e.Missing, a.Name)
+			continue
+		}
+		sum := protocol.NewBlockSum()
+		if err := c.ExportAttachment(ctx, id, a.Name, sum); err != nil {
+			return nil, fmt.Errorf("export entry %s: %w", id, err)
+		}
+		f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size, CID: sum.CID()})
+		e.Attachments = append(e.Attachments, a.Name)
+	}
+	data, err := f.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("export entry %s: %w", id, err)
+	}
+	e.File = string(data)
+	return e, nil
+}
+
+// ExportAttachment writes the bytes of an attachment to w.
+func (c *Catalogue) ExportAttachment(ctx context.Context, id cid.Cid, name string, w io.Writer) error {
+	_, err := c.WriteAttachment(id, name, w)
+	return err
+}
+
+// Export writes the entries ids of this catalogue (every current one
+// when none is given) into dir; see the function Export.
+func (c *Catalogue) Export(ctx context.Context, dir string, ids []cid.Cid) (*ExportResult, error) {
+	return Export(ctx, c, dir, ids)
+}
+
+// Export writes one Markdown file per current entry of src into dir,
+// with its complete front matter (the ID and every unknown key
+// included), and its attachments in a directory of the same name
+// beside it.
 //
 // Files are named after the title, and attachments after their names,
 // made portable by package filename; the front matter keeps the
@@ -41,17 +134,14 @@ type ExportResult struct {
 // renamed into place once complete: a failure, as on a full disk,
 // leaves the file as it was, never a truncated one that an import
 // would take for an edit of the entry.
-func (c *Catalogue) Export(ctx context.Context, dir string, ids []cid.Cid) (*ExportResult, error) {
+func Export(ctx context.Context, src ExportSource, dir string, ids []cid.Cid) (*ExportResult, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("export: create %s: %w", dir, err)
 	}
 	if len(ids) == 0 {
-		list, err := c.List(ListOptions{})
-		if err != nil {
+		var err error
+		if ids, err = src.ExportIDs(ctx); err != nil {
 			return nil, err
-		}
-		for _, s := range list {
-			ids = append(ids, s.ID)
 		}
 	}
 	names, err := newExportNames(dir)
@@ -63,32 +153,35 @@ func (c *Catalogue) Export(ctx context.Context, dir string, ids []cid.Cid) (*Exp
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		d, err := c.Get(id)
+		e, err := src.ExportEntry(ctx, id)
 		if err != nil {
 			return res, err
 		}
-		if d.Retracted || d.Entry == nil {
+		if e == nil {
 			continue
 		}
-		base, err := names.name(d.Entry.Title(), id)
+		base, err := names.name(e.Title, id)
 		if err != nil {
 			return res, err
 		}
-		n, err := c.exportEntry(dir, base, d)
+		n, err := exportEntry(ctx, src, dir, base, id, e)
 		res.Attachments += n
 		if err != nil {
 			return res, err
 		}
 		res.Files = append(res.Files, base+".md")
+		for _, m := range e.Missing {
+			res.Missing = append(res.Missing, id.String()+": "+m)
+		}
 	}
 	return res, nil
 }
 
-// exportEntry writes document d as dir/base.md, its attachments in
+// exportEntry writes entry e as dir/base.md, its attachments in
 // dir/base/, and returns how many attachments it wrote. When it fails,
 // it removes the files it created; files it replaced keep their new,
 // whole content.
-func (c *Catalogue) exportEntry(dir, base string, d *Doc) (n int, err error) {
+func exportEntry(ctx context.Context, src ExportSource, dir, base string, id cid.Cid, e *ExportedEntry) (n int, err error) {
 	var created []string // files and directory created, to remove on failure
 	defer func() {
 		if err != nil {
@@ -97,40 +190,39 @@ func (c *Catalogue) exportEntry(dir, base string, d *Doc) (n int, err error) {
 			}
 		}
 	}()
-	f := entry.File{Entry: *d.Entry, ID: d.ID, Editors: docEditors(d)}
 	attDir := filepath.Join(dir, base)
-	var names filename.Folder // in the order of f.Attachments, as import reads them
-	for _, a := range d.Attachments {
-		var buf bytes.Buffer
-		if _, err := c.WriteAttachment(d.ID, a.Name, &buf); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				c.log.Warn("attachment not exported: not fetched yet", "entry", d.ID, "attachment", a.Name)
-				continue
-			}
-			return n, err
-		}
+	var names filename.Folder // in the order of the file's list, as import reads them
+	for _, name := range e.Attachments {
 		if _, err := os.Stat(attDir); errors.Is(err, fs.ErrNotExist) {
 			if err := os.Mkdir(attDir, 0o755); err != nil {
 				return n, fmt.Errorf("export: %w", err)
 			}
 			created = append(created, attDir)
 		}
-		path := filepath.Join(attDir, names.Name(a.Name))
+		path := filepath.Join(attDir, names.Name(name))
 		isNew := !exists(path)
-		if err := writeExportFile(path, buf.Bytes()); err != nil {
-			return n, err
+		err := atomicfile.WriteWith(path, 0o644, true, func(f *os.File) error {
+			return src.ExportAttachment(ctx, id, name, exportWriter{f})
+		})
+		if err != nil {
+			return n, fmt.Errorf("export: %w", err)
 		}
 		if isNew {
 			created = append(created, path)
 		}
-		f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size, CID: protocol.BlockCID(buf.Bytes())})
 		n++
 	}
-	data, err := f.Marshal()
-	if err != nil {
-		return n, fmt.Errorf("export entry %s: %w", d.ID, err)
+	return n, writeExportFile(filepath.Join(dir, base+".md"), []byte(e.File))
+}
+
+// exportWriter writes an exported file through writeExported.
+type exportWriter struct{ f *os.File }
+
+func (w exportWriter) Write(p []byte) (int, error) {
+	if err := writeExported(w.f, p); err != nil {
+		return 0, err
 	}
-	return n, writeExportFile(filepath.Join(dir, base+".md"), data)
+	return len(p), nil
 }
 
 // writeExported writes data to f. Tests replace it to fail the way a

@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -33,6 +34,10 @@ type ImportOptions struct {
 	// Progress, when set, is called after each file with the files
 	// done and the total.
 	Progress func(done, total int)
+	// Name is the folder's name in results and messages; dir when
+	// empty (a running node names the folder its client sent, not its
+	// copy).
+	Name string
 }
 
 // ImportResult says what Import did with each file.
@@ -84,6 +89,7 @@ func (c *Catalogue) Import(ctx context.Context, author ed25519.PrivateKey, dir s
 		return nil, fmt.Errorf("import: read %s: %w", dir, err)
 	}
 	defer root.Close()
+	dir = cmp.Or(opts.Name, dir)
 	paths, err := importPaths(root, dir)
 	if err != nil {
 		return nil, err
@@ -218,14 +224,16 @@ func (p importedPath) String() string { return filepath.Join(p.dir, p.rel) }
 // its opening. Tests replace it to swap the file in between.
 var beforeOpen = func(root *os.Root, name string) {}
 
-// openRegular opens the regular file name inside root for reading. It
+// openRegular opens the regular file name inside root, the folder dir
+// (named so in messages), for reading. It
 // never follows a link out of root (os.Root), and refuses a file that
 // is not the regular file it looked at first: a link or a named pipe
 // swapped in meanwhile, even one pointing inside root. A named pipe is
 // opened without blocking, so that it is refused rather than waited on.
-func openRegular(root *os.Root, name, shown string) (*os.File, error) {
+func openRegular(root *os.Root, dir, name string) (*os.File, error) {
+	shown := filepath.Join(dir, name)
 	refuse := func(what string) error {
-		return &RefusedFilesError{Dir: root.Name(), Files: []RefusedFile{{Path: shown, What: what}}}
+		return &RefusedFilesError{Dir: dir, Files: []RefusedFile{{Path: shown, What: what}}}
 	}
 	before, err := root.Lstat(name)
 	if err != nil {
@@ -334,7 +342,7 @@ func (c *Catalogue) importFile(ctx context.Context, b *importBatch, p importedPa
 // readEntryFile reads an entry file, refusing one over the size limit
 // before reading it whole.
 func readEntryFile(p importedPath) ([]byte, error) {
-	fh, err := openRegular(p.root, p.rel, p.String())
+	fh, err := openRegular(p.root, p.dir, p.rel)
 	if err != nil {
 		return nil, err
 	}
@@ -362,9 +370,9 @@ func attachmentFiles(p importedPath, atts []entry.Attachment) ([]File, error) {
 	var files []File
 	for _, a := range atts {
 		name := names.Name(a.Name)
-		data, err := readAttachment(p.root, filepath.Join(dir, name), filepath.Join(p.dir, dir, name))
+		data, err := readAttachment(p.root, p.dir, filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) && name != a.Name {
-			data, err = readAttachment(p.root, filepath.Join(dir, a.Name), filepath.Join(p.dir, dir, a.Name))
+			data, err = readAttachment(p.root, p.dir, filepath.Join(dir, a.Name))
 		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -384,10 +392,10 @@ func attachmentFiles(p importedPath, atts []entry.Attachment) ([]File, error) {
 	return files, nil
 }
 
-// readAttachment reads the attachment file name of root, refusing one
-// over protocol.MaxAttachmentSize before reading it.
-func readAttachment(root *os.Root, name, shown string) ([]byte, error) {
-	f, err := openRegular(root, name, shown)
+// readAttachment reads the attachment file name of root, the folder
+// dir, refusing one over protocol.MaxAttachmentSize before reading it.
+func readAttachment(root *os.Root, dir, name string) ([]byte, error) {
+	f, err := openRegular(root, dir, name)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package protocol
 import (
 	"crypto/sha256"
 	"fmt"
+	"hash"
 
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
@@ -22,7 +23,24 @@ func RevisionCID(data []byte) cid.Cid { return sum(CodecDagCBOR, data) }
 func BlockCID(data []byte) cid.Cid { return sum(CodecRaw, data) }
 
 func sum(codec uint64, data []byte) cid.Cid {
-	digest := sha256.Sum256(data)
+	return fromDigest(codec, sha256.Sum256(data))
+}
+
+// BlockSum computes, from the bytes written to it, the address they
+// would have as one raw block: the CID an exported attachment file
+// records, computed without holding the file.
+type BlockSum struct{ h hash.Hash }
+
+// NewBlockSum returns a BlockSum of no bytes yet.
+func NewBlockSum() *BlockSum { return &BlockSum{h: sha256.New()} }
+
+// Write adds p to the bytes summed; it never fails.
+func (s *BlockSum) Write(p []byte) (int, error) { return s.h.Write(p) }
+
+// CID returns the address of the bytes written so far.
+func (s *BlockSum) CID() cid.Cid { return fromDigest(CodecRaw, [sha256.Size]byte(s.h.Sum(nil))) }
+
+func fromDigest(codec uint64, digest [sha256.Size]byte) cid.Cid {
 	m, err := mh.Encode(digest[:], mh.SHA2_256)
 	if err != nil {
 		// mh.Encode fails only for an unknown code or a wrong length,

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/mutu-network/mutu/catalogue"
 )
 
 func bundleCommand() *cli.Command {
@@ -76,7 +78,7 @@ func bundleCommand() *cli.Command {
 						return err
 					}
 					defer s.Close()
-					res, err := s.cat.ImportBundle(c.Context, c.Args().First())
+					res, err := s.cat.ImportBundle(c.Context, c.Args().First(), catalogue.BundleOptions{})
 					if err != nil {
 						return err
 					}
