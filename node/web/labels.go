@@ -181,6 +181,7 @@ var funcs = func() template.FuncMap {
 		"shortCID":  shortCID,
 		"facetName": func(f string) string { return label(facetHeadings, f) },
 		"lower":     strings.ToLower,
+		"typo":      typo,
 	}
 	for k, f := range formFuncs {
 		m[k] = f

@@ -27,11 +27,15 @@ type pages struct {
 	styleURL string            // /static/style.css?v=<hash>: cached for good
 }
 
-// loadPages parses the embedded templates.
+// loadPages parses the embedded templates. Their text is written with
+// ordinary spaces; typoText sets French typography in it before
+// parsing.
 func loadPages() (*pages, error) {
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/parts.html")
-	if err != nil {
-		return nil, fmt.Errorf("web: parse layout: %w", err)
+	layout := template.New("layout.html").Funcs(funcs)
+	for _, n := range []string{"templates/layout.html", "templates/parts.html"} {
+		if err := parseTemplate(layout, n); err != nil {
+			return nil, err
+		}
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
@@ -43,9 +47,9 @@ func loadPages() (*pages, error) {
 		if base == "layout" || base == "parts" {
 			continue
 		}
-		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", n, err)
+		t := template.Must(layout.Clone())
+		if err := parseTemplate(t, n); err != nil {
+			return nil, err
 		}
 		p.byName[base] = t
 	}
@@ -63,6 +67,23 @@ func loadPages() (*pages, error) {
 	sum := sha256.Sum256(p.static["style.css"])
 	p.styleURL = "/static/style.css?v=" + hex.EncodeToString(sum[:6])
 	return p, nil
+}
+
+// parseTemplate adds the embedded template file name to t, with French
+// typography set in its text.
+func parseTemplate(t *template.Template, name string) error {
+	src, err := templateFiles.ReadFile(name)
+	if err == nil {
+		if base := path.Base(name); t.Name() != base {
+			// (New with t's own name would drop t's functions.)
+			t = t.New(base)
+		}
+		_, err = t.Parse(typoText(string(src)))
+	}
+	if err != nil {
+		return fmt.Errorf("web: parse %s: %w", name, err)
+	}
+	return nil
 }
 
 // base is what the layout shows on every page; each page's view
@@ -98,6 +119,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		b.CSRF = s.sessions.csrfToken(vis.id)
 	}
 	b.StyleURL = s.pages.styleURL
+	// The title and the status message are made in Go, often with an
+	// entry's title in guillemets.
+	b.Title, b.Flash = typo(b.Title), typo(b.Flash)
 	// The login link brings the visitor back here; a page asked with an
 	// address too long to be worth it (a search over its limits) comes
 	// back without its query.
@@ -150,6 +174,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, headin
 	if len(links) == 0 {
 		links = []link{{"/", "Revenir à l'accueil"}}
 	}
+	for i := range links {
+		links[i].Text = typo(links[i].Text)
+	}
+	heading, message = typo(heading), typo(message)
 	s.render(w, r, status, "message", &messageView{base: base{Title: heading}, Heading: heading, Message: message, Links: links})
 }
 
