@@ -219,7 +219,7 @@ var fieldMessages = map[string]string{
 	"category":            "Choisissez une catégorie dans la liste.",
 	"audience":            "Choisissez le public parmi les cases proposées.",
 	"academie":            "Académie : son nom en minuscules, par exemple aix-marseille.",
-	"license":             "Licence : un identifiant SPDX, par exemple CC-BY-SA-4.0 ou EUPL-1.2.",
+	"license":             "Licence : le nom court d'une licence de la liste SPDX, par exemple CC-BY-SA-4.0 ou EUPL-1.2.",
 	"review_by":           "Date de révision : une date valide, par exemple 30/06/2027.",
 	"url":                 "Adresse : une adresse web complète, commençant par https://.",
 	"tool_type":           "Choisissez un type d'outil dans la liste.",

@@ -98,7 +98,13 @@ type base struct {
 	CSRF     string // token for the page's POST forms
 	StyleURL string
 	Path     string // of the request, to come back after login
+	// OwnSearch leaves out the header's search box on a page that has
+	// its own (ownSearch): one search box per page.
+	OwnSearch bool
 }
+
+// ownSearch are the pages with a search box of their own.
+var ownSearch = map[string]bool{"home": true, "search": true}
 
 // viewer is implemented by every page view, through base.
 type viewer interface{ basePart() *base }
@@ -119,6 +125,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		b.CSRF = s.sessions.csrfToken(vis.id)
 	}
 	b.StyleURL = s.pages.styleURL
+	b.OwnSearch = ownSearch[name]
 	// The title and the status message are made in Go, often with an
 	// entry's title in guillemets.
 	b.Title, b.Flash = typo(b.Title), typo(b.Flash)
