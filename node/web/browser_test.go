@@ -269,8 +269,10 @@ func TestBrowserJourney(t *testing.T) {
 	b.expect("Publication", "Modification", "2 versions")
 	b.screenshot("historique")
 	b.submit(`a[href*="/diff?"]`)
-	if !b.eval(`document.querySelectorAll(".diff tr.add").length >= 2 && document.querySelectorAll(".diff tr.del").length >= 1`) {
-		t.Errorf("the diff shows no added and removed lines")
+	// The summary is a line changed in place: only its new words are
+	// marked.
+	if !b.eval(`document.querySelector(".diff tr.mod ins") !== null && Array.from(document.querySelectorAll(".diff tr.mod ins")).some(e => e.textContent.includes("mis à jour pour 2026"))`) {
+		t.Errorf("the diff does not mark the words added to a line")
 	}
 	b.expect("mis à jour pour 2026")
 	b.screenshot("modifications")
