@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -100,7 +101,8 @@ func TestEveryPageHasFrenchTypography(t *testing.T) {
 	note := e.publish(key, map[string]any{"title": "Régie d'avances", "category": "regies", "tags": []any{"regies"},
 		"academie": "lyon", "audience": []any{"gestionnaire"}, "review_by": "2020-01-31", "license": "cc-by-sa-4.0"},
 		"L'acte constitutif fixe le montant.\n\n| Compte | Solde |\n|---|---|\n| 4111 | 12,50 |\n",
-		catalogue.File{Name: "bareme.csv", Data: strings.NewReader("a;b\n")})
+		catalogue.File{Name: "bareme.csv", Data: strings.NewReader("a;b\n")},
+		catalogue.File{Name: "plan.png", Data: bytes.NewReader(testImage(t, "png"))})
 	e.publish(nil, map[string]any{"kind": "tool", "title": "Chorus Pro", "url": "https://chorus-pro.gouv.fr", "tool_type": "outil-etat",
 		"access": "compte-agent", "cost": "gratuit", "category": "comptabilite"}, "Dépôt des factures.")
 	e.publish(nil, map[string]any{"kind": "software", "title": "Inventaire libre", "repository": "https://forge.example/inventaire",
@@ -153,6 +155,7 @@ func TestEveryPageHasFrenchTypography(t *testing.T) {
 		{"historique", 200, get(reader, "/entree/"+note+"/historique")},
 		{"modifications", 200, get(reader, diffPath(d.ID, revs[1].CID, revs[0].CID))},
 		{"pièce introuvable", 404, get(reader, "/entree/"+note+"/piece/absente.pdf")},
+		{"pas une image", 404, get(reader, "/entree/"+note+"/image/bareme.csv")},
 		{"publier", 200, get(marie, "/publier")},
 		{"publier, erreurs", 422, func() response {
 			return marie.submit("/publier", "/publier", url.Values{"kind": {"software"}, "title": {"Logiciel"}, "body": {"Texte."}, "action": {"publier"}})
