@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,9 @@ func chromiumPath(t *testing.T) string {
 	t.Skip(msg)
 	return ""
 }
+
+// artifactName turns a test name into a directory name.
+var artifactName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // tab is a headless Chromium tab on the test server.
 type tab struct {
@@ -76,7 +80,12 @@ func newTab(t *testing.T, e *env) *tab {
 	})
 	dir := os.Getenv("MUTU_SCREENSHOTS")
 	if dir == "" {
-		dir = filepath.Join(t.TempDir(), "screenshots")
+		// Test artefacts, kept after the run (and ignored by git), as
+		// the e2e tests keep their logs.
+		dir = filepath.Join("artifacts", "screenshots", artifactName.ReplaceAllString(t.Name(), "_"))
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,9 @@ type pages struct {
 	byName   map[string]*template.Template
 	static   map[string][]byte // by name
 	styleURL string            // /static/style.css?v=<hash>: cached for good
+	// scriptURL is the address of the form's toolbar, cached the same
+	// way.
+	scriptURL string
 }
 
 // loadPages parses the embedded templates. Their text is written with
@@ -64,9 +67,15 @@ func loadPages() (*pages, error) {
 		}
 		p.static[path.Base(f)] = data
 	}
-	sum := sha256.Sum256(p.static["style.css"])
-	p.styleURL = "/static/style.css?v=" + hex.EncodeToString(sum[:6])
+	p.styleURL, p.scriptURL = p.staticURL("style.css"), p.staticURL(editorScript)
 	return p, nil
+}
+
+// staticURL is the address of a static file with its fingerprint, so
+// that browsers may keep it for good.
+func (p *pages) staticURL(name string) string {
+	sum := sha256.Sum256(p.static[name])
+	return "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
 }
 
 // parseTemplate adds the embedded template file name to t, with French
@@ -97,7 +106,10 @@ type base struct {
 	Operator bool
 	CSRF     string // token for the page's POST forms
 	StyleURL string
-	Path     string // of the request, to come back after login
+	// ScriptURL and Nonce load the form's toolbar (editor.go); "" on
+	// the pages that run no script.
+	ScriptURL, Nonce string
+	Path             string // of the request, to come back after login
 	// OwnSearch leaves out the header's search box on a page that has
 	// its own (ownSearch): one search box per page.
 	OwnSearch bool
@@ -126,6 +138,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	b.StyleURL = s.pages.styleURL
 	b.OwnSearch = ownSearch[name]
+	if scriptPages[name] {
+		b.ScriptURL, b.Nonce = s.pages.scriptURL, newNonce()
+	}
 	// The title and the status message are made in Go, often with an
 	// entry's title in guillemets.
 	b.Title, b.Flash = typo(b.Title), typo(b.Flash)
@@ -153,6 +168,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	if b.Nonce != "" {
+		h.Set("Content-Security-Policy", scriptPolicy(b.Nonce))
+	}
 	if vis.account != nil || b.CSRF != "" {
 		// A page for one person, with a token: never stored.
 		h.Set("Cache-Control", "no-store")
@@ -211,6 +229,8 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	switch path.Ext(name) {
 	case ".css":
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	case ".svg":
 		w.Header().Set("Content-Type", "image/svg+xml")
 	default:
