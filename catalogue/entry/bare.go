@@ -59,7 +59,7 @@ func parseBare(file string, data []byte) (*bareFile, *Error) {
 			meta: map[string]any{keyTitle: title},
 			body: string(rest[blankPrefix(rest):]),
 			pos:  positions{keyTitle: {key: line, value: line}},
-			warn: Problem{File: file, Line: line, Key: keyTitle,
+			warn: Problem{File: file, Line: line, Key: keyTitle, Code: WarnTitleFromHeading, Value: title,
 				What: fmt.Sprintf("the file has no front matter: its title is its first heading, %s, taken out of the text", quoteValue(title)),
 				Fix:  fixTitle},
 		}, nil
@@ -72,7 +72,7 @@ func parseBare(file string, data []byte) (*bareFile, *Error) {
 		meta: map[string]any{keyTitle: title},
 		body: string(data),
 		pos:  positions{},
-		warn: Problem{File: file, Key: keyTitle,
+		warn: Problem{File: file, Key: keyTitle, Code: WarnTitleFromName, Value: title,
 			What: fmt.Sprintf("the file has no front matter and does not start with a heading: its title is made from its name, %s", quoteValue(title)),
 			Fix:  fixTitle},
 	}, nil

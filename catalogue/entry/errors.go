@@ -36,7 +36,30 @@ type Problem struct {
 	Key  string `json:"key,omitempty"`  // front-matter key concerned; "" when the problem is not about one key
 	What string `json:"problem"`        // what is wrong
 	Fix  string `json:"fix,omitempty"`  // how to put it right; "" when there is nothing to add
+
+	// Code names the rule a warning comes from (one of the Warn
+	// constants), so that a reader can word it in its own language
+	// with Value and Suggest; "" for an error. What and Fix stay the
+	// English text for the command line and the API.
+	Code    string `json:"code,omitempty"`
+	Value   string `json:"value,omitempty"`   // the value the warning is about, as written
+	Suggest string `json:"suggest,omitempty"` // what to write instead; "" when there is no one answer
 }
+
+// Codes of the warnings, in Problem.Code. They are stable: a reader
+// keys its own wording on them.
+const (
+	WarnTagDuplicate      = "tag-duplicate"      // Value: the tag listed twice
+	WarnTagCapitals       = "tag-capitals"       // Value: the tag; Suggest: it lowercased
+	WarnCategoryFree      = "category-free"      // Value: the category outside the list
+	WarnLicenseSpelling   = "license-spelling"   // Value: the license; Suggest: it spelt the SPDX way
+	WarnLicenseDeprecated = "license-deprecated" // Value: the deprecated SPDX identifier
+	WarnUnknownKey        = "unknown-key"        // Key: the unknown key; Suggest: the known key it looks like
+	WarnKeyCopied         = "key-copied"         // Key: another catalogue's key; Suggest: mutu's key it was copied to
+	WarnKeyNotCopied      = "key-not-copied"     // Key: another catalogue's key; Value: its value; Suggest: mutu's key
+	WarnTitleFromHeading  = "title-from-heading" // Value: the title, the file's first heading
+	WarnTitleFromName     = "title-from-name"    // Value: the title, made from the file's name
+)
 
 // String formats the problem as "file:line: key "k": what; fix",
 // leaving out the parts that are empty.

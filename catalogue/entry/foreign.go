@@ -40,13 +40,13 @@ func (c *checker) adoptForeignKeys(meta map[string]any) {
 		switch {
 		case s == "":
 		case !isWebAddress(s):
-			c.warn(line, fk.from, "", "not copied to %q: %s is not a web address", fk.to, quoteValue(s))
+			c.warn(line, fk.from, WarnKeyNotCopied, s, fk.to, "", "not copied to %q: %s is not a web address", fk.to, quoteValue(s))
 		default:
 			meta[fk.to] = s
 			if c.pos != nil {
 				c.pos[fk.to] = c.pos[fk.from]
 			}
-			c.warn(line, fk.from, "", "copied to %q, the key mutu reads; %q is kept as it is", fk.to, fk.from)
+			c.warn(line, fk.from, WarnKeyCopied, "", fk.to, "", "copied to %q, the key mutu reads; %q is kept as it is", fk.to, fk.from)
 		}
 	}
 }

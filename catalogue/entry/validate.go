@@ -65,9 +65,11 @@ func (c *checker) invalid(key, fix, format string, args ...any) {
 	c.errorAt(c.pos.value(key), key, ErrInvalid, fix, format, args...)
 }
 
-// warn records a warning at line.
-func (c *checker) warn(line int, key, fix, format string, args ...any) {
-	c.warns = append(c.warns, Problem{File: c.file, Line: line, Key: key, What: fmt.Sprintf(format, args...), Fix: fix})
+// warn records a warning at line: code names its rule, value the value
+// at fault and suggest what to write instead (see Problem).
+func (c *checker) warn(line int, key, code, value, suggest, fix, format string, args ...any) {
+	c.warns = append(c.warns, Problem{File: c.file, Line: line, Key: key, What: fmt.Sprintf(format, args...), Fix: fix,
+		Code: code, Value: value, Suggest: suggest})
 }
 
 // result returns the warnings and the problems, in line order.
@@ -243,9 +245,9 @@ func (c *checker) tags(meta map[string]any) {
 			c.errorAt(line, keyTags, ErrInvalid, fmt.Sprintf("use a short word or two, at most %d characters", maxTagLen),
 				"tag %s is too long", quoteValue(t))
 		case seen[strings.ToLower(t)]:
-			c.warn(line, keyTags, "remove it", "tag %s is listed twice", quoteValue(t))
+			c.warn(line, keyTags, WarnTagDuplicate, t, "", "remove it", "tag %s is listed twice", quoteValue(t))
 		case t != strings.ToLower(t):
-			c.warn(line, keyTags, "write it as "+strings.ToLower(t), "tag %s has capitals; tags are lowercase", quoteValue(t))
+			c.warn(line, keyTags, WarnTagCapitals, t, strings.ToLower(t), "write it as "+strings.ToLower(t), "tag %s has capitals; tags are lowercase", quoteValue(t))
 		}
 		seen[strings.ToLower(t)] = true
 	}
@@ -254,7 +256,7 @@ func (c *checker) tags(meta map[string]any) {
 func (c *checker) category(meta map[string]any) {
 	s, ok := c.text(meta, keyCategory)
 	if ok && !slices.Contains(categories, strings.TrimSpace(s)) {
-		c.warn(c.pos.value(keyCategory), keyCategory, "if one fits, use one of "+list(categories),
+		c.warn(c.pos.value(keyCategory), keyCategory, WarnCategoryFree, strings.TrimSpace(s), "", "if one fits, use one of "+list(categories),
 			"%s is not one of the categories; it is kept as free text", quoteValue(s))
 	}
 }
@@ -303,10 +305,10 @@ func (c *checker) license(meta map[string]any, required bool) {
 	case s == "" || len(bad) > 0 || len(normal) != 1:
 		c.invalid(keyLicense, fix, "%s is not a valid SPDX license expression", quoteValue(s))
 	case normal[0] != s:
-		c.warn(c.pos.value(keyLicense), keyLicense, "write it as "+normal[0], "%s is not written the SPDX way", quoteValue(s))
+		c.warn(c.pos.value(keyLicense), keyLicense, WarnLicenseSpelling, s, normal[0], "write it as "+normal[0], "%s is not written the SPDX way", quoteValue(s))
 	default:
 		if ok, _ := spdxexp.ValidateLicensesWithOptions([]string{s}, spdxexp.ValidateLicensesOptions{FailDeprecatedLicenses: true}); !ok {
-			c.warn(c.pos.value(keyLicense), keyLicense, "use its current identifier from https://spdx.org/licenses/",
+			c.warn(c.pos.value(keyLicense), keyLicense, WarnLicenseDeprecated, s, "", "use its current identifier from https://spdx.org/licenses/",
 				"%s is a deprecated SPDX identifier", quoteValue(s))
 		}
 	}
@@ -460,7 +462,7 @@ func (c *checker) unknownKeys(meta map[string]any, kind Kind) {
 		if s == "" {
 			continue
 		}
-		c.warn(c.pos.key(k), k, "rename it to "+s+" if that is what you meant", "unknown key, kept as is; did you mean %q?", s)
+		c.warn(c.pos.key(k), k, WarnUnknownKey, "", s, "rename it to "+s+" if that is what you meant", "unknown key, kept as is; did you mean %q?", s)
 	}
 }
 

@@ -18,7 +18,8 @@ func TestWritesCarryWarnings(t *testing.T) {
 	client := NewClient(u.Host, "token")
 	const file = "---\ntitle: Régie\ntags: [Bad Tag]\ncategory: Budget\nsumary: Court.\n---\nCorps.\n"
 	want := []entry.Problem{
-		{File: "f.md", Line: 3, Key: "tags", What: `tag "Bad Tag" has capitals; tags are lowercase`, Fix: "write it as bad tag"},
+		{File: "f.md", Line: 3, Key: "tags", What: `tag "Bad Tag" has capitals; tags are lowercase`, Fix: "write it as bad tag",
+			Code: entry.WarnTagCapitals, Value: "Bad Tag", Suggest: "bad tag"},
 		{File: "f.md", Line: 4, Key: "category"},
 		{File: "f.md", Line: 5, Key: "sumary"},
 	}

@@ -46,7 +46,7 @@ func TestFormSetsEditors(t *testing.T) {
 	// what he posts for them is ignored.
 	path := "/entree/" + id + "/modifier"
 	form := paul.get(path)
-	if form.status != 200 || strings.Contains(form.body, `name="editors"`) || !strings.Contains(form.body, "Co-éditeurs : paul.") {
+	if form.status != 200 || strings.Contains(form.body, `name="editors"`) || !strings.Contains(form.body, typo("Co-éditeurs : paul.")) {
 		t.Fatalf("paul's edit form: %d\n%s", form.status, form.body)
 	}
 	d := getDoc(t, e.cat, id)

@@ -30,9 +30,10 @@ type entryView struct {
 	Platforms   []string
 	SoftType    string
 	Attachments []attachmentView
-	Editors     []string   // the co-editors the author lists
-	Owner       bool       // the visitor may edit and retract it
-	Heads       []headView // the concurrent versions, when in conflict
+	Editors     []string         // the co-editors the author lists
+	Images      []attachmentView // the attachments shown in the page (see isImage)
+	Owner       bool             // the visitor may edit and retract it
+	Heads       []headView       // the concurrent versions, when in conflict
 	// Remarks are what is worth fixing in the entry, shown to its
 	// author right after a write from the form.
 	Remarks []remark
@@ -44,6 +45,7 @@ type entryView struct {
 
 type attachmentView struct {
 	Name, Type, Href string
+	Src              string // of the image shown in the page
 	Size             uint64
 	Held             bool
 }
@@ -159,6 +161,11 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 			Href: attachmentPath(d.ID, a.Name),
 		})
 		v.Missing = v.Missing || !a.Held
+		if isImage(a) {
+			img := v.Attachments[len(v.Attachments)-1]
+			img.Src = imagePath(d.ID.String(), a.Name)
+			v.Images = append(v.Images, img)
+		}
 	}
 	if v.Missing && s.net != nil {
 		v.CanFetch, v.Fetching = true, s.fetching(d.ID)

@@ -132,7 +132,7 @@ func TestFetchAttachmentsFromPeers(t *testing.T) {
 		t.Fatalf("POST demander-pieces: %d to %q, want 303 to the entry:\n%s", res.status, res.header.Get("Location"), res.body)
 	}
 	res = reader.get(res.header.Get("Location"))
-	if !strings.Contains(res.body, flashes["recues"]) || !strings.Contains(res.body, `href="`+piece+`"`) || strings.Contains(res.body, fetchButton) {
+	if !strings.Contains(res.body, typo(flashes["recues"])) || !strings.Contains(res.body, `href="`+piece+`"`) || strings.Contains(res.body, fetchButton) {
 		t.Fatalf("entry page after the fetch: want the message, the download link and no button:\n%s", res.body)
 	}
 	res = reader.get(piece)

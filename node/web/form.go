@@ -80,7 +80,7 @@ func formOf(e *entry.Entry) entryForm {
 	m := e.Meta
 	return entryForm{
 		Kind: string(e.Kind()), Title: textOf(m["title"]), Summary: textOf(m["summary"]),
-		Tags: listText(m["tags"], ", "), Category: textOf(m["category"]), Academie: textOf(m["academie"]),
+		Tags: strings.Join(e.Tags(), ", "), Category: textOf(m["category"]), Academie: textOf(m["academie"]),
 		Audience: e.Audience(), License: textOf(m["license"]), ReviewBy: textOf(m["review_by"]),
 		Body: e.Body,
 		URL:  textOf(m["url"]), ToolType: textOf(m["tool_type"]), Provider: textOf(m["provider"]),
@@ -95,7 +95,7 @@ func formOf(e *entry.Entry) entryForm {
 func parseEntryForm(r *http.Request) entryForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := entryForm{
-		Kind: v("kind"), Title: v("title"), Summary: v("summary"), Tags: v("tags"),
+		Kind: v("kind"), Title: v("title"), Summary: v("summary"), Tags: formTags(v("tags")),
 		Category: v("category"), Academie: strings.ToLower(v("academie")), License: v("license"),
 		ReviewBy: frenchDateInput(v("review_by")),
 		// Browsers send text areas with CRLF line ends.
@@ -116,6 +116,26 @@ func parseEntryForm(r *http.Request) entryForm {
 		f.Kind = string(entry.KindNote)
 	}
 	return f
+}
+
+// formTags returns the tags typed in the form as the entry stores
+// them: lowercase, each once, separated by commas. Pages and search
+// show tags lowercased (entry.Entry.Tags); the form stores them so, so
+// that what is stored, shown and checked agree and an entry published
+// from the web is never warned about its tags.
+func formTags(s string) string {
+	e := entry.Entry{Meta: map[string]any{"tags": listOf(strings.Split(s, ","))}}
+	return strings.Join(e.Tags(), ", ")
+}
+
+func listOf(ss []string) []any {
+	out := make([]any, 0, len(ss))
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // frenchDateInput accepts a date typed the French way, 30/06/2027,
@@ -242,7 +262,7 @@ var fieldMessages = map[string]string{
 	"category":            "Choisissez une catégorie dans la liste.",
 	"audience":            "Choisissez le public parmi les cases proposées.",
 	"academie":            "Académie : son nom en minuscules, par exemple aix-marseille.",
-	"license":             "Licence : un identifiant SPDX, par exemple CC-BY-SA-4.0 ou EUPL-1.2.",
+	"license":             "Licence : le nom court d'une licence de la liste SPDX, par exemple CC-BY-SA-4.0 ou EUPL-1.2.",
 	"review_by":           "Date de révision : une date valide, par exemple 30/06/2027.",
 	"url":                 "Adresse : une adresse web complète, commençant par https://.",
 	"tool_type":           "Choisissez un type d'outil dans la liste.",
@@ -311,24 +331,73 @@ func fieldErrors(err error) []fieldError {
 // remark is a warning about an entry: worth fixing, and no reason to
 // refuse it.
 type remark struct {
-	Field  string // form field it is about; "" when the form has none
-	Label  string // French name of the field, or the key as written
-	Detail string // the entry package's message, in English
+	Field   string // form field it is about; "" when the form has none
+	Label   string // French name of the field, or the key as written
+	Message string // what to fix, in French
+	Detail  string // the entry package's message, in English, for a warning the pages cannot word
 }
 
-// remarks turns the warnings of entry.Validate into remarks by field.
+// remarkTexts word each warning of package entry in French, from its
+// value and suggestion.
+var remarkTexts = map[string]func(p entry.Problem) string{
+	entry.WarnTagCapitals: func(p entry.Problem) string {
+		return fmt.Sprintf("l'étiquette « %s » a des majuscules ; les étiquettes s'écrivent en minuscules : %s.", p.Value, p.Suggest)
+	},
+	entry.WarnTagDuplicate: func(p entry.Problem) string {
+		return fmt.Sprintf("l'étiquette « %s » figure deux fois ; retirez l'une des deux.", p.Value)
+	},
+	entry.WarnCategoryFree: func(p entry.Problem) string {
+		return fmt.Sprintf("« %s » n'est pas une catégorie de la liste ; elle est gardée telle quelle, mais choisissez-en une de la liste si l'une convient.", p.Value)
+	},
+	entry.WarnLicenseSpelling: func(p entry.Problem) string {
+		return fmt.Sprintf("« %s » ne s'écrit pas ainsi dans la liste des licences SPDX ; écrivez %s.", p.Value, p.Suggest)
+	},
+	entry.WarnLicenseDeprecated: func(p entry.Problem) string {
+		return fmt.Sprintf("« %s » est un ancien identifiant de licence ; prenez son identifiant actuel sur https://spdx.org/licenses/.", p.Value)
+	},
+	entry.WarnKeyCopied: func(p entry.Problem) string {
+		return fmt.Sprintf("copiée dans « %s », la clé que mutu lit ; elle reste aussi telle quelle.", p.Suggest)
+	},
+	entry.WarnKeyNotCopied: func(p entry.Problem) string {
+		return fmt.Sprintf("pas copiée dans « %s » : « %s » n'est pas une adresse web.", p.Suggest, p.Value)
+	},
+	entry.WarnTitleFromHeading: func(p entry.Problem) string {
+		return fmt.Sprintf("le fichier n'a pas d'en-tête : son titre est son premier intertitre, « %s », retiré du texte.", p.Value)
+	},
+	entry.WarnTitleFromName: func(p entry.Problem) string {
+		return fmt.Sprintf("le fichier n'a pas d'en-tête ni d'intertitre au début : son titre vient de son nom, « %s ».", p.Value)
+	},
+	entry.WarnUnknownKey: func(p entry.Problem) string {
+		if l := fieldLabels[p.Suggest]; l != "" {
+			return fmt.Sprintf("clé inconnue, gardée telle quelle ; vouliez-vous dire « %s » (%s) ?", p.Suggest, l)
+		}
+		return fmt.Sprintf("clé inconnue, gardée telle quelle ; vouliez-vous dire « %s » ?", p.Suggest)
+	},
+}
+
+// remarks turns the warnings of entry.Validate into remarks by field,
+// in French.
 func remarks(ws []entry.Problem) []remark {
 	out := make([]remark, 0, len(ws))
 	for _, w := range ws {
-		r := remark{Label: fieldLabels[w.Key], Detail: w.What}
+		r := remark{Label: fieldLabels[w.Key]}
 		if r.Label != "" {
 			r.Field = w.Key
 		} else {
 			r.Label = "« " + w.Key + " »"
 		}
-		if w.Fix != "" {
-			r.Detail += "; " + w.Fix
+		if text, ok := remarkTexts[w.Code]; ok {
+			r.Message = text(w)
+		} else {
+			// A warning newer than these pages: said in French, with
+			// the checker's own words beside it.
+			r.Message = "ce point mérite d'être revu."
+			r.Detail = w.What
+			if w.Fix != "" {
+				r.Detail += "; " + w.Fix
+			}
 		}
+		r.Label, r.Message = typo(r.Label), typo(r.Message)
 		out = append(out, r)
 	}
 	return out
@@ -381,10 +450,10 @@ var labelTables = map[string]map[string]string{
 // formFuncs are the helpers of the form template.
 var formFuncs = map[string]any{
 	"field": func(key, label, value, hint string, errs map[string]*fieldError, required bool) *fieldView {
-		return &fieldView{Key: key, Label: label, Value: value, Hint: hint, Type: "text", Required: required, Err: errs[key]}
+		return &fieldView{Key: key, Label: typo(label), Value: value, Hint: typo(hint), Type: "text", Required: required, Err: errs[key]}
 	},
 	"choice": func(key, label, value string, options []string, labels string, errs map[string]*fieldError) *choiceView {
-		return &choiceView{Key: key, Label: label, Value: value, Options: options, Labels: labels, Err: errs[key]}
+		return &choiceView{Key: key, Label: typo(label), Value: value, Options: options, Labels: labels, Err: errs[key]}
 	},
 	"date_input": func(f *fieldView) *fieldView { f.Type = "date"; return f },
 	"url_input":  func(f *fieldView) *fieldView { f.Type = "url"; return f },

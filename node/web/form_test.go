@@ -86,16 +86,16 @@ func TestFieldErrors(t *testing.T) {
 func TestWarningsAfterWriting(t *testing.T) {
 	e := newEnv(t)
 	marie, _ := e.account("marie")
-	res := marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Régie"}, "tags": {"regies, Bad Tag"},
+	res := marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Régie"}, "category": {"cantine"},
 		"license": {"cc-by-sa-4.0"}, "body": {"Texte."}, "action": {"publier"}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("publish with warnings: status %d, want 303:\n%s", res.status, res.body)
 	}
 	loc := res.header.Get("Location")
 	page := marie.get(loc)
-	for _, want := range []string{"Remarques", `href="/entree/`, "Étiquettes", `tag &#34;Bad Tag&#34; has capitals`, "write it as bad tag",
-		"Licence", "write it as CC-BY-SA-4.0"} {
-		if !strings.Contains(page.body, want) {
+	for _, want := range []string{"Remarques", `href="/entree/`, "Catégorie", "« cantine » n&#39;est pas une catégorie de la liste",
+		"Licence", "écrivez CC-BY-SA-4.0"} {
+		if !strings.Contains(page.body, typo(want)) {
 			t.Errorf("the entry page after publishing lacks %q", want)
 		}
 	}
@@ -109,20 +109,20 @@ func TestWarningsAfterWriting(t *testing.T) {
 	id, _ := strings.CutPrefix(strings.Split(loc, "?")[0], "/entree/")
 	d := getDoc(t, e.cat, id)
 	path := "/entree/" + id + "/modifier"
-	res = marie.submit(path, path, url.Values{"title": {"Régie"}, "tags": {"regies, Bad Tag"}, "license": {"CC-BY-SA-4.0"},
+	res = marie.submit(path, path, url.Values{"title": {"Régie"}, "category": {"cantine"}, "license": {"CC-BY-SA-4.0"},
 		"body": {"Texte revu."}, "version": {d.Head.String()}, "action": {"enregistrer"}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("edit with warnings: status %d, want 303:\n%s", res.status, res.body)
 	}
 	page = marie.get(res.header.Get("Location"))
-	if !strings.Contains(page.body, "Remarques") || !strings.Contains(page.body, "Bad Tag") || strings.Contains(page.body, "write it as CC-BY-SA-4.0") {
+	if !strings.Contains(page.body, "Remarques") || !strings.Contains(page.body, "cantine") || strings.Contains(page.body, "écrivez CC-BY-SA-4.0") {
 		t.Errorf("the entry page after editing does not show the remaining remarks:\n%s", page.body)
 	}
 
 	// The form shows them too when it comes back, linked to their field.
-	res = marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Régie"}, "tags": {"Bad Tag"},
+	res = marie.submit("/publier", "/publier", url.Values{"kind": {"note"}, "title": {"Régie"}, "license": {"cc-by-sa-4.0"},
 		"body": {"Texte."}, "action": {"apercu"}})
-	if !strings.Contains(res.body, `<a href="#champ-tags">Étiquettes</a>`) || !strings.Contains(res.body, "write it as bad tag") {
+	if !strings.Contains(res.body, `<a href="#champ-license">Licence</a>`) || !strings.Contains(res.body, "écrivez CC-BY-SA-4.0") {
 		t.Errorf("the preview does not show the remark beside a link to its field:\n%s", res.body)
 	}
 }

@@ -88,16 +88,17 @@ type diffView struct {
 	EntryHref, HistoryHref string
 	From, To               revisionView
 	Lines                  []diffRow
-	Added, Removed         int
+	Added, Removed, Mod    int
 }
 
 // diffRow is a line of the diff as shown: changed lines with a few
 // unchanged ones around them, and a gap row for the unchanged runs
-// left out.
+// left out. A line changed in place is one row, its words removed and
+// added marked in Parts.
 type diffRow struct {
-	Class    string // same, add, del, gap
-	Sign     string // "+", "−" or ""
+	Class    string // same, add, del, mod, gap
 	Text     string
+	Parts    []diffPart // mod
 	Old, New int
 }
 
@@ -142,7 +143,8 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) {
 		To:   revisionView{CID: to.CID.String(), Op: opLabel(to), Author: s.authorName(to.Author), Time: to.Time, Title: to.Title},
 	}
 	v.Title, v.Nav = "Modifications de « "+firstNonEmpty(to.Title, from.Title)+" »", "fiches"
-	v.Lines, v.Added, v.Removed = diffRows(lineDiff(fromText, toText))
+	deadline := time.Now().Add(diffBudget)
+	v.Lines, v.Added, v.Removed, v.Mod = diffRows(pairLines(lineDiffBy(fromText, toText, deadline), deadline))
 	s.render(w, r, http.StatusOK, "diff", v)
 }
 
@@ -171,7 +173,7 @@ func (s *Server) revisionText(c cid.Cid) (string, error) {
 
 // diffRows keeps the changed lines and diffContext unchanged lines
 // around each, and counts the changes.
-func diffRows(lines []diffLine) (rows []diffRow, added, removed int) {
+func diffRows(lines []diffLine) (rows []diffRow, added, removed, changed int) {
 	keep := make([]bool, len(lines))
 	for i, l := range lines {
 		if l.Op == opSame {
@@ -194,15 +196,18 @@ func diffRows(lines []diffLine) (rows []diffRow, added, removed int) {
 		switch l.Op {
 		case opAdd:
 			added++
-			rows = append(rows, diffRow{Class: "add", Sign: "+", Text: l.Text, New: l.New})
+			rows = append(rows, diffRow{Class: "add", Text: l.Text, New: l.New})
 		case opDel:
 			removed++
-			rows = append(rows, diffRow{Class: "del", Sign: "−", Text: l.Text, Old: l.Old})
+			rows = append(rows, diffRow{Class: "del", Text: l.Text, Old: l.Old})
+		case opMod:
+			changed++
+			rows = append(rows, diffRow{Class: "mod", Parts: l.Parts, Old: l.Old, New: l.New})
 		default:
 			rows = append(rows, diffRow{Class: "same", Text: l.Text, Old: l.Old, New: l.New})
 		}
 	}
-	return rows, added, removed
+	return rows, added, removed, changed
 }
 
 func firstNonEmpty(ss ...string) string {

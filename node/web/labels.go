@@ -183,6 +183,7 @@ var funcs = func() template.FuncMap {
 		"shortID":   catalogue.ShortID,
 		"facetName": func(f string) string { return label(facetHeadings, f) },
 		"lower":     strings.ToLower,
+		"typo":      typo,
 	}
 	for k, f := range formFuncs {
 		m[k] = f

@@ -30,7 +30,7 @@ func TestSearchOverTheLimitsShowsAMessage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := c.get(tc.path + "?q=" + url.QueryEscape(tc.q))
-			if res.status != http.StatusBadRequest || !strings.Contains(res.body, tc.want) || !strings.Contains(res.body, "Recherche trop longue") {
+			if res.status != http.StatusBadRequest || !strings.Contains(res.body, typo(tc.want)) || !strings.Contains(res.body, "Recherche trop longue") {
 				t.Fatalf("status %d, want 400 and a page saying %q:\n%.2000s", res.status, tc.want, res.body)
 			}
 			m := searchBox.FindStringSubmatch(res.body)

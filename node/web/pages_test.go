@@ -51,7 +51,7 @@ func TestReadingPages(t *testing.T) {
 				t.Fatalf("status %d, want %d:\n%s", res.status, tt.status, res.body)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(res.body, w) {
+				if !strings.Contains(res.body, typo(w)) {
 					t.Errorf("page lacks %q", w)
 				}
 			}

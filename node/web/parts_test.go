@@ -159,10 +159,14 @@ func TestFormKeepsWhatItDoesNotShow(t *testing.T) {
 	if got["title"] != "Outil libre" {
 		t.Errorf("title = %v", got["title"])
 	}
-	for _, k := range []string{"derived_from", "x-local", "maintainers", "tags", "contributors_wanted"} {
+	for _, k := range []string{"derived_from", "x-local", "maintainers", "contributors_wanted"} {
 		if !equalValue(got[k], orig[k]) {
 			t.Errorf("%s changed: %v → %v", k, orig[k], got[k])
 		}
+	}
+	// Tags are shown lowercase, as every page shows them, and saved so.
+	if !equalValue(got["tags"], []any{"budget", "regies"}) {
+		t.Errorf("tags after an edit: %v, want [budget regies]", got["tags"])
 	}
 	f.Tags, f.ContributorsWanted, f.Maintainers = "", false, "Un autre"
 	got = f.meta(orig)

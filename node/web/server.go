@@ -225,6 +225,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /entree/{id}/historique", s.history)
 	mux.HandleFunc("GET /entree/{id}/diff", s.diff)
 	mux.HandleFunc("GET /entree/{id}/piece/{name}", s.attachment)
+	mux.HandleFunc("GET /entree/{id}/image/{name}", s.image)
 	mux.HandleFunc("POST /entree/{id}/demander-pieces", s.limit(httplimit.Fetch, s.fetchPost))
 	mux.HandleFunc("GET /entree/{id}/modifier", s.needAccount(s.editForm))
 	mux.HandleFunc(editRoute, s.needAccount(s.limit(httplimit.Write, s.editPost)))

@@ -15,7 +15,7 @@ func TestEntryPageShowsShortID(t *testing.T) {
 	short := catalogue.ShortID(id)
 	c := e.client()
 	res := c.get("/entree/" + id)
-	if res.status != 200 || !strings.Contains(res.body, "Identifiant court : <code>"+short+"</code>") {
+	if res.status != 200 || !strings.Contains(res.body, typo("Identifiant court : ")+"<code>"+short+"</code>") {
 		t.Fatalf("status %d; page lacks the short ID %s:\n%s", res.status, short, res.body)
 	}
 	if res := c.get("/entree/" + short); res.status != 200 || !strings.Contains(res.body, "Régie") {

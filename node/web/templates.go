@@ -25,13 +25,20 @@ type pages struct {
 	byName   map[string]*template.Template
 	static   map[string][]byte // by name
 	styleURL string            // /static/style.css?v=<hash>: cached for good
+	// scriptURL is the address of the form's toolbar, cached the same
+	// way.
+	scriptURL string
 }
 
-// loadPages parses the embedded templates.
+// loadPages parses the embedded templates. Their text is written with
+// ordinary spaces; typoText sets French typography in it before
+// parsing.
 func loadPages() (*pages, error) {
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/parts.html")
-	if err != nil {
-		return nil, fmt.Errorf("web: parse layout: %w", err)
+	layout := template.New("layout.html").Funcs(funcs)
+	for _, n := range []string{"templates/layout.html", "templates/parts.html"} {
+		if err := parseTemplate(layout, n); err != nil {
+			return nil, err
+		}
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
@@ -43,9 +50,9 @@ func loadPages() (*pages, error) {
 		if base == "layout" || base == "parts" {
 			continue
 		}
-		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", n, err)
+		t := template.Must(layout.Clone())
+		if err := parseTemplate(t, n); err != nil {
+			return nil, err
 		}
 		p.byName[base] = t
 	}
@@ -60,9 +67,32 @@ func loadPages() (*pages, error) {
 		}
 		p.static[path.Base(f)] = data
 	}
-	sum := sha256.Sum256(p.static["style.css"])
-	p.styleURL = "/static/style.css?v=" + hex.EncodeToString(sum[:6])
+	p.styleURL, p.scriptURL = p.staticURL("style.css"), p.staticURL(editorScript)
 	return p, nil
+}
+
+// staticURL is the address of a static file with its fingerprint, so
+// that browsers may keep it for good.
+func (p *pages) staticURL(name string) string {
+	sum := sha256.Sum256(p.static[name])
+	return "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
+}
+
+// parseTemplate adds the embedded template file name to t, with French
+// typography set in its text.
+func parseTemplate(t *template.Template, name string) error {
+	src, err := templateFiles.ReadFile(name)
+	if err == nil {
+		if base := path.Base(name); t.Name() != base {
+			// (New with t's own name would drop t's functions.)
+			t = t.New(base)
+		}
+		_, err = t.Parse(typoText(string(src)))
+	}
+	if err != nil {
+		return fmt.Errorf("web: parse %s: %w", name, err)
+	}
+	return nil
 }
 
 // base is what the layout shows on every page; each page's view
@@ -76,8 +106,17 @@ type base struct {
 	Operator bool
 	CSRF     string // token for the page's POST forms
 	StyleURL string
-	Path     string // of the request, to come back after login
+	// ScriptURL and Nonce load the form's toolbar (editor.go); "" on
+	// the pages that run no script.
+	ScriptURL, Nonce string
+	Path             string // of the request, to come back after login
+	// OwnSearch leaves out the header's search box on a page that has
+	// its own (ownSearch): one search box per page.
+	OwnSearch bool
 }
+
+// ownSearch are the pages with a search box of their own.
+var ownSearch = map[string]bool{"home": true, "search": true}
 
 // viewer is implemented by every page view, through base.
 type viewer interface{ basePart() *base }
@@ -98,6 +137,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		b.CSRF = s.sessions.csrfToken(vis.id)
 	}
 	b.StyleURL = s.pages.styleURL
+	b.OwnSearch = ownSearch[name]
+	if scriptPages[name] {
+		b.ScriptURL, b.Nonce = s.pages.scriptURL, newNonce()
+	}
+	// The title and the status message are made in Go, often with an
+	// entry's title in guillemets.
+	b.Title, b.Flash = typo(b.Title), typo(b.Flash)
 	// The login link brings the visitor back here; a page asked with an
 	// address too long to be worth it (a search over its limits) comes
 	// back without its query.
@@ -122,6 +168,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	if b.Nonce != "" {
+		h.Set("Content-Security-Policy", scriptPolicy(b.Nonce))
+	}
 	if vis.account != nil || b.CSRF != "" {
 		// A page for one person, with a token: never stored.
 		h.Set("Cache-Control", "no-store")
@@ -150,6 +199,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, headin
 	if len(links) == 0 {
 		links = []link{{"/", "Revenir à l'accueil"}}
 	}
+	for i := range links {
+		links[i].Text = typo(links[i].Text)
+	}
+	heading, message = typo(heading), typo(message)
 	s.render(w, r, status, "message", &messageView{base: base{Title: heading}, Heading: heading, Message: message, Links: links})
 }
 
@@ -176,6 +229,8 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	switch path.Ext(name) {
 	case ".css":
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	case ".svg":
 		w.Header().Set("Content-Type", "image/svg+xml")
 	default:
