@@ -49,6 +49,7 @@ type Options struct {
 
 // Catalogue is a node's catalogue. It is safe for concurrent use.
 type Catalogue struct {
+	dir   string // "" in memory
 	store *store.Store
 	index *search.Index
 	clock *protocol.HLC
@@ -107,6 +108,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Catalogue, error) {
 		return nil, fmt.Errorf("catalogue: open search index in %s: %w", dir, err)
 	}
 	c := &Catalogue{store: st, index: ix, log: opts.Logger, now: opts.Now, opts: opts}
+	if !opts.InMemory {
+		c.dir = dir
+		// What an import left unpacked when its process died; the
+		// store's lock is held, so no other process is using it.
+		if err := os.RemoveAll(filepath.Join(dir, tempSubdir)); err != nil {
+			c.log.Warn("temporary files of an earlier import not removed", "dir", filepath.Join(dir, tempSubdir), "err", err)
+		}
+	}
 	c.clock = protocol.NewHLC(opts.Now)
 	c.clock.Observe(st.MaxClock())
 	if ix.NeedsRebuild() {

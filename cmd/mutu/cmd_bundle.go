@@ -1,13 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/mutu-network/mutu/catalogue"
 )
 
 func bundleCommand() *cli.Command {
@@ -20,26 +20,14 @@ func bundleCommand() *cli.Command {
 				Usage:     "write entries with their whole history and attachments to a CAR file",
 				ArgsUsage: "FILE.car [ID...]",
 				Flags:     []cli.Flag{jsonFlag},
-				Action: func(c *cli.Context) error {
-					if err := needArgs(c, 1, -1, "FILE.car [ID...]"); err != nil {
-						return err
-					}
-					s, err := openLocalSession(c)
-					if err != nil {
-						return err
-					}
-					defer s.Close()
-					ids, err := resolveAll(s, c.Args().Tail())
-					if err != nil {
-						return err
-					}
+				Action: sessionAction(1, -1, "FILE.car [ID...]", func(c *cli.Context, s *session) error {
 					path := c.Args().First()
 					f, err := os.CreateTemp(filepath.Dir(path), ".bundle-*")
 					if err != nil {
 						return inputError{fmt.Errorf("create %s: %w", path, err)}
 					}
 					defer os.Remove(f.Name())
-					res, err := s.cat.ExportBundle(c.Context, f, ids)
+					res, err := s.svc.ExportBundle(c.Context, f, c.Args().Tail())
 					if err == nil {
 						err = f.Sync()
 					}
@@ -57,7 +45,7 @@ func bundleCommand() *cli.Command {
 					}
 					fmt.Fprintf(c.App.Writer, "Wrote %s: %d entries, %d revisions, %d attachment blocks\n", path, res.Docs, res.Revisions, res.Blocks)
 					return nil
-				},
+				}),
 			},
 			{
 				Name:      "import",
@@ -66,19 +54,17 @@ func bundleCommand() *cli.Command {
 				Description: "Every block is verified (CID and signature) first; a bad block, a root missing from the file or a revision\n" +
 					"whose parent is neither in the file nor held refuses the whole bundle. Blocks no entry lists are not stored.",
 				Flags: []cli.Flag{jsonFlag},
-				Action: func(c *cli.Context) error {
-					if err := needArgs(c, 1, 1, "FILE.car"); err != nil {
-						return err
-					}
-					if _, err := os.Stat(c.Args().First()); err != nil {
-						return inputError{fmt.Errorf("%s: no such file", c.Args().First())}
-					}
-					s, err := openLocalSession(c)
+				Action: sessionAction(1, 1, "FILE.car", func(c *cli.Context, s *session) error {
+					path := c.Args().First()
+					f, err := os.Open(path)
 					if err != nil {
-						return err
+						if errors.Is(err, fs.ErrNotExist) {
+							return inputError{fmt.Errorf("%s: no such file", path)}
+						}
+						return inputError{err}
 					}
-					defer s.Close()
-					res, err := s.cat.ImportBundle(c.Context, c.Args().First(), catalogue.BundleOptions{})
+					defer f.Close()
+					res, err := s.svc.ImportBundle(c.Context, f, path, progressPrinter(c.App.ErrWriter, "reading the bundle (bytes)"))
 					if err != nil {
 						return err
 					}
@@ -90,7 +76,7 @@ func bundleCommand() *cli.Command {
 						fmt.Fprintf(c.App.Writer, "Not stored: %d blocks that no entry lists\n", res.Ignored)
 					}
 					return nil
-				},
+				}),
 			},
 		},
 	}

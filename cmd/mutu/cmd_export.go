@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/urfave/cli/v2"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/node/api"
 )
 
 func exportCommand() *cli.Command {
@@ -18,8 +22,8 @@ func exportCommand() *cli.Command {
 		ArgsUsage:   "DIR [ID...]",
 		Description: "Each file has its complete front matter (with its id and every unknown key); attachments go in a directory of the same name beside it.",
 		Flags:       []cli.Flag{jsonFlag},
-		Action: localSessionAction(1, -1, "DIR [ID...]", func(c *cli.Context, s *session) error {
-			ids, err := resolveAll(s, c.Args().Tail())
+		Action: sessionAction(1, -1, "DIR [ID...]", func(c *cli.Context, s *session) error {
+			ids, err := resolveAll(c.Context, s, c.Args().Tail())
 			if err != nil {
 				return err
 			}
@@ -27,7 +31,7 @@ func exportCommand() *cli.Command {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return inputError{fmt.Errorf("cannot create the directory %s: %w", dir, pathReason(dir, err))}
 			}
-			res, err := s.cat.Export(c.Context, dir, ids)
+			res, err := catalogue.Export(c.Context, s.svc, dir, ids)
 			if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrExist) {
 				// The directory, not the catalogue: choose another one.
 				return inputError{err}
@@ -38,16 +42,25 @@ func exportCommand() *cli.Command {
 			if c.Bool("json") {
 				return printJSON(c.App.Writer, res)
 			}
+			for _, m := range res.Missing {
+				fmt.Fprintf(c.App.ErrWriter, "not exported, not fetched yet (mutu fetch ID): %s\n", termText(m))
+			}
 			fmt.Fprintf(c.App.Writer, "Exported %d entries and %d attachments to %s\n", len(res.Files), res.Attachments, c.Args().First())
 			return nil
 		}),
 	}
 }
 
-func resolveAll(s *session, refs []string) ([]cid.Cid, error) {
+// resolveAll returns the IDs of entries named on the command line,
+// through a running node or from the catalogue.
+func resolveAll(ctx context.Context, s *session, refs []string) ([]cid.Cid, error) {
 	var ids []cid.Cid
 	for _, r := range refs {
-		id, err := s.cat.Resolve(r)
+		e, err := s.svc.Show(ctx, r, api.ShowOptions{})
+		if err != nil {
+			return nil, err
+		}
+		id, err := cid.Decode(e.ID)
 		if err != nil {
 			return nil, err
 		}

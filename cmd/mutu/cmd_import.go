@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/node/api"
 )
 
 func importCommand() *cli.Command {
@@ -36,18 +36,16 @@ func importCommand() *cli.Command {
 			if err != nil {
 				return inputError{fmt.Errorf("--kind: %w", err)}
 			}
-			if st, err := os.Stat(c.Args().First()); err != nil || !st.IsDir() {
-				return inputError{fmt.Errorf("%s is not a directory", c.Args().First())}
+			dir := c.Args().First()
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return inputError{fmt.Errorf("%s is not a directory", dir)}
 			}
-			s, err := openLocalSession(c)
+			s, err := openSession(c)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			res, err := s.cat.Import(c.Context, s.home.author, c.Args().First(), catalogue.ImportOptions{
-				Kind:     kind,
-				Progress: progressPrinter(c.App.ErrWriter, "importing"),
-			})
+			res, err := s.svc.Import(c.Context, api.ImportRequest{Dir: dir, Kind: string(kind)}, progressPrinter(c.App.ErrWriter, "importing"))
 			if err != nil {
 				return err
 			}
@@ -56,40 +54,17 @@ func importCommand() *cli.Command {
 	}
 }
 
-func printImport(c *cli.Context, res *catalogue.ImportResult) error {
+func printImport(c *cli.Context, res *api.ImportResult) error {
 	w := c.App.Writer
 	dir := c.Args().First()
 	printImportWarnings(c.App.ErrWriter, dir, res.Warnings)
 	if c.Bool("json") {
-		type file struct {
-			Path  string `json:"path"`
-			ID    string `json:"id,omitempty"`
-			Error string `json:"error,omitempty"`
-		}
-		files := func(fs []catalogue.ImportedFile) []file {
-			out := []file{}
-			for _, f := range fs {
-				out = append(out, file{Path: f.Path, ID: f.ID.String()})
-			}
-			return out
-		}
-		out := struct {
-			Published []file          `json:"published"`
-			Edited    []file          `json:"edited"`
-			Unchanged []file          `json:"unchanged"`
-			Failed    []file          `json:"failed"`
-			Warnings  []entry.Problem `json:"warnings"`
-		}{files(res.Published), files(res.Edited), files(res.Unchanged), []file{}, []entry.Problem{}}
-		for _, f := range res.Failed {
-			out.Failed = append(out.Failed, file{Path: f.Path, Error: f.Err.Error()})
-		}
-		out.Warnings = append(out.Warnings, res.Warnings...)
-		if err := printJSON(w, out); err != nil {
+		if err := printJSON(w, res); err != nil {
 			return err
 		}
 	} else {
 		for _, f := range res.Failed {
-			fmt.Fprintf(c.App.ErrWriter, "refused: %s\n", termText(f.Err.Error()))
+			fmt.Fprintf(c.App.ErrWriter, "refused: %s\n", termText(f.Error))
 		}
 		total := len(res.Published) + len(res.Edited) + len(res.Unchanged) + len(res.Failed)
 		fmt.Fprintf(w, "%s: %d published, %d edited, %d unchanged, %d refused%s\n",

@@ -66,11 +66,11 @@ func TestExitCodes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { check(t, tc.args, tc.code, tc.stderr) })
 	}
-	// Through a running node: the same codes. (export and key import
-	// need the node stopped.)
+	// Through a running node: the same codes. (key import needs the
+	// node stopped.)
 	serveHome(t, home)
 	for _, tc := range cases {
-		if tc.args[0] == "export" || tc.args[0] == "key" {
+		if tc.args[0] == "key" {
 			continue
 		}
 		t.Run("node/"+tc.name, func(t *testing.T) { check(t, tc.args, tc.code, tc.stderr) })

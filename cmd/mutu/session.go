@@ -49,23 +49,13 @@ func openSession(c *cli.Context) (*session, error) {
 	return openLocal(c.Context, h, c.App.ErrWriter)
 }
 
-// openLocalSession opens the catalogue in this process, for commands
-// that do not go through a daemon (import, export, bundle, reindex).
-func openLocalSession(c *cli.Context) (*session, error) {
-	h, err := openHome(c.String("home"))
-	if err != nil {
-		return nil, err
-	}
-	return openLocal(c.Context, h, c.App.ErrWriter)
-}
-
 func openLocal(ctx context.Context, h *home, stderr io.Writer) (*session, error) {
 	cat, err := catalogue.Open(ctx, filepath.Join(h.dir, storeDir), catalogue.Options{
 		Logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Progress: progressPrinter(stderr, "reindexing"),
 	})
 	if errors.Is(err, catalogue.ErrLocked) {
-		return nil, homeError{fmt.Errorf("the catalogue of %s is in use by a running mutu node; this command works only while it is stopped (stop `mutu run`, then try again)", h.dir)}
+		return nil, homeError{fmt.Errorf("the catalogue of %s is in use by another mutu process whose API does not answer; wait for it to end, or stop it, then try again", h.dir)}
 	}
 	if err != nil {
 		return nil, err
@@ -134,12 +124,6 @@ func shortKey(k string) string {
 // running daemon when there is one), runs fn and closes the session.
 func sessionAction(min, max int, usage string, fn func(*cli.Context, *session) error) cli.ActionFunc {
 	return withSession(openSession, min, max, usage, fn)
-}
-
-// localSessionAction is sessionAction for commands that open the
-// catalogue themselves and so need the node stopped.
-func localSessionAction(min, max int, usage string, fn func(*cli.Context, *session) error) cli.ActionFunc {
-	return withSession(openLocalSession, min, max, usage, fn)
 }
 
 func withSession(open func(*cli.Context) (*session, error), min, max int, usage string, fn func(*cli.Context, *session) error) cli.ActionFunc {

@@ -46,6 +46,11 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("GET /api/v1/status", h.status)
 	mux.HandleFunc("GET /api/v1/peers", h.peers)
 	mux.HandleFunc("POST /api/v1/reindex", h.write(httplimit.Write, h.reindex))
+	mux.HandleFunc("POST /api/v1/import", h.write(httplimit.Write, h.importFolder))
+	mux.HandleFunc("POST /api/v1/bundle", h.write(httplimit.Write, h.importBundle))
+	mux.HandleFunc("GET /api/v1/bundle", h.exportBundle)
+	mux.HandleFunc("GET /api/v1/entries/{id}/export", h.exportEntry)
+	mux.HandleFunc("GET /api/v1/entries/{id}/attachments/{name}", h.exportAttachment)
 	return noSniff(h.refusePages(h.routeErrors(mux)))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/mutu-network/mutu/catalogue"
@@ -32,6 +33,19 @@ type Service interface {
 	// Reindex rebuilds the search index from the store, telling
 	// progress how many entries are done.
 	Reindex(ctx context.Context, progress Progress) (*Reindexed, error)
+	// Import publishes the entry files of a folder (see ImportRequest),
+	// telling progress how many files are done.
+	Import(ctx context.Context, req ImportRequest, progress Progress) (*ImportResult, error)
+	// ImportBundle verifies and stores the CAR bundle read from r,
+	// named name in messages, telling progress its bytes read.
+	ImportBundle(ctx context.Context, r io.Reader, name string, progress Progress) (*catalogue.BundleResult, error)
+	// ExportBundle writes entries ids (every one, retracted ones
+	// included, when none) with their whole history and attachments
+	// as a CAR bundle to w.
+	ExportBundle(ctx context.Context, w io.Writer, ids []string) (*catalogue.BundleResult, error)
+	// The entries as catalogue.Export writes them: mutu export reads
+	// them through a running node as from its catalogue.
+	catalogue.ExportSource
 }
 
 // ErrorKind classifies an error. The values are stable: scripts read
