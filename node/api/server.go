@@ -167,13 +167,21 @@ func (h *handler) write(c httplimit.Class, next http.HandlerFunc) http.HandlerFu
 	}
 }
 
+// reply answers v, or err. v is encoded whole before anything is
+// sent, so that a value JSON cannot encode is an internal error in
+// the API's shape, never a 200 with an empty or cut body.
 func (h *handler) reply(w http.ResponseWriter, v any, err error) {
 	if err != nil {
 		h.fail(w, ErrorOf(err))
 		return
 	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		h.fail(w, ErrorOf(fmt.Errorf("encode the answer: %w", err)))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	if _, err := w.Write(append(body, '\n')); err != nil {
 		h.log.Debug("write API response", "err", err)
 	}
 }
