@@ -42,7 +42,7 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 		}
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("bundle: the catalogue is empty: nothing to export: %w", ErrNotFound)
+		return nil, errorf(ErrNotFound, "the catalogue is empty: there is nothing to export")
 	}
 	car, err := storage.NewWritable(w, ids, carv2.WriteAsCarV1(true))
 	if err != nil {
@@ -52,7 +52,7 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 	for _, id := range ids {
 		history, err := c.store.History(id)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("bundle: entry %s: %w", id, ErrNotFound)
+			return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("bundle: history of %s: %w", id, err)
@@ -134,7 +134,7 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string) (*BundleResul
 	res.Revisions = len(revs)
 	ch, err := c.store.Put(revs)
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", path, translateRule(err))
+		return nil, errorf(translateRule(err), "bundle %s refused, nothing stored: %s", path, ruleSentence(err))
 	}
 	res.Added = len(ch.Added)
 	c.attach.touch(revs)
@@ -189,10 +189,10 @@ func readBundle(path string, fn func(cid.Cid, []byte) error) error {
 		// Blocks are checked below, so that a bad one is named with its CID.
 		carv2.WithTrustedCAR(true))
 	if err == io.EOF {
-		return protocol.Errorf(protocol.CodeMalformed, "not a CAR file: the file is empty")
+		return errorf(protocol.ErrMalformed, "not a CAR file: the file is empty")
 	}
 	if err != nil {
-		return protocol.Errorf(protocol.CodeMalformed, "not a CAR file: its header cannot be read (%v)", err)
+		return errorf(protocol.ErrMalformed, "not a CAR file: its header cannot be read (%v)", err)
 	}
 	var n int        // blocks read
 	var last cid.Cid // the last block read
@@ -206,12 +206,25 @@ func readBundle(path string, fn func(cid.Cid, []byte) error) error {
 		}
 		n, last = n+1, blk.Cid()
 		if err := protocol.CheckCID(blk.Cid(), blk.RawData()); err != nil {
-			return fmt.Errorf("block %d: %w", n, err)
+			return errorf(err, "block %d: %s", n, protocol.Sentence(err))
 		}
 		if err := fn(blk.Cid(), blk.RawData()); err != nil {
-			return fmt.Errorf("block %d (%s): %w", n, blk.Cid(), err)
+			return errorf(err, "block %d (%s): %s", n, blk.Cid(), protocol.Sentence(err))
 		}
 	}
+}
+
+// ruleSentence says for people why the store refused revisions.
+func ruleSentence(err error) string {
+	var missing *store.MissingParentError
+	var rev *store.RevisionError
+	switch {
+	case errors.As(err, &missing):
+		return fmt.Sprintf("it lacks revisions that its revisions build on (%s): export the entries again, with their whole history", missing)
+	case errors.As(err, &rev):
+		return fmt.Sprintf("revision %s: %s", rev.CID, protocol.Sentence(rev.Err))
+	}
+	return err.Error()
 }
 
 // damagedBundle says that block n of a CAR file, which follows the
@@ -222,7 +235,7 @@ func damagedBundle(n int, prev cid.Cid, err error) error {
 		where = fmt.Sprintf("block %d, after %s", n, prev)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return protocol.Errorf(protocol.CodeMalformed, "the CAR file is damaged: it ends in the middle of %s (it was cut short; copy or export it again)", where)
+		return errorf(protocol.ErrMalformed, "the CAR file is damaged: it ends in the middle of %s (it was cut short; copy or export it again)", where)
 	}
-	return protocol.Errorf(protocol.CodeMalformed, "the CAR file is damaged at %s (%v)", where, err)
+	return errorf(protocol.ErrMalformed, "the CAR file is damaged at %s (%v)", where, err)
 }

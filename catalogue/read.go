@@ -22,7 +22,7 @@ const MinPrefix = 8
 func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 	s = strings.TrimSpace(s)
 	if len(s) < MinPrefix {
-		return cid.Undef, fmt.Errorf("ID %q is too short: give the whole ID or at least %d characters of it: %w", s, MinPrefix, ErrNotFound)
+		return cid.Undef, errorf(ErrNotFound, "ID %q is too short: give the whole ID or at least %d characters of it", s, MinPrefix)
 	}
 	ids, err := c.store.DocsByPrefix(s)
 	if err != nil {
@@ -30,7 +30,7 @@ func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return cid.Undef, fmt.Errorf("no entry has an ID starting with %q (see `mutu list`): %w", s, ErrNotFound)
+		return cid.Undef, errorf(ErrNotFound, "no entry has an ID starting with %q; `mutu list` shows the IDs", s)
 	case 1:
 		return ids[0], nil
 	}
@@ -52,7 +52,7 @@ func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
@@ -148,7 +148,7 @@ func listOptions(opts ListOptions) []store.DocsOption {
 func (c *Catalogue) History(id cid.Cid) ([]RevisionInfo, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
@@ -183,7 +183,7 @@ func (c *Catalogue) History(id cid.Cid) ([]RevisionInfo, error) {
 func (c *Catalogue) Revision(rc cid.Cid) (*protocol.Revision, []byte, error) {
 	r, data, err := c.store.Revision(rc)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, fmt.Errorf("revision %s: %w", rc, ErrNotFound)
+		return nil, nil, errorf(ErrNotFound, "revision %s is not on this node", rc)
 	}
 	return r, data, err
 }
@@ -194,7 +194,7 @@ func (c *Catalogue) Revision(rc cid.Cid) (*protocol.Revision, []byte, error) {
 func (c *Catalogue) WriteAttachment(id cid.Cid, name string, w io.Writer) (*protocol.Attachment, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Rev == nil) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
@@ -206,7 +206,7 @@ func (c *Catalogue) WriteAttachment(id cid.Cid, name string, w io.Writer) (*prot
 		}
 		for _, b := range a.Blocks {
 			if ok, err := c.store.Has(b); err != nil || !ok {
-				return nil, fmt.Errorf("attachment %q of %s: block %s not fetched yet: %w", name, id, b, ErrNotFound)
+				return nil, errorf(ErrNotFound, "attachment %q of %s: block %s is not fetched yet", name, id, b)
 			}
 		}
 		for _, b := range a.Blocks {
@@ -220,5 +220,5 @@ func (c *Catalogue) WriteAttachment(id cid.Cid, name string, w io.Writer) (*prot
 		}
 		return a, nil
 	}
-	return nil, fmt.Errorf("entry %s has no attachment %q: %w", id, name, ErrNotFound)
+	return nil, errorf(ErrNotFound, "entry %s has no attachment %q", id, name)
 }

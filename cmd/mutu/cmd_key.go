@@ -87,7 +87,7 @@ func runKeyImport(ctx context.Context, dir, file string, out io.Writer) error {
 	}
 	k, err := protocol.UnmarshalAuthorKey(data)
 	if err != nil {
-		return inputError{fmt.Errorf("%s: %w", file, err)}
+		return inputError{sentence{fmt.Sprintf("%s: %s", file, protocol.Sentence(err)), err}}
 	}
 	if k.Equal(h.author) {
 		fmt.Fprintf(out, "%s is already this home's author key\n", protocol.PublicKey(k))
