@@ -61,8 +61,8 @@ func TestImportBundleDamaged(t *testing.T) {
 					t.Errorf("message %q lacks %q", msg, w)
 				}
 			}
-			if n, _, _ := dst.Count(); n != 0 {
-				t.Errorf("a damaged bundle stored %d revisions", n)
+			if n, _ := dst.Counts(); n.Revisions != 0 {
+				t.Errorf("a damaged bundle stored %d revisions", n.Revisions)
 			}
 		})
 	}

@@ -279,10 +279,11 @@ func (c *Catalogue) Reindex(ctx context.Context, progress func(done, total int))
 }
 
 func (c *Catalogue) rebuildLocked(ctx context.Context, progress func(done, total int)) error {
-	_, total, err := c.store.Count()
+	n, err := c.store.Counts()
 	if err != nil {
 		return fmt.Errorf("catalogue: count documents: %w", err)
 	}
+	total := n.Docs
 	mark := c.store.ChangeSeq()
 	docs := func(yield func(search.Doc) error) error {
 		return c.store.Docs(func(d *store.Doc) error {

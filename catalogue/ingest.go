@@ -151,11 +151,6 @@ func (c *Catalogue) RevisionsByClock(ctx context.Context, after protocol.Clock, 
 	})
 }
 
-// Count returns how many revisions and documents are held.
-func (c *Catalogue) Count() (revisions, docs int, err error) {
-	return c.store.Count()
-}
-
 // Disk returns the space available on the catalogue's disk and the part
 // of it that writes leave free: below it they fail with ErrDiskFull. ok
 // is false where the system cannot tell, and in memory.

@@ -48,6 +48,16 @@ func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 	return cid.Undef, amb
 }
 
+// Counts returns how many revisions, current entries and retracted
+// documents the catalogue holds, from counters kept with every write.
+func (c *Catalogue) Counts() (Counts, error) {
+	n, err := c.store.Counts()
+	if err != nil {
+		return Counts{}, fmt.Errorf("catalogue: count entries: %w", err)
+	}
+	return Counts{Revisions: n.Revisions, Entries: n.Docs - n.Retracted, Retracted: n.Retracted}, nil
+}
+
 // Get returns a document as a reader sees it.
 func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 	d, err := c.store.Doc(id)
@@ -58,15 +68,16 @@ func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
 	}
 	doc := &Doc{
-		ID:        d.ID,
-		Author:    d.Author,
-		Head:      d.Winner,
-		HeadRev:   d.Rev,
-		Heads:     d.Heads,
-		Created:   d.Created.Time(),
-		Updated:   d.Updated.Time(),
-		Retracted: d.Retracted,
-		Verified:  true,
+		ID:         d.ID,
+		Author:     d.Author,
+		Head:       d.Winner,
+		HeadRev:    d.Rev,
+		Heads:      d.Heads,
+		Created:    d.Created.Time(),
+		Updated:    d.Updated.Time(),
+		Retracted:  d.Retracted,
+		Retraction: d.Retract,
+		Verified:   true,
 	}
 	if d.Rev != nil && d.Rev.Entry != nil {
 		doc.Entry = &entry.Entry{Meta: d.Rev.Entry.Meta, Body: d.Rev.Entry.Body}
@@ -103,7 +114,7 @@ func summary(d *store.Doc) Summary {
 		Title:     d.Title,
 		Author:    d.Author,
 		Updated:   d.Updated.Time(),
-		Conflict:  len(d.Heads) > 1,
+		Conflict:  d.Conflict(),
 		Retracted: d.Retracted,
 	}
 }

@@ -16,11 +16,11 @@ func reindexCommand() *cli.Command {
 			if err := s.cat.Reindex(c.Context, progressPrinter(c.App.ErrWriter, "reindexing")); err != nil {
 				return err
 			}
-			_, docs, err := s.cat.Count()
+			n, err := s.cat.Counts()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.App.Writer, "Search index rebuilt (%d entries).\n", docs)
+			fmt.Fprintf(c.App.Writer, "Search index rebuilt (%d entries).\n", n.Entries)
 			return nil
 		}),
 	}

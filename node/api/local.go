@@ -310,11 +310,11 @@ func (l *Local) Status(ctx context.Context) (*Status, error) {
 		s = l.Net.Status()
 		s.Running = true
 	}
-	revs, docs, err := l.Cat.Count()
+	n, err := l.Cat.Counts()
 	if err != nil {
 		return nil, err
 	}
-	s.Revisions, s.Entries = revs, docs
+	s.Revisions, s.Entries = n.Revisions, n.Entries
 	s.IndexBacklog = l.Cat.IndexBacklog()
 	if free, reserve, ok := l.Cat.Disk(); ok {
 		s.DiskFree, s.DiskReserve = free, reserve

@@ -210,9 +210,12 @@ type Status struct {
 	Network        string   `json:"network"`
 	Addrs          []string `json:"addrs"`
 	PeersConnected int      `json:"peers_connected"`
-	Revisions      int      `json:"revisions"`
-	Entries        int      `json:"entries"`
-	Author         string   `json:"author"`
+	// Revisions counts every signed revision held, retractions
+	// included; Entries the entries that are not retracted, as the web
+	// pages count them.
+	Revisions int    `json:"revisions"`
+	Entries   int    `json:"entries"`
+	Author    string `json:"author"`
 	// IndexBacklog counts the stored changes that search does not
 	// find yet: the indexer is still reaching them, as after a large
 	// catch-up. 0 when search is up to date.
