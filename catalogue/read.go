@@ -81,16 +81,7 @@ func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 	}
 	if d.Rev != nil && d.Rev.Entry != nil {
 		doc.Entry = &entry.Entry{Meta: d.Rev.Entry.Meta, Body: d.Rev.Entry.Body}
-		for _, a := range d.Rev.Attachments {
-			held := true
-			for _, b := range a.Blocks {
-				if ok, err := c.store.Has(b); err != nil || !ok {
-					held = false
-					break
-				}
-			}
-			doc.Attachments = append(doc.Attachments, Attachment{Attachment: a, Held: held})
-		}
+		doc.Attachments = c.attachments(d.Rev)
 	}
 	// Revisions are verified before they are stored; check the shown
 	// head again so that a damaged store does not go unnoticed.
@@ -105,6 +96,77 @@ func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 		}
 	}
 	return doc, nil
+}
+
+// attachments returns the attachments of rev, each saying whether all
+// of its blocks are held.
+func (c *Catalogue) attachments(rev *protocol.Revision) []Attachment {
+	var out []Attachment
+	for _, a := range rev.Attachments {
+		held := true
+		for _, b := range a.Blocks {
+			if ok, err := c.store.Has(b); err != nil || !ok {
+				held = false
+				break
+			}
+		}
+		out = append(out, Attachment{Attachment: a, Held: held})
+	}
+	return out
+}
+
+// Version returns one revision of document id, named by its CID or a
+// unique prefix of at least MinPrefix characters of it, with its
+// content: any revision of the document's history, not only a head.
+// A prefix that no revision of the document has is ErrNotFound; one
+// that several have is ErrAmbiguous.
+func (c *Catalogue) Version(id cid.Cid, ref string) (*Version, error) {
+	ref = strings.TrimSpace(ref)
+	if len(ref) < MinPrefix {
+		return nil, errorf(ErrNotFound, "revision %q is too short: give the whole CID or at least %d characters of it", ref, MinPrefix)
+	}
+	revs, err := c.store.History(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: history of %s: %w", id, err)
+	}
+	var found []cid.Cid
+	for _, rc := range revs {
+		if s := rc.String(); s == ref {
+			found = []cid.Cid{rc}
+			break
+		} else if strings.HasPrefix(s, ref) {
+			found = append(found, rc)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, errorf(ErrNotFound, "entry %s has no revision starting with %q; `mutu history %s` lists them", id, ref, id)
+	case 1:
+	default:
+		return nil, errorf(ErrAmbiguous, "revision prefix %q matches %d revisions of entry %s; give more characters: %s", ref, len(found), id, cidList(found))
+	}
+	r, _, err := c.store.Revision(found[0])
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: read revision %s: %w", found[0], err)
+	}
+	v := &Version{CID: found[0], Op: r.Op, Author: r.Author, Time: r.Clock.Time()}
+	if r.Entry != nil {
+		v.Entry = &entry.Entry{Meta: r.Entry.Meta, Body: r.Entry.Body}
+		v.Attachments = c.attachments(r)
+	}
+	return v, nil
+}
+
+// cidList writes CIDs for a message: "a, b, c".
+func cidList(cs []cid.Cid) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 func summary(d *store.Doc) Summary {

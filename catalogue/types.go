@@ -57,6 +57,18 @@ type Doc struct {
 // heads (two retractions made apart are two heads): the store's rule.
 func (d *Doc) Conflict() bool { return !d.Retracted && len(d.Heads) > 1 }
 
+// Version is one revision of a document and its content.
+type Version struct {
+	CID    cid.Cid
+	Op     protocol.Op
+	Author protocol.AuthorKey
+	Time   time.Time
+	// Entry and Attachments are the content the revision sets; nil and
+	// none for a retraction.
+	Entry       *entry.Entry
+	Attachments []Attachment
+}
+
 // Attachment is a file attached to an entry.
 type Attachment struct {
 	protocol.Attachment

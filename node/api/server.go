@@ -36,6 +36,7 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("PUT /api/v1/entries/{id}", h.write(httplimit.Write, h.edit))
 	mux.HandleFunc("DELETE /api/v1/entries/{id}", h.write(httplimit.Write, h.retract))
 	mux.HandleFunc("GET /api/v1/entries/{id}/history", h.history)
+	mux.HandleFunc("GET /api/v1/entries/{id}/diff", h.diff)
 	mux.HandleFunc("POST /api/v1/entries/{id}/fetch", h.write(httplimit.Fetch, h.fetch))
 	mux.HandleFunc("GET /api/v1/search", h.limit(httplimit.Search, h.search))
 	mux.HandleFunc("GET /api/v1/status", h.status)
@@ -242,7 +243,13 @@ func (h *handler) retract(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) show(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	out, err := h.svc.Show(r.Context(), r.PathValue("id"), ShowOptions{Markdown: q.Has("markdown"), HTML: q.Has("html")})
+	out, err := h.svc.Show(r.Context(), r.PathValue("id"), ShowOptions{Markdown: q.Has("markdown"), HTML: q.Has("html"), Revision: q.Get("revision")})
+	h.reply(w, out, err)
+}
+
+func (h *handler) diff(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	out, err := h.svc.Diff(r.Context(), r.PathValue("id"), q.Get("from"), q.Get("to"))
 	h.reply(w, out, err)
 }
 
