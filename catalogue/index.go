@@ -341,6 +341,9 @@ func (c *Catalogue) Search(ctx context.Context, q SearchQuery) (*SearchResult, e
 		}
 	}
 	res, err := c.index.Search(ctx, q)
+	if errors.Is(err, search.ErrInvalidQuery) {
+		return nil, err // it says what to change, for people
+	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: search %q: %w", q.Text, err)
 	}
