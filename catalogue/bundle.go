@@ -58,7 +58,7 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 		}
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("bundle: the catalogue is empty: nothing to export: %w", ErrNotFound)
+		return nil, errorf(ErrNotFound, "the catalogue is empty: there is nothing to export")
 	}
 	car, err := storage.NewWritable(w, ids, carv2.WriteAsCarV1(true))
 	if err != nil {
@@ -68,7 +68,7 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 	for _, id := range ids {
 		history, err := c.store.History(id)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("bundle: entry %s: %w", id, ErrNotFound)
+			return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("bundle: history of %s: %w", id, err)
@@ -147,7 +147,8 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string, opts BundleOp
 	}
 	ch, err := c.store.Put(revs)
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", name, bundleRule(err))
+		err = bundleRule(err)
+		return nil, errorf(err, "bundle %s refused, nothing stored: %s", name, protocol.Sentence(err))
 	}
 	res.Added = len(ch.Added)
 	c.attach.touch(revs)
@@ -362,10 +363,10 @@ func readCAR(r io.Reader, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
 		// Blocks are checked below, so that a bad one is named with its CID.
 		carv2.WithTrustedCAR(true))
 	if err == io.EOF {
-		return nil, protocol.Errorf(protocol.CodeMalformed, "not a CAR file: the file is empty")
+		return nil, errorf(protocol.ErrMalformed, "not a CAR file: the file is empty")
 	}
 	if err != nil {
-		return nil, protocol.Errorf(protocol.CodeMalformed, "not a CAR file: its header cannot be read (%v)", err)
+		return nil, errorf(protocol.ErrMalformed, "not a CAR file: its header cannot be read (%v)", err)
 	}
 	var n int        // blocks read
 	var last cid.Cid // the last block read
@@ -379,10 +380,10 @@ func readCAR(r io.Reader, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
 		}
 		n, last = n+1, blk.Cid()
 		if err := protocol.CheckCID(blk.Cid(), blk.RawData()); err != nil {
-			return nil, fmt.Errorf("block %d: %w", n, err)
+			return nil, errorf(err, "block %d: %s", n, protocol.Sentence(err))
 		}
 		if err := fn(blk.Cid(), blk.RawData()); err != nil {
-			return nil, fmt.Errorf("block %d (%s): %w", n, blk.Cid(), err)
+			return nil, errorf(err, "block %d (%s): %s", n, blk.Cid(), protocol.Sentence(err))
 		}
 	}
 }
@@ -399,7 +400,7 @@ func damagedBundle(n int, prev cid.Cid, err error) error {
 		where = fmt.Sprintf("block %d, after %s", n, prev)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return protocol.Errorf(protocol.CodeMalformed, "the CAR file is damaged: it ends in the middle of %s (it was cut short; copy or export it again)", where)
+		return errorf(protocol.ErrMalformed, "the CAR file is damaged: it ends in the middle of %s (it was cut short; copy or export it again)", where)
 	}
-	return protocol.Errorf(protocol.CodeMalformed, "the CAR file is damaged at %s (%v)", where, err)
+	return errorf(protocol.ErrMalformed, "the CAR file is damaged at %s (%v)", where, err)
 }

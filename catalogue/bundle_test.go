@@ -65,8 +65,8 @@ func TestImportBundleDamaged(t *testing.T) {
 					t.Errorf("message %q lacks %q", msg, w)
 				}
 			}
-			if n, _, _ := dst.Count(); n != 0 {
-				t.Errorf("a damaged bundle stored %d revisions", n)
+			if n, _ := dst.Counts(); n.Revisions != 0 {
+				t.Errorf("a damaged bundle stored %d revisions", n.Revisions)
 			}
 		})
 	}
@@ -164,8 +164,8 @@ func TestImportBundleRefusesRootsNotInFile(t *testing.T) {
 	if !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), edit.CID.String()) || !strings.Contains(err.Error(), "not in the file") {
 		t.Fatalf("import: %v, want a refusal naming root %s", err, edit.CID)
 	}
-	if n, _, _ := dst.Count(); n != 0 {
-		t.Errorf("a refused bundle stored %d revisions", n)
+	if n, _ := dst.Counts(); n.Revisions != 0 {
+		t.Errorf("a refused bundle stored %d revisions", n.Revisions)
 	}
 }
 
@@ -188,7 +188,7 @@ func TestImportBundleMissingParentIsInputError(t *testing.T) {
 			t.Errorf("message %q lacks %q", err, want)
 		}
 	}
-	if n, _, _ := dst.Count(); n != 0 {
-		t.Errorf("a refused bundle stored %d revisions", n)
+	if n, _ := dst.Counts(); n.Revisions != 0 {
+		t.Errorf("a refused bundle stored %d revisions", n.Revisions)
 	}
 }

@@ -97,7 +97,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Catalogue, error) {
 	}
 	st, err := store.Open(storePath, store.Options{InMemory: opts.InMemory, NoSync: opts.NoSync, Logger: opts.Logger, MinFree: opts.MinFree})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w: %s is open in another mutu process; stop it, or let the CLI go through its API (`mutu run` writes its address in the home)", ErrLocked, dir)
+		return nil, errorf(ErrLocked, "%s is open in another mutu process; stop it, or let the CLI go through its API (`mutu run` writes its address in the home)", dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: open store in %s: %w", dir, err)

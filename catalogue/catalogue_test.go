@@ -230,8 +230,8 @@ func TestBundleRoundTripAndTampering(t *testing.T) {
 	if !errors.Is(err, protocol.ErrBadCID) || !strings.Contains(err.Error(), "nothing stored") {
 		t.Fatalf("tampered bundle: %v", err)
 	}
-	if n, _, _ := dst.Count(); n != 0 {
-		t.Fatalf("a tampered bundle stored %d revisions", n)
+	if n, _ := dst.Counts(); n.Revisions != 0 {
+		t.Fatalf("a tampered bundle stored %d revisions", n.Revisions)
 	}
 
 	res, err = dst.ImportBundle(ctx, path, BundleOptions{})

@@ -28,6 +28,27 @@ var (
 	ErrDiskFull = store.ErrDiskFull
 )
 
+// kindError is an error of one kind (ErrNotFound, ErrRetracted,
+// protocol.ErrNotAuthorized…) whose text is a sentence for people:
+// errors.Is matches the kind, but the text does not end in the kind's
+// own ("catalogue: not found"), which names a package, not a fix.
+type kindError struct {
+	kind error
+	err  error // the sentence; it may wrap a cause
+}
+
+func (e *kindError) Error() string { return e.err.Error() }
+
+// Unwrap returns the kind and the sentence, for errors.Is and
+// errors.As.
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// errorf returns an error of kind whose text is the sentence format
+// makes; %w in format wraps a cause as fmt.Errorf does.
+func errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
+}
+
 // AmbiguousError lists the documents an ID prefix matches.
 type AmbiguousError struct {
 	Prefix     string

@@ -285,10 +285,11 @@ func (c *Catalogue) Reindex(ctx context.Context, progress func(done, total int))
 }
 
 func (c *Catalogue) rebuildLocked(ctx context.Context, progress func(done, total int)) error {
-	_, total, err := c.store.Count()
+	n, err := c.store.Counts()
 	if err != nil {
 		return fmt.Errorf("catalogue: count documents: %w", err)
 	}
+	total := n.Docs
 	mark := c.store.ChangeSeq()
 	docs := func(yield func(search.Doc) error) error {
 		return c.store.Docs(func(d *store.Doc) error {
@@ -346,6 +347,9 @@ func (c *Catalogue) Search(ctx context.Context, q SearchQuery) (*SearchResult, e
 		}
 	}
 	res, err := c.index.Search(ctx, q)
+	if errors.Is(err, search.ErrInvalidQuery) {
+		return nil, err // it says what to change, for people
+	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: search %q: %w", q.Text, err)
 	}

@@ -130,7 +130,7 @@ func (c *Catalogue) AddBlocks(ctx context.Context, blocks []protocol.Block) erro
 func (c *Catalogue) Block(ctx context.Context, k cid.Cid) ([]byte, error) {
 	data, err := c.store.Block(k)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("block %s: %w", k, errors.Join(ErrNotFound, protocol.ErrNotFound))
+		return nil, errorf(errors.Join(ErrNotFound, protocol.ErrNotFound), "block %s is not held here", k)
 	}
 	return data, err
 }
@@ -149,11 +149,6 @@ func (c *Catalogue) RevisionsByClock(ctx context.Context, after protocol.Clock, 
 		}
 		return fn(cl, k)
 	})
-}
-
-// Count returns how many revisions and documents are held.
-func (c *Catalogue) Count() (revisions, docs int, err error) {
-	return c.store.Count()
 }
 
 // Disk returns the space available on the catalogue's disk and the part

@@ -113,7 +113,7 @@ func (c *Catalogue) MissingBlocks(ctx context.Context) ([]MissingBlock, error) {
 func (c *Catalogue) MissingBlocksOf(id cid.Cid) ([]MissingBlock, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)

@@ -133,18 +133,18 @@ func (c *Catalogue) Retract(ctx context.Context, author ed25519.PrivateKey, id c
 func (c *Catalogue) revisable(id cid.Cid, author ed25519.PrivateKey) (*store.Doc, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
 	}
 	if d.Retracted {
-		return nil, fmt.Errorf("entry %s: %w; publish a new entry instead", id, ErrRetracted)
+		return nil, errorf(ErrRetracted, "entry %s was retracted by its author (revision %s); publish a new entry instead", id, d.Retract)
 	}
 	me := protocol.PublicKey(author)
 	if d.Author != me && !listed(d.Rev.Editors, me) {
-		return nil, fmt.Errorf("entry %s was published by %s, and you (%s) are not among its editors; publish your own entry with `derived_from: %s` in its front matter: %w",
-			id, d.Author.Short(), me.Short(), id, protocol.ErrNotAuthorized)
+		return nil, errorf(protocol.ErrNotAuthorized, "entry %s was published by %s, and you (%s) are not among its editors; publish your own entry with `derived_from: %s` in its front matter",
+			id, d.Author.Short(), me.Short(), id)
 	}
 	return d, nil
 }
@@ -225,7 +225,7 @@ func (c *Catalogue) putFiles(ctx context.Context, files []File) ([]protocol.Atta
 	seen := make(map[string]bool)
 	for _, f := range files {
 		if seen[f.Name] {
-			return nil, fmt.Errorf("attachment %q given twice: %w", f.Name, protocol.ErrInvalid)
+			return nil, errorf(protocol.ErrInvalid, "attachment %q given twice", f.Name)
 		}
 		seen[f.Name] = true
 		a := protocol.Attachment{Name: f.Name, Type: f.Type}
@@ -250,7 +250,7 @@ func (c *Catalogue) putFiles(ctx context.Context, files []File) ([]protocol.Atta
 				a.Blocks = append(a.Blocks, blk.CID)
 				a.Size += uint64(n)
 				if a.Size > protocol.MaxAttachmentSize {
-					return nil, fmt.Errorf("attachment %q is over %d bytes: %w", f.Name, protocol.MaxAttachmentSize, protocol.ErrTooLarge)
+					return nil, errorf(protocol.ErrTooLarge, "attachment %q is over %d bytes (1 GiB), the limit of an attachment", f.Name, protocol.MaxAttachmentSize)
 				}
 			}
 			if err == io.EOF || err == io.ErrUnexpectedEOF {

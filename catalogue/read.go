@@ -49,7 +49,7 @@ func ShortID(id string) string {
 func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 	s = strings.TrimSpace(s)
 	if len(s) < MinPrefix {
-		return cid.Undef, fmt.Errorf("ID %q is too short: give the whole ID, its short ID or at least %d characters of either: %w", s, MinPrefix, ErrNotFound)
+		return cid.Undef, errorf(ErrNotFound, "ID %q is too short: give the whole ID, its short ID or at least %d characters of either", s, MinPrefix)
 	}
 	ids, err := c.store.DocsByPrefix(s)
 	if err != nil {
@@ -68,7 +68,7 @@ func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 	}
 	switch len(ids) {
 	case 0:
-		return cid.Undef, fmt.Errorf("no entry has the ID or short ID %q, or one starting with it (see `mutu list`): %w", s, ErrNotFound)
+		return cid.Undef, errorf(ErrNotFound, "no entry has the ID or short ID %q, or one starting with it; `mutu list` shows the IDs", s)
 	case 1:
 		return ids[0], nil
 	}
@@ -86,38 +86,40 @@ func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 	return cid.Undef, amb
 }
 
+// Counts returns how many revisions, current entries and retracted
+// documents the catalogue holds, from counters kept with every write.
+func (c *Catalogue) Counts() (Counts, error) {
+	n, err := c.store.Counts()
+	if err != nil {
+		return Counts{}, fmt.Errorf("catalogue: count entries: %w", err)
+	}
+	return Counts{Revisions: n.Revisions, Entries: n.Docs - n.Retracted, Retracted: n.Retracted}, nil
+}
+
 // Get returns a document as a reader sees it.
 func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
 	}
 	doc := &Doc{
-		ID:        d.ID,
-		Author:    d.Author,
-		Head:      d.Winner,
-		HeadRev:   d.Rev,
-		Heads:     d.Heads,
-		Created:   d.Created.Time(),
-		Updated:   d.Updated.Time(),
-		Retracted: d.Retracted,
-		Verified:  true,
+		ID:         d.ID,
+		Author:     d.Author,
+		Head:       d.Winner,
+		HeadRev:    d.Rev,
+		Heads:      d.Heads,
+		Created:    d.Created.Time(),
+		Updated:    d.Updated.Time(),
+		Retracted:  d.Retracted,
+		Retraction: d.Retract,
+		Verified:   true,
 	}
 	if d.Rev != nil && d.Rev.Entry != nil {
 		doc.Entry = &entry.Entry{Meta: d.Rev.Entry.Meta, Body: d.Rev.Entry.Body}
-		for _, a := range d.Rev.Attachments {
-			held := true
-			for _, b := range a.Blocks {
-				if ok, err := c.store.Has(b); err != nil || !ok {
-					held = false
-					break
-				}
-			}
-			doc.Attachments = append(doc.Attachments, Attachment{Attachment: a, Held: held})
-		}
+		doc.Attachments = c.attachments(d.Rev)
 	}
 	// Revisions are verified before they are stored; check the shown
 	// head again so that a damaged store does not go unnoticed.
@@ -134,6 +136,77 @@ func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 	return doc, nil
 }
 
+// attachments returns the attachments of rev, each saying whether all
+// of its blocks are held.
+func (c *Catalogue) attachments(rev *protocol.Revision) []Attachment {
+	var out []Attachment
+	for _, a := range rev.Attachments {
+		held := true
+		for _, b := range a.Blocks {
+			if ok, err := c.store.Has(b); err != nil || !ok {
+				held = false
+				break
+			}
+		}
+		out = append(out, Attachment{Attachment: a, Held: held})
+	}
+	return out
+}
+
+// Version returns one revision of document id, named by its CID or a
+// unique prefix of at least MinPrefix characters of it, with its
+// content: any revision of the document's history, not only a head.
+// A prefix that no revision of the document has is ErrNotFound; one
+// that several have is ErrAmbiguous.
+func (c *Catalogue) Version(id cid.Cid, ref string) (*Version, error) {
+	ref = strings.TrimSpace(ref)
+	if len(ref) < MinPrefix {
+		return nil, errorf(ErrNotFound, "revision %q is too short: give the whole CID or at least %d characters of it", ref, MinPrefix)
+	}
+	revs, err := c.store.History(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: history of %s: %w", id, err)
+	}
+	var found []cid.Cid
+	for _, rc := range revs {
+		if s := rc.String(); s == ref {
+			found = []cid.Cid{rc}
+			break
+		} else if strings.HasPrefix(s, ref) {
+			found = append(found, rc)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, errorf(ErrNotFound, "entry %s has no revision starting with %q; `mutu history %s` lists them", id, ref, id)
+	case 1:
+	default:
+		return nil, errorf(ErrAmbiguous, "revision prefix %q matches %d revisions of entry %s; give more characters: %s", ref, len(found), id, cidList(found))
+	}
+	r, _, err := c.store.Revision(found[0])
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: read revision %s: %w", found[0], err)
+	}
+	v := &Version{CID: found[0], Op: r.Op, Author: r.Author, Time: r.Clock.Time()}
+	if r.Entry != nil {
+		v.Entry = &entry.Entry{Meta: r.Entry.Meta, Body: r.Entry.Body}
+		v.Attachments = c.attachments(r)
+	}
+	return v, nil
+}
+
+// cidList writes CIDs for a message: "a, b, c".
+func cidList(cs []cid.Cid) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.String()
+	}
+	return strings.Join(s, ", ")
+}
+
 func summary(d *store.Doc) Summary {
 	return Summary{
 		ID:        d.ID,
@@ -141,7 +214,7 @@ func summary(d *store.Doc) Summary {
 		Title:     d.Title,
 		Author:    d.Author,
 		Updated:   d.Updated.Time(),
-		Conflict:  len(d.Heads) > 1,
+		Conflict:  d.Conflict(),
 		Retracted: d.Retracted,
 	}
 }
@@ -186,7 +259,7 @@ func listOptions(opts ListOptions) []store.DocsOption {
 func (c *Catalogue) History(id cid.Cid) ([]RevisionInfo, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
@@ -221,7 +294,7 @@ func (c *Catalogue) History(id cid.Cid) ([]RevisionInfo, error) {
 func (c *Catalogue) Revision(rc cid.Cid) (*protocol.Revision, []byte, error) {
 	r, data, err := c.store.Revision(rc)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, fmt.Errorf("revision %s: %w", rc, ErrNotFound)
+		return nil, nil, errorf(ErrNotFound, "revision %s is not on this node", rc)
 	}
 	return r, data, err
 }
@@ -232,7 +305,7 @@ func (c *Catalogue) Revision(rc cid.Cid) (*protocol.Revision, []byte, error) {
 func (c *Catalogue) WriteAttachment(id cid.Cid, name string, w io.Writer) (*protocol.Attachment, error) {
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Rev == nil) {
-		return nil, fmt.Errorf("entry %s: %w", id, ErrNotFound)
+		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
@@ -244,7 +317,7 @@ func (c *Catalogue) WriteAttachment(id cid.Cid, name string, w io.Writer) (*prot
 		}
 		for _, b := range a.Blocks {
 			if ok, err := c.store.Has(b); err != nil || !ok {
-				return nil, fmt.Errorf("attachment %q of %s: block %s not fetched yet: %w", name, id, b, ErrNotFound)
+				return nil, errorf(ErrNotFound, "attachment %q of %s: block %s is not fetched yet", name, id, b)
 			}
 		}
 		for _, b := range a.Blocks {
@@ -258,5 +331,5 @@ func (c *Catalogue) WriteAttachment(id cid.Cid, name string, w io.Writer) (*prot
 		}
 		return a, nil
 	}
-	return nil, fmt.Errorf("entry %s has no attachment %q: %w", id, name, ErrNotFound)
+	return nil, errorf(ErrNotFound, "entry %s has no attachment %q", id, name)
 }

@@ -9,6 +9,15 @@ import (
 	"github.com/mutu-network/mutu/protocol"
 )
 
+// Counts are what a catalogue holds. Entries is what mutu counts as
+// its entries everywhere (the web pages, `mutu status`, the API): the
+// documents that are not retracted; revisions are counted apart.
+type Counts struct {
+	Revisions int // signed revisions of every document, retractions included
+	Entries   int // current entries: the documents not retracted
+	Retracted int // retracted documents
+}
+
 // Summary is a line of a listing.
 type Summary struct {
 	ID        cid.Cid
@@ -16,7 +25,7 @@ type Summary struct {
 	Title     string
 	Author    protocol.AuthorKey
 	Updated   time.Time
-	Conflict  bool // several heads: concurrent edits not yet merged
+	Conflict  bool // several heads: concurrent edits not yet merged; never when retracted
 	Retracted bool
 }
 
@@ -28,10 +37,13 @@ type Doc struct {
 	Entry     *entry.Entry       // content of the winning put revision
 	Head      cid.Cid            // the winning revision
 	HeadRev   *protocol.Revision
-	Heads     []cid.Cid // winner first; more than one means a conflict
+	Heads     []cid.Cid // winner first; more than one means a conflict, unless retracted
 	Created   time.Time
 	Updated   time.Time
 	Retracted bool
+	// Retraction is the retract revision that wins by the head rule,
+	// cid.Undef unless Retracted. Head stays the last content written.
+	Retraction cid.Cid
 	// Verified is true when every revision of the document was found
 	// with a valid signature by an allowed author. Revisions are
 	// verified before they are stored, so it is false only when the
@@ -40,8 +52,22 @@ type Doc struct {
 	Attachments []Attachment
 }
 
-// Conflict reports whether the document has concurrent heads.
-func (d *Doc) Conflict() bool { return len(d.Heads) > 1 }
+// Conflict reports whether the document has concurrent edits that no
+// revision merges yet. A retracted document has none, whatever its
+// heads (two retractions made apart are two heads): the store's rule.
+func (d *Doc) Conflict() bool { return !d.Retracted && len(d.Heads) > 1 }
+
+// Version is one revision of a document and its content.
+type Version struct {
+	CID    cid.Cid
+	Op     protocol.Op
+	Author protocol.AuthorKey
+	Time   time.Time
+	// Entry and Attachments are the content the revision sets; nil and
+	// none for a retraction.
+	Entry       *entry.Entry
+	Attachments []Attachment
+}
 
 // Attachment is a file attached to an entry.
 type Attachment struct {

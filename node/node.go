@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -360,7 +361,7 @@ func (n *Node) Addrs() []ma.Multiaddr {
 	return fullAddrs(h)
 }
 
-// Peers returns the connected peers and their addresses.
+// Peers returns the connected peers and their addresses, each once.
 func (n *Node) Peers() []peer.AddrInfo {
 	h := n.Host()
 	if h == nil {
@@ -368,13 +369,24 @@ func (n *Node) Peers() []peer.AddrInfo {
 	}
 	var out []peer.AddrInfo
 	for _, p := range h.Network().Peers() {
-		ai := peer.AddrInfo{ID: p}
-		for _, c := range h.Network().ConnsToPeer(p) {
-			ai.Addrs = append(ai.Addrs, c.RemoteMultiaddr())
-		}
-		out = append(out, ai)
+		out = append(out, peerInfo(p, h.Network().ConnsToPeer(p)))
 	}
 	return out
+}
+
+// peerInfo lists each remote address of conns once, in the order of
+// the connections. Two connections may share one: both ends dialling
+// at once, each from its listening port, make two connections between
+// the same two addresses.
+func peerInfo(p peer.ID, conns []network.Conn) peer.AddrInfo {
+	ai := peer.AddrInfo{ID: p}
+	for _, c := range conns {
+		a := c.RemoteMultiaddr()
+		if !slices.ContainsFunc(ai.Addrs, a.Equal) {
+			ai.Addrs = append(ai.Addrs, a)
+		}
+	}
+	return ai
 }
 
 // Connect dials the peer at a full multiaddr (ending in /p2p/<peer ID>)

@@ -128,3 +128,14 @@ func Missing(err error) []cid.Cid {
 	}
 	return nil
 }
+
+// Sentence returns what err says for people. For an *Error with a
+// message, that is the message alone: Error puts "protocol: CODE: "
+// before it for logs and peers, which tells a person nothing they can
+// act on. For any other error, its text.
+func Sentence(err error) string {
+	if e, ok := err.(*Error); ok && e.Msg != "" {
+		return e.Msg
+	}
+	return err.Error()
+}

@@ -24,3 +24,21 @@ func TestErrorText(t *testing.T) {
 		t.Error("an error with a message does not match its sentinel")
 	}
 }
+
+// TestSentence: what an error says for people is the message of a
+// protocol error without its "protocol: CODE: " prefix, and any other
+// error's text.
+func TestSentence(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{Errorf(CodeMalformed, "not a mutu author key"), "not a mutu author key"},
+		{ErrMalformed, "protocol: malformed"},
+		{errors.New("disk full"), "disk full"},
+	} {
+		if got := Sentence(tc.err); got != tc.want {
+			t.Errorf("Sentence(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}

@@ -1,7 +1,5 @@
 package entry
 
-import "fmt"
-
 // Kind selects the schema an entry follows.
 type Kind string
 
@@ -24,7 +22,7 @@ func ParseKind(s string) (Kind, error) {
 	case "":
 		return KindNote, nil
 	}
-	return "", fmt.Errorf("parse kind %q: %w: use one of %s", s, ErrInvalid, list(kindNames()))
+	return "", &Error{Problem: Problem{What: quoteValue(s) + " is not a kind of entry", Fix: "use one of " + list(kindNames())}, Err: ErrInvalid}
 }
 
 func kindNames() []string {

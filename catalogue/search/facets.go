@@ -210,6 +210,13 @@ func (q facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 		return nil, err
 	}
 	fs := &facetSearcher{Searcher: s, r: r, values: values, counts: q.counts, latest: q.latest}
+	if w := s.Weight(); q.boost == nil && !(w > 0) {
+		// Only filters, which score nothing: bleve normalises scores
+		// by 1/√w, infinite (or NaN, in a conjunction) for a weight of
+		// 0, and 0·∞ makes every score NaN. A search by filters alone
+		// ranks nothing: its matches score 0.
+		s.SetQueryNorm(1)
+	}
 	if q.boost != nil {
 		if fs.boost, err = q.boost.Searcher(ctx, r, m, opts); err != nil {
 			_ = s.Close()

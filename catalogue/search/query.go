@@ -53,15 +53,15 @@ type LimitError struct {
 func (e *LimitError) Error() string {
 	switch e.What {
 	case "text":
-		return fmt.Sprintf("search: the query is %d bytes long, over the limit of %d bytes; shorten it", e.Got, e.Max)
+		return fmt.Sprintf("the query is %d bytes long, over the limit of %d bytes; shorten it", e.Got, e.Max)
 	case "words":
-		return fmt.Sprintf("search: the query has %d words, over the limit of %d words; remove some", e.Got, e.Max)
+		return fmt.Sprintf("the query has %d words, over the limit of %d words; remove some", e.Got, e.Max)
 	case "offset":
-		return fmt.Sprintf("search: offset %d is over the limit of %d; narrow the search with words or filters instead", e.Got, e.Max)
+		return fmt.Sprintf("offset %d is over the limit of %d; narrow the search with words or filters instead", e.Got, e.Max)
 	case "limit":
-		return fmt.Sprintf("search: limit %d is over the limit of %d hits a page; page further with the offset", e.Got, e.Max)
+		return fmt.Sprintf("limit %d is over the limit of %d hits a page; page further with the offset", e.Got, e.Max)
 	}
-	return fmt.Sprintf("search: the %s filter is %d bytes long, over the limit of %d bytes", e.What, e.Got, e.Max)
+	return fmt.Sprintf("the %s filter is %d bytes long, over the limit of %d bytes", e.What, e.Got, e.Max)
 }
 
 func (e *LimitError) Is(target error) bool { return target == ErrInvalidQuery }

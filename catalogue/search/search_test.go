@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -108,6 +109,39 @@ func TestSearchFilters(t *testing.T) {
 				t.Errorf("Total = %d, want %d", res.Total, len(tc.want))
 			}
 		})
+	}
+}
+
+// TestFilterOnlySearchScoresZero: a search by filters alone, with no
+// words, ranks nothing, so every hit scores 0. (bleve normalised the
+// scores by a query weight of 0: 1/√0 made them NaN, which JSON cannot
+// encode, and the API answered an empty 200.)
+func TestFilterOnlySearchScoresZero(t *testing.T) {
+	ix := openFilled(t, fixtures())
+	for _, q := range []Query{
+		{Kind: "note"},
+		{Tag: "regie"},
+		{Category: "regies"},
+		{Category: "regies", Academie: "lyon"},
+		{Outdated: true},
+		{Kind: "note", Sort: SortRelevance},
+		{Kind: "note", Sort: SortUpdated},
+	} {
+		res := search(t, ix, q)
+		if len(res.Hits) == 0 {
+			t.Errorf("%+v: no hits", q)
+		}
+		for _, h := range res.Hits {
+			if h.Score != 0 {
+				t.Errorf("%+v: hit %s scores %v, want 0", q, h.ID, h.Score)
+			}
+		}
+	}
+	// Words still rank.
+	for _, h := range search(t, ix, Query{Text: "regie", Kind: "note"}).Hits {
+		if math.IsNaN(h.Score) || h.Score <= 0 {
+			t.Errorf("words and a filter: hit %s scores %v", h.ID, h.Score)
+		}
 	}
 }
 

@@ -42,9 +42,12 @@ type checker struct {
 	s        *Store
 	problems []error
 	docCount uint64
-	revCount uint64 // revisions found through documents
-	seqs     map[protocol.AuthorKey]uint64
-	logged   map[string]bool // documents named by the change log
+	// retractedCount counts the documents whose stored state is
+	// retracted.
+	retractedCount uint64
+	revCount       uint64 // revisions found through documents
+	seqs           map[protocol.AuthorKey]uint64
+	logged         map[string]bool // documents named by the change log
 }
 
 func (c *checker) problem(format string, args ...any) {
@@ -67,6 +70,9 @@ func (c *checker) docs() error {
 		if err != nil {
 			c.problem("%v", err)
 			return nil
+		}
+		if stored.retract.cid.Defined() {
+			c.retractedCount++
 		}
 		replayed, err := c.replay(id)
 		if err != nil || replayed == nil {
@@ -217,8 +223,9 @@ func (c *checker) indexes() error {
 		if err != nil {
 			return err
 		}
-		if len(v) != 16 || binary.BigEndian.Uint64(v) != c.revCount || binary.BigEndian.Uint64(v[8:]) != c.docCount {
-			c.problem("counts record %x, found %d revisions and %d documents", v, c.revCount, c.docCount)
+		got, err := decodeCounts(v)
+		if err != nil || got != (counts{c.revCount, c.docCount, c.retractedCount}) {
+			c.problem("counts record %x, found %d revisions, %d documents, %d retracted", v, c.revCount, c.docCount, c.retractedCount)
 		}
 		return nil
 	})

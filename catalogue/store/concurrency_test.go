@@ -64,9 +64,9 @@ func TestConcurrentPuts(t *testing.T) {
 	close(stop)
 	readers.Wait()
 
-	revs, docs, err := s.Count()
-	if want := 1 + writers*(1+2*rounds); err != nil || revs != want || docs != 1+writers {
-		t.Errorf("Count = %d, %d, %v; want %d, %d", revs, docs, err, want, 1+writers)
+	n, err := s.Counts()
+	if want := 1 + writers*(1+2*rounds); err != nil || n.Revisions != want || n.Docs != 1+writers {
+		t.Errorf("Counts = %+v, %v; want %d revisions, %d documents", n, err, want, 1+writers)
 	}
 	if d := doc(t, s, shared.Block.CID); len(d.Heads) != writers*rounds {
 		t.Errorf("shared document has %d heads, want one per concurrent edit (%d)", len(d.Heads), writers*rounds)

@@ -2,15 +2,23 @@ package store
 
 import "github.com/mutu-network/mutu/protocol"
 
-// Count returns how many revisions and documents are held. It reads
-// counters kept with every write, not the whole database.
-func (s *Store) Count() (revisions, docs int, err error) {
+// Counts are the figures of a store, kept with every write.
+type Counts struct {
+	Revisions int // every revision held, retractions included
+	Docs      int // every document held, retracted ones included
+	Retracted int // the documents of Docs that are retracted
+}
+
+// Counts returns how many revisions, documents and retracted
+// documents are held, as of one commit. It reads counters kept with
+// every write, not the whole database.
+func (s *Store) Counts() (Counts, error) {
 	if err := s.checkOpen(); err != nil {
-		return 0, 0, err
+		return Counts{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return int(s.counts.revisions), int(s.counts.docs), nil
+	return Counts{Revisions: int(s.counts.revisions), Docs: int(s.counts.docs), Retracted: int(s.counts.retracted)}, nil
 }
 
 // MaxClock returns the highest clock of any revision held, 0 if none:

@@ -58,7 +58,7 @@
 //	a/<author key>                     highest sequence number seen for an author
 //	l/<seq>                            change log: sequence number → document ID bytes
 //	m/<key>                            metadata of other packages
-//	x/format, x/counts                 store format version, revision and document counts
+//	x/format, x/counts                 store format version; revision, document and retracted document counts
 //
 // Clocks and sequence numbers are 8-byte big-endian, so that byte
 // order is numeric order. Document IDs are keyed by their text form

@@ -32,15 +32,15 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := doc(t, s, v.Block.CID)
-	revs, docs, _ := s.Count()
+	counts, _ := s.Counts()
 	maxClock, seq, next := s.MaxClock(), s.ChangeSeq(), s.NextSeq(alice.Key)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	s = openAt(t, dir, store.Options{})
-	if r, d, _ := s.Count(); r != revs || d != docs {
-		t.Errorf("Count after reopen = %d, %d; want %d, %d", r, d, revs, docs)
+	if n, _ := s.Counts(); n != counts {
+		t.Errorf("Counts after reopen = %+v; want %+v", n, counts)
 	}
 	if s.MaxClock() != maxClock || s.ChangeSeq() != seq || s.NextSeq(alice.Key) != next {
 		t.Errorf("after reopen: MaxClock %d ChangeSeq %d NextSeq %d; want %d %d %d",

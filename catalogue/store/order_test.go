@@ -209,9 +209,10 @@ func observe(t *testing.T, s *store.Store) outcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.revisions, _, err = s.Count()
+	n, err := s.Counts()
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.revisions = n.Revisions
 	return o
 }

@@ -191,6 +191,9 @@ func (s *Store) commitChunk(chunk []*pending, committed map[string]*docState) (m
 	slices.SortFunc(keys, func(a, b string) int { return strings.Compare(states[a].text, states[b].text) })
 	for _, k := range keys {
 		st := states[k]
+		if base := committed[k]; st.retract.cid.Defined() && (base == nil || !base.retract.cid.Defined()) {
+			cnt.retracted++ // a retraction is final: the count only grows
+		}
 		rec, err := st.encode()
 		if err != nil {
 			return nil, fitted, err

@@ -45,8 +45,8 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 	if err := s.DeleteMeta("session"); err != nil {
 		t.Errorf("DeleteMeta on a full disk: %v (removing must stay possible)", err)
 	}
-	if revs, docs, err := s.Count(); err != nil || revs != 1 || docs != 1 {
-		t.Errorf("after the refusals: %d revisions, %d documents (%v), want 1 and 1", revs, docs, err)
+	if n, err := s.Counts(); err != nil || n.Revisions != 1 || n.Docs != 1 {
+		t.Errorf("after the refusals: %d revisions, %d documents (%v), want 1 and 1", n.Revisions, n.Docs, err)
 	}
 	if held, _ := s.Has(second.Block.CID); held {
 		t.Error("a refused revision is stored")
@@ -56,8 +56,8 @@ func TestDiskFullRefusesWrites(t *testing.T) {
 	if _, err := s.Put([]protocol.Verified{second}); err != nil {
 		t.Fatalf("Put once space is freed: %v", err)
 	}
-	if revs, _, _ := s.Count(); revs != 2 {
-		t.Errorf("%d revisions, want 2", revs)
+	if n, _ := s.Counts(); n.Revisions != 2 {
+		t.Errorf("%d revisions, want 2", n.Revisions)
 	}
 }
 

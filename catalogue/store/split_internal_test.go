@@ -67,8 +67,8 @@ func TestPutSplitsLargeCalls(t *testing.T) {
 	if s.ChangeSeq() <= docs {
 		t.Errorf("change log has %d records for %d documents: the call was not split", s.ChangeSeq(), docs)
 	}
-	if n, d, _ := s.Count(); n != len(revs) || d != docs {
-		t.Errorf("Count = %d, %d; want %d, %d", n, d, len(revs), docs)
+	if n, _ := s.Counts(); n.Revisions != len(revs) || n.Docs != docs {
+		t.Errorf("Counts = %+v; want %d revisions, %d documents", n, len(revs), docs)
 	}
 	for _, h := range heads {
 		d, err := s.Doc(h.Rev.Doc)

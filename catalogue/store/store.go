@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/lockfile"
 	"github.com/mutu-network/mutu/protocol"
@@ -18,7 +19,7 @@ import (
 // formatVersion is the version of the key layout and records. A store
 // of an older version is brought up to it by migrations when opened; a
 // store of a later version is refused rather than misread.
-const formatVersion = 2
+const formatVersion = 3
 
 // migrations[v] turns a store of format v into one of format v+1,
 // inside the transaction that opens the store.
@@ -26,6 +27,8 @@ var migrations = map[uint64]func(txn *badger.Txn) error{
 	// Format 2 lists, in each change log record, the revisions stored
 	// with it; records of format 1 read as records that list none.
 	1: func(*badger.Txn) error { return nil },
+	// Format 3 counts, in x/counts, the retracted documents too.
+	2: countRetracted,
 }
 
 // Store is a node's database of revisions and blocks. See the package
@@ -55,11 +58,60 @@ type Store struct {
 	seqs      map[protocol.AuthorKey]uint64 // highest sequence number per author
 }
 
-// counts is the x/counts record.
-type counts struct{ revisions, docs uint64 }
+// counts is the x/counts record: revisions, documents, and of those
+// the retracted ones, each a big-endian uint64.
+type counts struct{ revisions, docs, retracted uint64 }
+
+const countsSize = 24
 
 func (c counts) encode() []byte {
-	return binary.BigEndian.AppendUint64(be64(c.revisions), c.docs)
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(be64(c.revisions), c.docs), c.retracted)
+}
+
+func decodeCounts(v []byte) (counts, error) {
+	if len(v) != countsSize {
+		return counts{}, corruptf("counts record %x", v)
+	}
+	return counts{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), binary.BigEndian.Uint64(v[16:])}, nil
+}
+
+// countRetracted brings the x/counts record of format 2 (revisions
+// and documents) to format 3 by counting the retracted documents.
+func countRetracted(txn *badger.Txn) error {
+	v, err := getValue(txn, []byte(keyCounts))
+	if errors.Is(err, ErrNotFound) {
+		return nil // an empty store
+	}
+	if err != nil {
+		return fmt.Errorf("read counts: %w", err)
+	}
+	if len(v) != 16 {
+		return corruptf("counts record %x", v)
+	}
+	c := counts{revisions: binary.BigEndian.Uint64(v), docs: binary.BigEndian.Uint64(v[8:])}
+	prefix := []byte(prefixState)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	defer it.Close()
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		text := string(item.Key()[len(prefix):])
+		id, err := cid.Decode(text)
+		if err != nil {
+			return corruptf("document key %q: %v", item.Key(), err)
+		}
+		sv, err := item.ValueCopy(nil)
+		if err != nil {
+			return storageError("read document states", err)
+		}
+		st, err := decodeDocState(id, text, sv)
+		if err != nil {
+			return err
+		}
+		if st.retract.cid.Defined() {
+			c.retracted++
+		}
+	}
+	return writeError(txn.Set([]byte(keyCounts), c.encode()))
 }
 
 // Open opens the store in dir, creating it if needed. Only one process
@@ -191,10 +243,10 @@ func (s *Store) loadFigures(txn *badger.Txn) error {
 	case errors.Is(err, ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("read counts: %w", err)
-	case len(v) != 16:
-		return corruptf("counts record %x", v)
 	default:
-		s.counts = counts{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
+		if s.counts, err = decodeCounts(v); err != nil {
+			return err
+		}
 	}
 	prefix := []byte(prefixAuthor)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})

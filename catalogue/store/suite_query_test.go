@@ -186,19 +186,25 @@ func testRevisionsByClock(t *testing.T, s *store.Store) {
 }
 
 func testCountAndMaxClock(t *testing.T, s *store.Store) {
-	if revs, docs, err := s.Count(); err != nil || revs != 0 || docs != 0 || s.MaxClock() != 0 {
-		t.Errorf("empty store: Count = %d, %d, %v, MaxClock = %d", revs, docs, err, s.MaxClock())
+	if n, err := s.Counts(); err != nil || n != (store.Counts{}) || s.MaxClock() != 0 {
+		t.Errorf("empty store: Counts = %+v, %v, MaxClock = %d", n, err, s.MaxClock())
 	}
 	alice := protocoltest.NewAuthor(t)
 	a, b := alice.Create(t), alice.Create(t)
 	ea := alice.Edit(t, []protocol.Verified{a})
 	rb := alice.Retract(t, []protocol.Verified{b})
 	put(t, s, rb, a, b, ea)
-	if revs, docs, err := s.Count(); err != nil || revs != 4 || docs != 2 {
-		t.Errorf("Count = %d, %d, %v; want 4, 2", revs, docs, err)
+	if n, err := s.Counts(); err != nil || n != (store.Counts{Revisions: 4, Docs: 2, Retracted: 1}) {
+		t.Errorf("Counts = %+v, %v; want 4 revisions, 2 documents, 1 retracted", n, err)
 	}
 	if got := s.MaxClock(); got != rb.Rev.Clock {
 		t.Errorf("MaxClock = %d, want %d", got, rb.Rev.Clock)
+	}
+	// A second retraction of the same document, concurrent with the
+	// first, retracts nothing more.
+	put(t, s, alice.Retract(t, []protocol.Verified{b}))
+	if n, err := s.Counts(); err != nil || n != (store.Counts{Revisions: 5, Docs: 2, Retracted: 1}) {
+		t.Errorf("after a second retraction: Counts = %+v, %v; want 5 revisions, 2 documents, 1 retracted", n, err)
 	}
 }
 

@@ -120,8 +120,8 @@ func testIdempotentPut(t *testing.T, s *store.Store) {
 	if len(ch.Added) != 0 || len(ch.Docs) != 0 {
 		t.Errorf("second put reports changes %+v", ch)
 	}
-	if revs, docs, err := s.Count(); err != nil || revs != 2 || docs != 1 {
-		t.Errorf("Count = %d, %d, %v; want 2, 1", revs, docs, err)
+	if n, err := s.Counts(); err != nil || n.Revisions != 2 || n.Docs != 1 {
+		t.Errorf("Counts = %+v, %v; want 2 revisions, 1 document", n, err)
 	}
 	if s.ChangeSeq() != seq || !sameDoc(doc(t, s, v.Block.CID), before) {
 		t.Error("a put of revisions already held changed the store")
@@ -197,7 +197,7 @@ func testClosed(t *testing.T, s *store.Store) {
 		"Doc":     second(s.Doc(v.Block.CID)),
 		"SetMeta": s.SetMeta("k", nil),
 		"Docs":    s.Docs(func(*store.Doc) error { return nil }),
-		"Count":   third(s.Count()),
+		"Counts":  second(s.Counts()),
 	} {
 		if !errors.Is(err, store.ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", name, err)

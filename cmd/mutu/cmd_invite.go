@@ -18,6 +18,7 @@ func inviteCommand() *cli.Command {
 			"bassin's coordinator, who runs `mutu join CODE`. The node must be running.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "addr", Usage: "put `MULTIADDR` in the code instead of the node's own (e.g. a public address); repeatable"},
+			jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "[--addr MULTIADDR]"); err != nil {
@@ -47,6 +48,9 @@ func inviteCommand() *cli.Command {
 			if err != nil {
 				return inputError{err}
 			}
+			if c.Bool("json") {
+				return printJSON(c.App.Writer, invitation{Code: code, Network: network, Addrs: addrs})
+			}
 			fmt.Fprintln(c.App.Writer, code)
 			return nil
 		},
@@ -59,6 +63,7 @@ func joinCommand() *cli.Command {
 		Usage:       "configure this home from an invitation code (network and bootstrap peers)",
 		ArgsUsage:   "CODE",
 		Description: "Creates the home if needed. Restart `mutu run` for the change to take effect.",
+		Flags:       []cli.Flag{jsonFlag},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 1, 1, "CODE"); err != nil {
 				return err
@@ -74,6 +79,13 @@ func joinCommand() *cli.Command {
 			if err := joinConfig(h, network, addrs); err != nil {
 				return homeError{err}
 			}
+			if c.Bool("json") {
+				inv := invitation{Network: network, Addrs: []string{}, Home: h.dir}
+				for _, a := range addrs {
+					inv.Addrs = append(inv.Addrs, a.String())
+				}
+				return printJSON(c.App.Writer, inv)
+			}
 			noun := "addresses"
 			if len(addrs) == 1 {
 				noun = "address"
@@ -82,6 +94,15 @@ func joinCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// invitation is what `mutu invite --json` prints, and `mutu join
+// --json` with the home it configured.
+type invitation struct {
+	Code    string   `json:"code,omitempty"`
+	Network string   `json:"network"`
+	Addrs   []string `json:"addrs"`
+	Home    string   `json:"home,omitempty"`
 }
 
 // joinConfig sets the network and adds the bootstrap peers to the

@@ -27,6 +27,7 @@ func keyCommand() *cli.Command {
 				Usage:       "write the home's author key to a file (keep it secret)",
 				ArgsUsage:   "FILE",
 				Description: "The file lets anyone sign as you: keep it on a USB key in a safe place, and delete copies.",
+				Flags:       []cli.Flag{jsonFlag},
 				Action: func(c *cli.Context) error {
 					if err := needArgs(c, 1, 1, "FILE"); err != nil {
 						return err
@@ -50,6 +51,9 @@ func keyCommand() *cli.Command {
 					if err != nil {
 						return fmt.Errorf("write %s: %w", path, err)
 					}
+					if c.Bool("json") {
+						return printJSON(c.App.Writer, map[string]string{"author": protocol.PublicKey(h.author).String(), "file": path})
+					}
 					fmt.Fprintf(c.App.Writer, "Author key %s written to %s\n", protocol.PublicKey(h.author), path)
 					return nil
 				},
@@ -60,11 +64,12 @@ func keyCommand() *cli.Command {
 				ArgsUsage: "FILE",
 				Description: "The previous author key is saved beside it as author.key.old-DATE-TIME; no saved key is ever overwritten.\n" +
 					"Stop `mutu run` first: a running node keeps signing with the key it started with.",
+				Flags: []cli.Flag{jsonFlag},
 				Action: func(c *cli.Context) error {
 					if err := needArgs(c, 1, 1, "FILE"); err != nil {
 						return err
 					}
-					return runKeyImport(c.Context, c.String("home"), c.Args().First(), c.App.Writer)
+					return runKeyImport(c.Context, c.String("home"), c.Args().First(), c.Bool("json"), c.App.Writer)
 				},
 			},
 		},
@@ -76,7 +81,7 @@ func keyCommand() *cli.Command {
 // that a second import does not lose the first one; a node running on
 // the home would go on signing with the key it loaded, so the import
 // is refused while one runs.
-func runKeyImport(ctx context.Context, dir, file string, out io.Writer) error {
+func runKeyImport(ctx context.Context, dir, file string, asJSON bool, out io.Writer) error {
 	h, err := openHome(dir)
 	if err != nil {
 		return err
@@ -87,9 +92,12 @@ func runKeyImport(ctx context.Context, dir, file string, out io.Writer) error {
 	}
 	k, err := protocol.UnmarshalAuthorKey(data)
 	if err != nil {
-		return inputError{fmt.Errorf("%s: %w", file, err)}
+		return inputError{sentence{fmt.Sprintf("%s: %s", file, protocol.Sentence(err)), err}}
 	}
 	if k.Equal(h.author) {
+		if asJSON {
+			return printJSON(out, keyImported{Author: protocol.PublicKey(k).String(), Unchanged: true})
+		}
 		fmt.Fprintf(out, "%s is already this home's author key\n", protocol.PublicKey(k))
 		return nil
 	}
@@ -103,8 +111,19 @@ func runKeyImport(ctx context.Context, dir, file string, out io.Writer) error {
 	if err := atomicfile.Write(filepath.Join(h.dir, authorFile), protocol.MarshalAuthorKey(k), 0o600); err != nil {
 		return err
 	}
+	if asJSON {
+		return printJSON(out, keyImported{Author: protocol.PublicKey(k).String(), Previous: protocol.PublicKey(h.author).String(), Saved: saved})
+	}
 	fmt.Fprintf(out, "Author key is now %s (the previous one, %s, is saved in %s)\n", protocol.PublicKey(k), protocol.PublicKey(h.author), saved)
 	return nil
+}
+
+// keyImported is what `mutu key import --json` prints.
+type keyImported struct {
+	Author    string `json:"author"`             // the home's author key now
+	Previous  string `json:"previous,omitempty"` // the key it replaced
+	Saved     string `json:"saved,omitempty"`    // where the previous key is kept
+	Unchanged bool   `json:"unchanged,omitempty"`
 }
 
 // oldAuthorPrefix starts the name of every saved author key of a home.

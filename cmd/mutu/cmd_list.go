@@ -25,8 +25,7 @@ func listCommand() *cli.Command {
 				return printJSON(c.App.Writer, list)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(c.App.Writer, "No entries yet: publish one with `mutu publish FILE.md`.")
-				return nil
+				return printNoEntries(c, s)
 			}
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tKIND\tUPDATED\tTITLE")
@@ -40,4 +39,22 @@ func listCommand() *cli.Command {
 			return tw.Flush()
 		}),
 	}
+}
+
+// printNoEntries says that a listing is empty: that the catalogue has
+// no entry of the kind asked for, or, when it has none at all, how to
+// publish one.
+func printNoEntries(c *cli.Context, s *session) error {
+	if kind := c.String("kind"); kind != "" {
+		st, err := s.svc.Status(c.Context)
+		if err != nil {
+			return err
+		}
+		if st.Entries > 0 {
+			fmt.Fprintf(c.App.Writer, "No %s entries.\n", kind)
+			return nil
+		}
+	}
+	fmt.Fprintln(c.App.Writer, "No entries yet: publish one with `mutu publish FILE.md`.")
+	return nil
 }

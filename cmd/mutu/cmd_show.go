@@ -11,37 +11,52 @@ import (
 
 func showCommand() *cli.Command {
 	return &cli.Command{
-		Name:        "show",
-		Usage:       "print an entry",
-		ArgsUsage:   "ID",
-		Description: "By default the entry as a Markdown file with its front matter; --html renders it; --json adds its metadata.",
+		Name:      "show",
+		Usage:     "print an entry",
+		ArgsUsage: "ID",
+		Description: "By default the entry as a Markdown file with its front matter, which `mutu edit ID FILE` takes back;\n" +
+			"--html renders it; --json adds its metadata. --revision shows any revision of its history\n" +
+			"(`mutu history ID` lists them), such as the other side of a conflict.\n" +
+			"A conflict is said on stderr, so that stdout stays the entry's file.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "html", Usage: "print the body rendered as sanitized HTML"},
+			&cli.StringFlag{Name: "revision", Usage: "show revision `CID` (or a unique prefix of it) instead of the current one"},
 			jsonFlag,
 		},
 		Action: sessionAction(1, 1, "ID", func(c *cli.Context, s *session) error {
-			e, err := s.svc.Show(c.Context, c.Args().First(), api.ShowOptions{Markdown: !c.Bool("html"), HTML: c.Bool("html") || c.Bool("json")})
+			e, err := s.svc.Show(c.Context, c.Args().First(), api.ShowOptions{
+				Markdown: !c.Bool("html"), HTML: c.Bool("html") || c.Bool("json"), Revision: c.String("revision"),
+			})
+			if err != nil && c.Bool("json") {
+				// What remains to say of a retracted entry is data too.
+				if gone := api.ErrorOf(err); gone.Kind == api.KindRetracted && gone.Entry != nil {
+					return printJSON(c.App.Writer, gone.Entry)
+				}
+			}
 			if err != nil {
 				return err
 			}
-			return printEntry(c.App.Writer, e, c.Bool("html"), c.Bool("json"))
+			return printEntry(c.App.Writer, c.App.ErrWriter, e, c.Bool("html"), c.Bool("json"))
 		}),
 	}
 }
 
-func printEntry(w io.Writer, e *api.Entry, html, asJSON bool) error {
+// printEntry writes e to w: as JSON, as HTML, or as the Markdown file
+// `mutu edit` takes back. A conflict is said on stderr, so that w stays
+// a valid entry file.
+func printEntry(w, stderr io.Writer, e *api.Entry, html, asJSON bool) error {
 	switch {
 	case asJSON:
 		return printJSON(w, e)
-	case e.Retracted:
-		fmt.Fprintf(w, "Entry %s was retracted by its author (revision %s).\n", e.ID, e.Head)
-		return nil
 	case html:
 		_, err := io.WriteString(w, termText(e.HTML))
 		return err
 	}
-	if e.Conflict {
-		fmt.Fprintf(w, "# conflict: %d concurrent revisions; showing %s. Edit the entry to merge them.\n", len(e.Heads), e.Head)
+	if e.Conflict && e.Revision == e.Head {
+		fmt.Fprintf(stderr, "conflict: entry %s has %d concurrent revisions; this is %s. "+
+			"`mutu diff %s` shows how they differ, `mutu show %s --revision CID` the others; "+
+			"edit the entry (`mutu edit %s FILE`) to merge them.\n",
+			shortID(e.ID), len(e.Heads), e.Head, shortID(e.ID), shortID(e.ID), shortID(e.ID))
 	}
 	_, err := io.WriteString(w, termText(e.Markdown))
 	return err

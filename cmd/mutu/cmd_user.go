@@ -35,12 +35,13 @@ func userCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "operator", Usage: "the account also sees the node's invitation code"},
 					urlFlag,
+					jsonFlag,
 				},
 				Action: func(c *cli.Context) error {
 					if err := needArgs(c, 1, 1, "NAME"); err != nil {
 						return err
 					}
-					return runUserAdd(userOptions{home: c.String("home"), name: c.Args().First(), operator: c.Bool("operator"), url: c.String("url")}, c.App.Writer)
+					return runUserAdd(userOptions{home: c.String("home"), name: c.Args().First(), operator: c.Bool("operator"), url: c.String("url"), json: c.Bool("json")}, c.App.Writer)
 				},
 			},
 			{
@@ -49,12 +50,12 @@ func userCommand() *cli.Command {
 				ArgsUsage: "NAME",
 				Description: "The current password stops working and every session of the account ends at once\n" +
 					"(the password was forgotten, or may be known to someone else).",
-				Flags: []cli.Flag{urlFlag},
+				Flags: []cli.Flag{urlFlag, jsonFlag},
 				Action: func(c *cli.Context) error {
 					if err := needArgs(c, 1, 1, "NAME"); err != nil {
 						return err
 					}
-					return runUserReset(userOptions{home: c.String("home"), name: c.Args().First(), url: c.String("url")}, c.App.Writer)
+					return runUserReset(userOptions{home: c.String("home"), name: c.Args().First(), url: c.String("url"), json: c.Bool("json")}, c.App.Writer)
 				},
 			},
 			{
@@ -148,9 +149,22 @@ func runUserAdd(opts userOptions, out io.Writer) error {
 	if err != nil {
 		return userError(err)
 	}
+	link := web.ActivationURL(webBase(h, opts.url), token)
+	if opts.json {
+		return printJSON(out, userLink{Name: opts.name, Operator: opts.operator, Link: link, ValidHours: int(web.ActivationTTL / time.Hour)})
+	}
 	fmt.Fprintf(out, "Account %q created. To choose a password, %s opens this link (valid %d hours, once):\n\n  %s\n",
-		opts.name, opts.name, int(web.ActivationTTL/time.Hour), web.ActivationURL(webBase(h, opts.url), token))
+		opts.name, opts.name, int(web.ActivationTTL/time.Hour), link)
 	return nil
+}
+
+// userLink is what `mutu user add --json` and `user reset --json`
+// print: the one-time link to choose a password.
+type userLink struct {
+	Name       string `json:"name"`
+	Operator   bool   `json:"operator,omitempty"`
+	Link       string `json:"link"`
+	ValidHours int    `json:"valid_hours"`
 }
 
 func runUserReset(opts userOptions, out io.Writer) error {
@@ -162,8 +176,12 @@ func runUserReset(opts userOptions, out io.Writer) error {
 	if err != nil {
 		return userError(err)
 	}
+	link := web.ActivationURL(webBase(h, opts.url), token)
+	if opts.json {
+		return printJSON(out, userLink{Name: opts.name, Link: link, ValidHours: int(web.ActivationTTL / time.Hour)})
+	}
 	fmt.Fprintf(out, "The password of %q no longer works and its sessions have ended. New link to choose one (valid %d hours, once):\n\n  %s\n",
-		opts.name, int(web.ActivationTTL/time.Hour), web.ActivationURL(webBase(h, opts.url), token))
+		opts.name, int(web.ActivationTTL/time.Hour), link)
 	return nil
 }
 

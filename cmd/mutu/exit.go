@@ -27,6 +27,16 @@ const exitCodesHelp = `EXIT CODES:
    4  the running node or a peer could not be reached, or the node asks to wait (too many requests)
    5  storage or internal failure (nothing was half-applied)`
 
+// sentence is an error that reads text, written for people, and
+// matches err with errors.Is and errors.As.
+type sentence struct {
+	text string
+	err  error
+}
+
+func (e sentence) Error() string { return e.text }
+func (e sentence) Unwrap() error { return e.err }
+
 // usageError marks a malformed command line.
 type usageError struct{ err error }
 

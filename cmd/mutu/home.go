@@ -242,7 +242,7 @@ func readAuthorKey(path string) (ed25519.PrivateKey, error) {
 	}
 	k, err := protocol.UnmarshalAuthorKey(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, sentence{fmt.Sprintf("%s: %s", path, protocol.Sentence(err)), err}
 	}
 	return k, nil
 }

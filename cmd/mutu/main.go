@@ -63,6 +63,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			editCommand(),
 			retractCommand(),
 			showCommand(),
+			diffCommand(),
 			fetchCommand(),
 			historyCommand(),
 			listCommand(),
@@ -86,8 +87,31 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Metadata:             map[string]any{},
 	}
 	setOnUsageError(app.Commands)
+	for _, c := range app.Commands {
+		if len(c.Subcommands) > 0 {
+			c.CustomHelpTemplate = subcommandHelp
+		}
+	}
 	return app
 }
+
+// subcommandHelp is the help of a command with subcommands: urfave/cli's
+// SubcommandHelpTemplate, but listing them from VisibleCommands. The
+// stock template reads VisibleCategories, which urfave/cli fills only
+// once the command runs: `mutu help bundle` showed none.
+const subcommandHelp = `NAME:
+   {{template "helpNameTemplate" .}}
+
+USAGE:
+   {{.HelpName}} COMMAND [command options] [arguments...]{{if .Description}}
+
+DESCRIPTION:
+   {{template "descriptionTemplate" .}}{{end}}{{if .VisibleCommands}}
+
+COMMANDS:{{template "visibleCommandTemplate" .}}{{end}}{{if .VisibleFlags}}
+
+OPTIONS:{{template "visibleFlagTemplate" .}}{{end}}
+`
 
 // onUsageError answers a command line that urfave/cli cannot parse (an
 // unknown flag, a flag value of the wrong type) with a usageError that

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -276,6 +277,16 @@ func (n *Node) Get(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("node %s: GET %s: %w", n.Name, path, err)
 	}
+	if resp.StatusCode == http.StatusGone {
+		var out struct {
+			Error struct {
+				Entry *Entry `json:"entry"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(body, &out) == nil && out.Error.Entry != nil {
+			return &GoneError{Path: path, Entry: *out.Error.Entry}
+		}
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("node %s: GET %s: %s: %s", n.Name, path, resp.Status, strings.TrimSpace(string(body)))
 	}
@@ -285,12 +296,26 @@ func (n *Node) Get(path string, v any) error {
 	return nil
 }
 
-// GetEntry reads entry id through the API.
+// GetEntry reads entry id through the API. A retracted entry answers
+// 410, its metadata in the error; GetEntry returns them.
 func (n *Node) GetEntry(id string) (Entry, error) {
 	var e Entry
 	err := n.Get("/api/v1/entries/"+url.PathEscape(id), &e)
+	var gone *GoneError
+	if errors.As(err, &gone) {
+		return gone.Entry, nil
+	}
 	return e, err
 }
+
+// GoneError is the answer 410 of the API to a read of a retracted
+// entry, with what remains to say of it.
+type GoneError struct {
+	Path  string
+	Entry Entry
+}
+
+func (e *GoneError) Error() string { return e.Path + ": 410 Gone: the entry was retracted" }
 
 // GetStatus reads the daemon's status through the API.
 func (n *Node) GetStatus() (Status, error) {

@@ -180,8 +180,27 @@ func (c *Client) Show(ctx context.Context, id string, opts ShowOptions) (*Entry,
 	if opts.HTML {
 		v.Set("html", "1")
 	}
+	if opts.Revision != "" {
+		v.Set("revision", opts.Revision)
+	}
 	var out Entry
-	return &out, c.do(ctx, http.MethodGet, "/api/v1/entries/"+url.PathEscape(id)+"?"+v.Encode(), nil, &out)
+	if err := c.do(ctx, http.MethodGet, "/api/v1/entries/"+url.PathEscape(id)+"?"+v.Encode(), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *Client) Diff(ctx context.Context, id, from, to string) (*Diff, error) {
+	v := url.Values{}
+	if from != "" || to != "" {
+		v.Set("from", from)
+		v.Set("to", to)
+	}
+	var out Diff
+	if err := c.do(ctx, http.MethodGet, "/api/v1/entries/"+url.PathEscape(id)+"/diff?"+v.Encode(), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (c *Client) Fetch(ctx context.Context, id string) (*FetchResult, error) {

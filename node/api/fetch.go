@@ -39,7 +39,7 @@ func FetchAttachments(ctx context.Context, cat *catalogue.Catalogue, net Network
 		return nil, err
 	}
 	if d.Retracted {
-		return nil, fmt.Errorf("entry %s was retracted by its author: its attachments are no longer shared: %w", id, catalogue.ErrRetracted)
+		return nil, retracted(d) // its attachments are no longer shared
 	}
 	want, err := missingBlocks(cat, id)
 	if err != nil {

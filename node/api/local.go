@@ -146,8 +146,6 @@ func (l *Local) Edit(ctx context.Context, req EditRequest) (*Published, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.Unchanged {
-	}
 	return &Published{ID: p.Doc.String(), Revision: p.Revision.String(), File: req.File.Name, Unchanged: p.Unchanged,
 		Warnings: warns}, nil
 }
@@ -166,7 +164,8 @@ func (l *Local) Retract(ctx context.Context, ref string) (*Published, error) {
 }
 
 // Show returns an entry with its metadata, and its Markdown file or
-// HTML rendering when asked.
+// HTML rendering when asked: its winning head, or the revision
+// opts.Revision names. A retracted entry is a *RetractedError.
 func (l *Local) Show(ctx context.Context, ref string, opts ShowOptions) (*Entry, error) {
 	id, err := l.Cat.Resolve(ref)
 	if err != nil {
@@ -176,6 +175,55 @@ func (l *Local) Show(ctx context.Context, ref string, opts ShowOptions) (*Entry,
 	if err != nil {
 		return nil, err
 	}
+	if d.Retracted {
+		return nil, retracted(d)
+	}
+	e := metadata(d)
+	content, atts, rev := d.Entry, d.Attachments, d.Head
+	if opts.Revision != "" {
+		v, err := l.Cat.Version(id, opts.Revision)
+		if err != nil {
+			return nil, err
+		}
+		if v.Entry == nil {
+			return nil, inputErrorf("revision %s of entry %s is a retraction: it has no content to show", v.CID, id)
+		}
+		content, atts, rev = v.Entry, v.Attachments, v.CID
+	}
+	if content == nil {
+		return e, nil
+	}
+	e.Revision = rev.String()
+	e.Kind, e.Title, e.Summary = string(content.Kind()), content.Title(), content.Summary()
+	e.Outdated = content.Outdated(l.now())
+	e.Meta, e.Body = content.Meta, content.Body
+	f := entry.File{Entry: *content, ID: d.ID}
+	if rev == d.Head && d.HeadRev != nil && len(d.HeadRev.Editors) > 0 {
+		f.Editors = d.HeadRev.Editors
+	}
+	for _, a := range atts {
+		e.Attachments = append(e.Attachments, Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Blocks: strs(a.Blocks), Held: a.Held})
+		f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})
+	}
+	if opts.Markdown {
+		md, err := f.Marshal()
+		if err != nil {
+			return nil, fmt.Errorf("entry %s: %w", id, err)
+		}
+		e.Markdown = string(md)
+	}
+	if opts.HTML {
+		h, err := render.HTML(content.Body)
+		if err != nil {
+			return nil, fmt.Errorf("render entry %s: %w", id, err)
+		}
+		e.HTML = string(h)
+	}
+	return e, nil
+}
+
+// metadata returns what an Entry says of d beside its content.
+func metadata(d *catalogue.Doc) *Entry {
 	e := &Entry{
 		ID:                d.ID.String(),
 		Author:            d.Author.String(),
@@ -188,38 +236,15 @@ func (l *Local) Show(ctx context.Context, ref string, opts ShowOptions) (*Entry,
 		SignatureVerified: d.Verified,
 		Attachments:       []Attachment{},
 	}
-	if d.Entry == nil {
-		return e, nil
+	if d.Retracted {
+		e.Retraction = d.Retraction.String()
 	}
-	e.Kind, e.Title, e.Summary = string(d.Entry.Kind()), d.Entry.Title(), d.Entry.Summary()
-	e.Outdated = d.Entry.Outdated(l.now())
-	e.Meta, e.Body = d.Entry.Meta, d.Entry.Body
-	f := entry.File{Entry: *d.Entry, ID: d.ID}
-	if d.HeadRev != nil && len(d.HeadRev.Editors) > 0 {
-		f.Editors = d.HeadRev.Editors
-		for _, k := range f.Editors {
+	if d.HeadRev != nil {
+		for _, k := range d.HeadRev.Editors {
 			e.Editors = append(e.Editors, k.String())
 		}
 	}
-	for _, a := range d.Attachments {
-		e.Attachments = append(e.Attachments, Attachment{Name: a.Name, Type: a.Type, Size: a.Size, Blocks: strs(a.Blocks), Held: a.Held})
-		f.Attachments = append(f.Attachments, entry.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})
-	}
-	if opts.Markdown {
-		md, err := f.Marshal()
-		if err != nil {
-			return nil, fmt.Errorf("entry %s: %w", id, err)
-		}
-		e.Markdown = string(md)
-	}
-	if opts.HTML {
-		h, err := render.HTML(d.Entry.Body)
-		if err != nil {
-			return nil, fmt.Errorf("render entry %s: %w", id, err)
-		}
-		e.HTML = string(h)
-	}
-	return e, nil
+	return e
 }
 
 func strs(cs []cid.Cid) []string {
@@ -317,11 +342,11 @@ func (l *Local) Status(ctx context.Context) (*Status, error) {
 		s = l.Net.Status()
 		s.Running = true
 	}
-	revs, docs, err := l.Cat.Count()
+	n, err := l.Cat.Counts()
 	if err != nil {
 		return nil, err
 	}
-	s.Revisions, s.Entries = revs, docs
+	s.Revisions, s.Entries = n.Revisions, n.Entries
 	s.IndexBacklog = l.Cat.IndexBacklog()
 	if free, reserve, ok := l.Cat.Disk(); ok {
 		s.DiskFree, s.DiskReserve = free, reserve
@@ -338,15 +363,15 @@ func (l *Local) Peers(ctx context.Context) ([]Peer, error) {
 	return l.Net.Peers(), nil
 }
 
-// Reindex rebuilds the search index; searches meanwhile find what was
-// indexed before.
+// Reindex rebuilds the search index; searches meanwhile find the
+// entries indexed so far.
 func (l *Local) Reindex(ctx context.Context, progress Progress) (*Reindexed, error) {
 	if err := l.Cat.Reindex(ctx, progress); err != nil {
 		return nil, err
 	}
-	_, docs, err := l.Cat.Count()
+	n, err := l.Cat.Counts()
 	if err != nil {
 		return nil, err
 	}
-	return &Reindexed{Entries: docs}, nil
+	return &Reindexed{Entries: n.Entries}, nil
 }

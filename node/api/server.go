@@ -41,6 +41,7 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("PUT /api/v1/entries/{id}", h.write(httplimit.Write, h.edit))
 	mux.HandleFunc("DELETE /api/v1/entries/{id}", h.write(httplimit.Write, h.retract))
 	mux.HandleFunc("GET /api/v1/entries/{id}/history", h.history)
+	mux.HandleFunc("GET /api/v1/entries/{id}/diff", h.diff)
 	mux.HandleFunc("POST /api/v1/entries/{id}/fetch", h.write(httplimit.Fetch, h.fetch))
 	mux.HandleFunc("GET /api/v1/search", h.limit(httplimit.Search, h.search))
 	mux.HandleFunc("GET /api/v1/status", h.status)
@@ -217,13 +218,21 @@ func (h *handler) write(c httplimit.Class, next http.HandlerFunc) http.HandlerFu
 	}
 }
 
+// reply answers v, or err. v is encoded whole before anything is
+// sent, so that a value JSON cannot encode is an internal error in
+// the API's shape, never a 200 with an empty or cut body.
 func (h *handler) reply(w http.ResponseWriter, v any, err error) {
 	if err != nil {
 		h.fail(w, ErrorOf(err))
 		return
 	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		h.fail(w, ErrorOf(fmt.Errorf("encode the answer: %w", err)))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	if _, err := w.Write(append(body, '\n')); err != nil {
 		h.log.Debug("write API response", "err", err)
 	}
 }
@@ -284,7 +293,13 @@ func (h *handler) retract(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) show(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	out, err := h.svc.Show(r.Context(), r.PathValue("id"), ShowOptions{Markdown: q.Has("markdown"), HTML: q.Has("html")})
+	out, err := h.svc.Show(r.Context(), r.PathValue("id"), ShowOptions{Markdown: q.Has("markdown"), HTML: q.Has("html"), Revision: q.Get("revision")})
+	h.reply(w, out, err)
+}
+
+func (h *handler) diff(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	out, err := h.svc.Diff(r.Context(), r.PathValue("id"), q.Get("from"), q.Get("to"))
 	h.reply(w, out, err)
 }
 

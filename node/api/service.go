@@ -20,7 +20,13 @@ type Service interface {
 	Publish(ctx context.Context, req PublishRequest) ([]Published, error)
 	Edit(ctx context.Context, req EditRequest) (*Published, error)
 	Retract(ctx context.Context, id string) (*Published, error)
+	// Show returns an entry, or one of its revisions. A retracted
+	// entry is an error of kind KindRetracted whose *Error (ErrorOf)
+	// carries the entry's metadata, its content withheld.
 	Show(ctx context.Context, id string, opts ShowOptions) (*Entry, error)
+	// Diff compares two revisions of an entry, named by CID or unique
+	// prefix; with neither named, the two heads of its conflict.
+	Diff(ctx context.Context, id, from, to string) (*Diff, error)
 	History(ctx context.Context, id string) ([]Revision, error)
 	List(ctx context.Context, kind string) ([]Summary, error)
 	Search(ctx context.Context, q SearchQuery) (*SearchResult, error)
@@ -55,6 +61,7 @@ type ErrorKind string
 const (
 	KindInput       ErrorKind = "input"       // the request is wrong: a file, a value
 	KindNotFound    ErrorKind = "not_found"   // no such entry or attachment
+	KindRetracted   ErrorKind = "retracted"   // the entry was retracted by its author
 	KindAmbiguous   ErrorKind = "ambiguous"   // an ID prefix matches several entries
 	KindForbidden   ErrorKind = "forbidden"   // not the author of the entry
 	KindUnavailable ErrorKind = "unavailable" // the node cannot do it now
@@ -92,11 +99,13 @@ var kinds = []struct {
 }{
 	{KindAmbiguous, http.StatusConflict, ExitInput, []error{catalogue.ErrAmbiguous}},
 	{KindNotFound, http.StatusNotFound, ExitInput, []error{catalogue.ErrNotFound}},
+	// Gone for good, as the entry's web page answers.
+	{KindRetracted, http.StatusGone, ExitInput, []error{catalogue.ErrRetracted}},
 	{KindForbidden, http.StatusForbidden, ExitInput, []error{protocol.ErrNotAuthorized}},
 	// An attachment over 1 GiB, more than 64 of them.
 	{KindTooLarge, http.StatusRequestEntityTooLarge, ExitInput, []error{protocol.ErrTooLarge}},
 	{KindInput, http.StatusUnprocessableEntity, ExitInput, []error{
-		ErrInput, catalogue.ErrRetracted, catalogue.ErrInvalidQuery,
+		ErrInput, catalogue.ErrInvalidQuery,
 		protocol.ErrInvalid, protocol.ErrMalformed, protocol.ErrBadCID, protocol.ErrBadSignature,
 		protocol.ErrUnsupportedVersion,
 		// A kind that is none, outside an entry file.
@@ -115,6 +124,9 @@ type Error struct {
 	Kind     ErrorKind       `json:"kind"`
 	Message  string          `json:"message"`
 	Problems []entry.Problem `json:"problems,omitempty"`
+	// Entry, for KindRetracted, is what remains to say of the entry:
+	// its metadata, the retraction named, its content withheld.
+	Entry *Entry `json:"entry,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -150,6 +162,10 @@ func ErrorOf(err error) *Error {
 	out := &Error{Message: err.Error(), Kind: KindInternal}
 	var list entry.Errors
 	var one *entry.Error
+	var gone *RetractedError
+	if errors.As(err, &gone) {
+		out.Entry = gone.Entry
+	}
 	switch {
 	case errors.As(err, &list):
 		out.Kind = KindInput

@@ -28,16 +28,23 @@ type Summary struct {
 
 // Entry is one document with its metadata.
 type Entry struct {
-	ID                string         `json:"id"`
-	Kind              string         `json:"kind"`
-	Title             string         `json:"title"`
-	Summary           string         `json:"summary,omitempty"`
-	Author            string         `json:"author"`
-	Editors           []string       `json:"editors,omitempty"` // the other authors who may revise it
-	Head              string         `json:"head"`
-	Heads             []string       `json:"heads"`
-	Conflict          bool           `json:"conflict"`
-	Retracted         bool           `json:"retracted"`
+	ID      string   `json:"id"`
+	Kind    string   `json:"kind"`
+	Title   string   `json:"title"`
+	Summary string   `json:"summary,omitempty"`
+	Author  string   `json:"author"`
+	Editors []string `json:"editors,omitempty"` // the other authors who may revise it
+	Head    string   `json:"head"`              // the winning revision
+	Heads   []string `json:"heads"`             // winner first; more than one is a conflict, unless retracted
+	// Revision is the revision whose content the entry shows: Head, or
+	// the one asked for (ShowOptions.Revision); "" when retracted.
+	Revision  string `json:"revision,omitempty"`
+	Conflict  bool   `json:"conflict"`
+	Retracted bool   `json:"retracted"`
+	// Retraction is the retract revision that won, when Retracted.
+	// A retracted entry's content (kind, title, text, attachments) is
+	// not shown.
+	Retraction        string         `json:"retraction,omitempty"`
 	Created           time.Time      `json:"created"`
 	Updated           time.Time      `json:"updated"`
 	SignatureVerified bool           `json:"signature_verified"`
@@ -160,10 +167,25 @@ type EditRequest struct {
 	Drop        []string `json:"drop,omitempty"`
 }
 
-// ShowOptions say what Show includes beside the metadata.
+// ShowOptions say what Show includes beside the metadata, and of
+// which revision.
 type ShowOptions struct {
 	Markdown bool `json:"markdown"`
 	HTML     bool `json:"html"`
+	// Revision names the revision to show, by its CID or a unique
+	// prefix: any revision of the entry's history. "" for the winning
+	// head.
+	Revision string `json:"revision,omitempty"`
+}
+
+// Diff compares two revisions of an entry.
+type Diff struct {
+	ID   string `json:"id"`
+	From string `json:"from"` // the revision compared from ("---")
+	To   string `json:"to"`   // the revision compared to ("+++")
+	// Unified is the unified diff of the two revisions' Markdown files,
+	// as `mutu show` writes them; "" when they are the same.
+	Unified string `json:"diff"`
 }
 
 // SearchQuery is a search request.
@@ -211,9 +233,12 @@ type Status struct {
 	Network        string   `json:"network"`
 	Addrs          []string `json:"addrs"`
 	PeersConnected int      `json:"peers_connected"`
-	Revisions      int      `json:"revisions"`
-	Entries        int      `json:"entries"`
-	Author         string   `json:"author"`
+	// Revisions counts every signed revision held, retractions
+	// included; Entries the entries that are not retracted, as the web
+	// pages count them.
+	Revisions int    `json:"revisions"`
+	Entries   int    `json:"entries"`
+	Author    string `json:"author"`
 	// IndexBacklog counts the stored changes that search does not
 	// find yet: the indexer is still reaching them, as after a large
 	// catch-up. 0 when search is up to date.

@@ -84,8 +84,8 @@ func TestStreamedAttachmentInvalidEntry(t *testing.T) {
 			t.Fatalf("err = %v, want the problem with review_by", err)
 		}
 	}
-	if n, _, _ := l.Cat.Count(); n != 0 {
-		t.Fatalf("%d revisions stored", n)
+	if n, _ := l.Cat.Counts(); n.Revisions != 0 {
+		t.Fatalf("%d revisions stored", n.Revisions)
 	}
 }
 
@@ -132,8 +132,8 @@ func TestMultipartRequestErrors(t *testing.T) {
 			}
 		})
 	}
-	if n, _, _ := l.Cat.Count(); n != 0 {
-		t.Fatalf("%d revisions stored", n)
+	if n, _ := l.Cat.Counts(); n.Revisions != 0 {
+		t.Fatalf("%d revisions stored", n.Revisions)
 	}
 }
 

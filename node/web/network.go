@@ -41,12 +41,12 @@ type syncView struct {
 
 func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 	v := &networkView{base: base{Title: "Réseau", Nav: "reseau"}}
-	revs, docs, err := s.cat.Count()
+	n, err := s.cat.Counts()
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	v.Revisions, v.Entries, v.Backlog = revs, docs, s.cat.IndexBacklog()
+	v.Revisions, v.Entries, v.Backlog = n.Revisions, n.Entries, s.cat.IndexBacklog()
 	if free, reserve, ok := s.cat.Disk(); ok {
 		v.Disk = api.Status{DiskFree: free, DiskReserve: reserve}
 	}

@@ -253,8 +253,8 @@ func TestPublishDiskFull(t *testing.T) {
 			t.Errorf("form after a full disk lacks %q", want)
 		}
 	}
-	if revs, _, err := e.cat.Count(); err != nil || revs != 0 {
-		t.Errorf("%d revisions (%v) after a refused publish", revs, err)
+	if n, err := e.cat.Counts(); err != nil || n.Revisions != 0 {
+		t.Errorf("%d revisions (%v) after a refused publish", n.Revisions, err)
 	}
 	if page := c.get("/reseau"); !strings.Contains(page.body, "Le disque du nœud est plein") || !strings.Contains(page.body, "sur son disque") {
 		t.Errorf("the network page does not say the disk is full:\n%s", page.body)

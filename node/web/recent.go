@@ -122,7 +122,10 @@ func (rc *recentCache) invalidate() {
 type homeView struct {
 	base
 	Lists []kindList
-	Total uint64
+	// Total is the catalogue's count of entries (not retracted), the
+	// figure of the network page and `mutu status`; the lists' totals
+	// come from search, which may lag behind after a large catch-up.
+	Total int
 }
 
 // Flash messages named by the parameter msg after a redirect.
@@ -143,8 +146,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	counts, err := s.cat.Counts()
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
 	now := s.now()
-	v := &homeView{base: base{Title: "Accueil", Nav: "accueil", Flash: flashes[r.URL.Query().Get("msg")]}}
+	v := &homeView{base: base{Title: "Accueil", Nav: "accueil", Flash: flashes[r.URL.Query().Get("msg")]}, Total: counts.Entries}
 	for _, k := range entry.Kinds() {
 		l := lists.byKind[string(k)]
 		cards := make([]card, len(l.Cards))
@@ -154,7 +162,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		l.Cards = cards
 		v.Lists = append(v.Lists, l)
-		v.Total += l.Total
 	}
 	s.render(w, r, http.StatusOK, "home", v)
 }

@@ -199,7 +199,7 @@ func TestFormsNeedTheirCSRFToken(t *testing.T) {
 	e := newEnv(t)
 	marie, _ := e.account("marie")
 	paul, _ := e.account("paul")
-	before, _, _ := e.cat.Count()
+	before, _ := e.cat.Counts()
 	entryForm := url.Values{"kind": {"note"}, "title": {"Forgée"}, "body": {"x"}, "action": {"publier"}}
 	tests := []struct {
 		name  string
@@ -241,8 +241,8 @@ func TestFormsNeedTheirCSRFToken(t *testing.T) {
 	if res := marie.do(req); res.status != http.StatusForbidden {
 		t.Errorf("cross-site POST: status %d, want 403", res.status)
 	}
-	if after, _, _ := e.cat.Count(); after != before {
-		t.Errorf("refused forms changed the catalogue: %d revisions, then %d", before, after)
+	if after, _ := e.cat.Counts(); after != before {
+		t.Errorf("refused forms changed the catalogue: %+v, then %+v", before, after)
 	}
 	if res := marie.get("/publier"); res.status != 200 {
 		t.Errorf("marie was logged out by a forged logout: %d", res.status)

@@ -99,8 +99,8 @@ func TestUploadTooLarge(t *testing.T) {
 	if after := getDoc(t, e.cat, id); after.Head != d.Head {
 		t.Errorf("an edit over the limit stored a revision")
 	}
-	if n, _, _ := e.cat.Count(); n != 1 {
-		t.Errorf("%d revisions stored, want the one published directly", n)
+	if n, _ := e.cat.Counts(); n.Revisions != 1 {
+		t.Errorf("%d revisions stored, want the one published directly", n.Revisions)
 	}
 
 	// The fields after the files cannot be read back: the CSRF token

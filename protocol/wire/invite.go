@@ -46,6 +46,13 @@ type invite struct {
 // returns.
 var ErrBadInvite = errors.New("wire: bad invitation code")
 
+// badInvite is an ErrBadInvite that says, for people, what is wrong
+// with the code.
+type badInvite string
+
+func (e badInvite) Error() string        { return string(e) }
+func (e badInvite) Is(target error) bool { return target == ErrBadInvite }
+
 // fullAddr checks that a ends in /p2p/<peer ID>, so that a node can
 // dial it and know whom it reaches.
 func fullAddr(a ma.Multiaddr) error {
@@ -86,7 +93,7 @@ func EncodeInvite(network string, addrs []ma.Multiaddr) (string, error) {
 // and the addresses it carries.
 func DecodeInvite(code string) (network string, addrs []ma.Multiaddr, err error) {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrBadInvite, fmt.Sprintf(format, args...))
+		return badInvite("the invitation code is not valid: " + fmt.Sprintf(format, args...))
 	}
 	if len(code) > MaxInviteLen {
 		return "", nil, bad("longer than %d characters", MaxInviteLen)
