@@ -145,29 +145,49 @@ func TestNoBadgerErrors(t *testing.T) {
 	}
 }
 
-// TestOpenAfterCrashInMemtableCreation reopens a store in which a crash
-// left an empty memtable file behind (badger issue #2207).
-func TestOpenAfterCrashInMemtableCreation(t *testing.T) {
-	dir := t.TempDir()
-	s, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
+// TestOpenAfterCrashInLogCreation reopens a store in which a crash left
+// an empty memtable or value log file behind (badger issue #2207), and
+// opens a directory in which the very first Open was killed after
+// creating its value log.
+func TestOpenAfterCrashInLogCreation(t *testing.T) {
+	for _, name := range []string{"00042.mem", "000002.vlog", "000009.vlog"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := store.Open(dir, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetMeta("k", []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s, err = store.Open(dir, store.Options{})
+			if err != nil {
+				t.Fatalf("reopen with an empty %s: %v", name, err)
+			}
+			defer s.Close()
+			if v, err := s.GetMeta("k"); err != nil || string(v) != "v" {
+				t.Fatalf("data after reopen: %q %v", v, err)
+			}
+		})
 	}
-	if err := s.SetMeta("k", []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "00042.mem"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err = store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatalf("reopen with an empty memtable file: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.GetMeta("k"); err != nil || string(v) != "v" {
-		t.Fatalf("data after reopen: %q %v", v, err)
-	}
+	t.Run("first open", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "000001.vlog"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := store.Open(dir, store.Options{})
+		if err != nil {
+			t.Fatalf("open with an empty first value log: %v", err)
+		}
+		defer s.Close()
+		if err := s.SetMeta("k", []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -129,7 +129,7 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 		}
 	}
 	if !opts.InMemory {
-		if err := removeEmptyMemtables(dir); err != nil {
+		if err := removeEmptyLogs(dir); err != nil {
 			return nil, openError(dir, err)
 		}
 	}
@@ -351,14 +351,16 @@ func exists(txn *badger.Txn, k []byte) (bool, error) {
 	}
 }
 
-// removeEmptyMemtables removes the 0-byte .mem files of dir. A crash
-// between the creation of a memtable file and its first write leaves
-// one, on which badger's Open fails (badger issue #2207) and, failing,
-// leaves goroutines running. Such a file holds nothing. It is removed
+// removeEmptyLogs removes the 0-byte .mem and .vlog files of dir. A
+// crash between the creation of a memtable or value log file and its
+// first write leaves one, on which badger's Open fails (badger issue
+// #2207; "Open existing file: ... Create a new file" for a value log)
+// and, failing, leaves goroutines running. Such a file holds nothing,
+// so no key points into it. It is removed
 // only under the lock of badger's LOCK file (flock, which badger takes
 // too on Unix; on Windows badger opens the file unshared, which
 // lockfile reports as locked), so never under a running process.
-func removeEmptyMemtables(dir string) error {
+func removeEmptyLogs(dir string) error {
 	l, err := lockfile.TryLock(filepath.Join(dir, "LOCK"))
 	if errors.Is(err, lockfile.ErrLocked) || errors.Is(err, errors.ErrUnsupported) {
 		// Another process has the store, and Open will say so; or
@@ -375,7 +377,7 @@ func removeEmptyMemtables(dir string) error {
 		return err
 	}
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".mem") {
+		if !strings.HasSuffix(e.Name(), ".mem") && !strings.HasSuffix(e.Name(), ".vlog") {
 			continue
 		}
 		info, err := e.Info()
