@@ -41,7 +41,8 @@ type BundleOptions struct {
 	// running node names the file its client sent, not its copy).
 	Name string
 	// Progress, when set, is told the bytes of the file read so far,
-	// of its size, once per pass: verifying, then storing attachments.
+	// of twice its size: it is read twice, to verify, then to store
+	// the attachments.
 	Progress func(done, total int)
 }
 
@@ -131,7 +132,8 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string, opts BundleOp
 	if err != nil {
 		return nil, err
 	}
-	scan, err := scanBundle(ctx, progressReader(f, opts.Progress), func(k cid.Cid, data []byte) (protocol.Verified, error) {
+	progress := newBundleProgress(path, opts.Progress)
+	scan, err := scanBundle(ctx, progress.reader(f), func(k cid.Cid, data []byte) (protocol.Verified, error) {
 		return c.verifyReceived(protocol.Block{CID: k, Data: data})
 	})
 	f.Close()
@@ -163,7 +165,7 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string, opts BundleOp
 		batch, size = batch[:0], 0
 		return err
 	}
-	_, err = readBundle(path, opts.Progress, func(k cid.Cid, data []byte) error {
+	_, err = readBundle(path, progress, func(k cid.Cid, data []byte) error {
 		if k.Prefix().Codec != protocol.CodecRaw {
 			return nil
 		}
@@ -319,38 +321,50 @@ func bundleRule(err error) error {
 // its header names. A file that is not a CAR, or is cut short or
 // altered, is refused with an error matching protocol.ErrMalformed
 // that says where: which block, after which CID.
-func readBundle(path string, progress func(done, total int), fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
+func readBundle(path string, progress *bundleProgress, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readCAR(progressReader(f, progress), fn)
+	return readCAR(progress.reader(f), fn)
 }
 
-// progressReader returns f, telling progress, if not nil, the bytes
-// read of f's size as they are read.
-func progressReader(f *os.File, progress func(done, total int)) io.Reader {
-	if progress == nil {
-		return f
-	}
-	total := 0
-	if st, err := f.Stat(); err == nil {
-		total = int(st.Size())
-	}
-	return &countingReader{r: f, total: total, progress: progress}
-}
-
-type countingReader struct {
-	r           io.Reader
+// bundleProgress tells progress, if not nil, the bytes of a bundle
+// read over its two passes (verifying, then storing the attachments):
+// done of twice the file's size.
+type bundleProgress struct {
 	done, total int
 	progress    func(done, total int)
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.done += n
-	c.progress(c.done, max(c.total, c.done))
+func newBundleProgress(path string, progress func(done, total int)) *bundleProgress {
+	p := &bundleProgress{progress: progress}
+	if st, err := os.Stat(path); err == nil {
+		p.total = 2 * int(st.Size())
+	}
+	return p
+}
+
+// reader returns r counting what is read from it.
+func (p *bundleProgress) reader(r io.Reader) io.Reader {
+	if p == nil || p.progress == nil {
+		return r
+	}
+	return &countingReader{r: r, p: p}
+}
+
+type countingReader struct {
+	r io.Reader
+	p *bundleProgress
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if n > 0 {
+		c.p.done += n
+		c.p.progress(c.p.done, max(c.p.total, c.p.done))
+	}
 	return n, err
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -24,15 +25,33 @@ func initCommand() *cli.Command {
 	}
 }
 
+// runInit creates the home in dir. A home already there is kept as it
+// is and said so, with success: `mutu run` creates one by itself, and
+// someone following a guide that says `mutu init` after it must not
+// stop there.
 func runInit(dir string, asJSON bool, out io.Writer) error {
+	created := true
 	h, err := initHome(dir)
+	if errors.Is(err, errHomeExists) {
+		created = false
+		h, err = openHome(dir)
+	}
 	if err != nil {
 		return err
 	}
 	author := protocol.PublicKey(h.author).String()
 	if asJSON {
-		return printJSON(out, map[string]string{"home": h.dir, "author": author})
+		return printJSON(out, struct {
+			Home    string `json:"home"`
+			Author  string `json:"author"`
+			Created bool   `json:"created"`
+		}{h.dir, author, created})
 	}
-	fmt.Fprintf(out, "Created a mutu home in %s\nAuthor key: %s\nStart the node with: mutu --home %s run\n", h.dir, author, h.dir)
+	if created {
+		fmt.Fprintf(out, "Created a mutu home in %s\n", h.dir)
+	} else {
+		fmt.Fprintf(out, "%s already holds a mutu home: nothing was changed\n", h.dir)
+	}
+	fmt.Fprintf(out, "Author key: %s\nStart the node with: mutu --home %s run\n", author, h.dir)
 	return nil
 }

@@ -146,9 +146,12 @@ var errNoHome = errors.New("no mutu home")
 
 // initHome creates a new home in dir: config, node key, author key.
 // It refuses a directory that already holds a home.
+// errHomeExists is initHome's error for a directory holding a home.
+var errHomeExists = errors.New("already holds a mutu home")
+
 func initHome(dir string) (*home, error) {
 	if _, err := os.Stat(filepath.Join(dir, configFile)); err == nil {
-		return nil, homeError{fmt.Errorf("%s already holds a mutu home; use it with --home %s (or MUTU_HOME), or choose another directory", dir, dir)}
+		return nil, homeError{fmt.Errorf("%s: %w", dir, errHomeExists)}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, homeError{fmt.Errorf("create home %s: %w", dir, err)}
