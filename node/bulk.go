@@ -231,55 +231,20 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 		}
 	})
 	// Verification of one batch overlaps the storing of the previous
-	// one. Revisions held already are neither verified nor stored
-	// again: a transfer from the start brings them too.
-	type checkedBatch struct {
-		items []reconcile.Item    // the whole batch, in stream order
-		fresh []protocol.Verified // those not held, verified
-	}
-	checked := make(chan checkedBatch, 2)
+	// one.
+	checked := make(chan bulkBatch, 2)
 	eg.Go(func() error {
 		defer close(checked)
 		last := reconcile.Item{Clock: after, ID: afterCID}
 		for blocks := range batches {
-			var unheld []protocol.Block
-			for _, b := range blocks {
-				if !n.index.has(b.CID) {
-					unheld = append(unheld, b)
-				}
+			batch, err := n.checkBulkBatch(ctx, p, blocks, &last)
+			if err != nil {
+				return err
 			}
-			good, bad := protocol.VerifyAll(ctx, unheld)
-			if len(bad) > 0 {
-				for _, b := range bad {
-					n.penalize(p, ProtoBulk, 1, b.Err)
-				}
-				return wrapPeer(ProtoBulk, p, fmt.Errorf("%d invalid revisions in the stream: %w", len(bad), bad[0].Err))
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			clocks := make(map[cid.Cid]protocol.Clock, len(good))
-			for _, v := range good {
-				clocks[v.CID] = v.Rev.Clock
-			}
-			batch := checkedBatch{items: make([]reconcile.Item, len(blocks)), fresh: good}
-			for i, b := range blocks {
-				clock, ok := clocks[b.CID]
-				if !ok {
-					clock, _ = n.index.clock(b.CID)
-				}
-				it := reconcile.Item{Clock: clock, ID: b.CID}
-				if last.ID.Defined() && it.Compare(last) <= 0 {
-					err := protocol.Errorf(protocol.CodeMalformed, "revision %s is out of (clock, CID) order", b.CID)
-					n.penalize(p, ProtoBulk, 1, err)
-					return wrapPeer(ProtoBulk, p, err)
-				}
-				batch.items[i], last = it, it
-			}
-			n.stats.revisionsReceived.Add(uint64(len(good)))
 			select {
 			case checked <- batch:
 			case <-ctx.Done():
+				n.index.release(batch.claimed)
 				return ctx.Err()
 			}
 		}
@@ -290,6 +255,7 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 		logged := start
 		for batch := range checked {
 			res, err := n.ingest(ctx, p, batch.fresh, syncRounds)
+			n.index.release(batch.claimed)
 			stored += res.added
 			if time.Since(logged) >= bulkProgressEvery {
 				n.log.Info("bulk transfer progress", "peer", p, "stored", stored,
@@ -322,7 +288,11 @@ func (n *Node) runBulk(ctx context.Context, p peer.ID, after protocol.Clock, aft
 		}
 		return nil
 	})
-	if err := eg.Wait(); err != nil {
+	err = eg.Wait()
+	for batch := range checked { // left by an error
+		n.index.release(batch.claimed)
+	}
+	if err != nil {
 		return stored, err
 	}
 	if err := n.cursor.finish(p); err != nil {
@@ -531,4 +501,78 @@ func (b *bulkCursor) finish(p peer.ID) error {
 		return err
 	}
 	return nil
+}
+
+// bulkBatch is one batch of a bulk transfer, checked.
+type bulkBatch struct {
+	items   []reconcile.Item    // the whole batch, in stream order
+	fresh   []protocol.Verified // those neither held nor being received otherwise, verified
+	claimed []cid.Cid           // fresh's claim, released once they are stored
+}
+
+// checkBulkBatch checks a batch of a bulk transfer from p: it verifies
+// the revisions neither held nor being received by another transfer
+// (claiming them), and that the batch follows last in (clock, CID)
+// order, moving last to its end. Revisions held already are neither
+// verified nor stored again: a transfer from the start brings them
+// too. Those another transfer is receiving are left to it, and decoded
+// only for their clock, which the order check needs.
+func (n *Node) checkBulkBatch(ctx context.Context, p peer.ID, blocks []protocol.Block, last *reconcile.Item) (bulkBatch, error) {
+	cids := make([]cid.Cid, len(blocks))
+	for i, b := range blocks {
+		cids[i] = b.CID
+	}
+	mine := n.index.claim(cids)
+	fail := func(err error) (bulkBatch, error) {
+		n.index.release(mine)
+		return bulkBatch{}, err
+	}
+	claimed := make(map[cid.Cid]bool, len(mine))
+	for _, c := range mine {
+		claimed[c] = true
+	}
+	var unheld []protocol.Block
+	for _, b := range blocks {
+		if claimed[b.CID] {
+			unheld = append(unheld, b)
+		}
+	}
+	good, bad := protocol.VerifyAll(ctx, unheld)
+	if len(bad) > 0 {
+		for _, b := range bad {
+			n.penalize(p, ProtoBulk, 1, b.Err)
+		}
+		return fail(wrapPeer(ProtoBulk, p, fmt.Errorf("%d invalid revisions in the stream: %w", len(bad), bad[0].Err)))
+	}
+	if ctx.Err() != nil {
+		return fail(ctx.Err())
+	}
+	clocks := make(map[cid.Cid]protocol.Clock, len(good))
+	for _, v := range good {
+		clocks[v.CID] = v.Rev.Clock
+	}
+	batch := bulkBatch{items: make([]reconcile.Item, len(blocks)), fresh: good, claimed: mine}
+	for i, b := range blocks {
+		clock, ok := clocks[b.CID]
+		if !ok {
+			clock, ok = n.index.clock(b.CID)
+		}
+		if !ok { // being received by another transfer
+			rev, err := protocol.DecodeRevision(b.Data)
+			if err != nil {
+				n.penalize(p, ProtoBulk, 1, err)
+				return fail(wrapPeer(ProtoBulk, p, fmt.Errorf("revision %s: %w", b.CID, err)))
+			}
+			clock = rev.Clock
+		}
+		it := reconcile.Item{Clock: clock, ID: b.CID}
+		if last.ID.Defined() && it.Compare(*last) <= 0 {
+			err := protocol.Errorf(protocol.CodeMalformed, "revision %s is out of (clock, CID) order", b.CID)
+			n.penalize(p, ProtoBulk, 1, err)
+			return fail(wrapPeer(ProtoBulk, p, err))
+		}
+		batch.items[i], *last = it, it
+	}
+	n.stats.revisionsReceived.Add(uint64(len(good)))
+	return batch, nil
 }

@@ -242,3 +242,22 @@ func TestBulkOneTransferAtATime(t *testing.T) {
 		t.Errorf("the cursor is still there after the transfer ended: %v", err)
 	}
 }
+
+// A node behind two peers by fewer revisions than make a bulk transfer
+// syncs with both at once, and with the pulls of what each offers: it
+// fetches and checks each revision once all the same.
+func TestTransfersAtOnceReceiveEachOnce(t *testing.T) {
+	const total = 400
+	c := newCluster(t)
+	a, b := twoPeersHolding(t, c, total)
+	fresh := c.add(nil, nil, WithBulkThreshold(total+1))
+	c.connect(fresh, a)
+	c.connect(fresh, b)
+	eventually(t, 60*time.Second, "the fresh node to hold every revision", func() bool {
+		return converged(total, a, b, fresh)
+	})
+	eventually(t, 20*time.Second, "the syncs with both peers to end", func() bool { return syncsEnded(fresh, 2) })
+	if got := fresh.Status().Counters.RevisionsReceived; got != total {
+		t.Errorf("the fresh node received and checked %d revisions for %d distinct", got, total)
+	}
+}

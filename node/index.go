@@ -15,17 +15,55 @@ import (
 // holds: the reconciliation set, and a map that answers "is this
 // held?" without a storage read. It is filled from the catalogue at
 // start, then from its change feed (feed.go), which tells of every
-// revision stored, whatever stored it.
+// revision stored, whatever stored it. What the node receives from its
+// peers is added as soon as it is stored too (ingest), so that a sync
+// that follows at once does not ask for it again; the feed's later
+// addition of it changes nothing.
+//
+// It also knows the revisions being received (claim): two transfers
+// running at once, such as a sync and the pull of what its peer
+// offered, or a bulk transfer and a sync with another peer, fetch and
+// check each revision once.
+//
 // It is safe for concurrent use.
 type revIndex struct {
-	set    *reconcile.Set
-	mu     sync.Mutex // guards clocks
-	clocks map[cid.Cid]protocol.Clock
+	set       *reconcile.Set
+	mu        sync.Mutex // guards clocks, receiving
+	clocks    map[cid.Cid]protocol.Clock
+	receiving map[cid.Cid]struct{}
 }
 
 func newRevIndex() *revIndex {
 	set, _ := reconcile.NewSet(nil) // an empty set cannot be refused
-	return &revIndex{set: set, clocks: make(map[cid.Cid]protocol.Clock)}
+	return &revIndex{set: set, clocks: make(map[cid.Cid]protocol.Clock), receiving: make(map[cid.Cid]struct{})}
+}
+
+// claim returns those of cids that are neither held nor being received
+// by another transfer, and marks them as being received until release.
+func (x *revIndex) claim(cids []cid.Cid) []cid.Cid {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var mine []cid.Cid
+	for _, c := range cids {
+		if _, ok := x.clocks[c]; ok {
+			continue
+		}
+		if _, ok := x.receiving[c]; ok {
+			continue
+		}
+		x.receiving[c] = struct{}{}
+		mine = append(mine, c)
+	}
+	return mine
+}
+
+// release ends the claim on cids, stored or not.
+func (x *revIndex) release(cids []cid.Cid) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, c := range cids {
+		delete(x.receiving, c)
+	}
 }
 
 // addAll records held revisions and returns how many were new. Items

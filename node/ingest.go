@@ -43,9 +43,9 @@ type ingested struct {
 // catalogue refuses because their parents (or document) are not held
 // make the node fetch those ancestors from p and try again, for at
 // most rounds rounds and up to maxAncestors revisions and
-// maxAncestorBytes bytes of ancestors in all. The node learns of what
-// is stored from the catalogue's change feed, like of every other
-// revision stored (feed.go).
+// maxAncestorBytes bytes of ancestors in all. What is stored joins the
+// node's set at once; it is announced from the catalogue's change
+// feed, like every other revision stored (feed.go).
 func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, rounds int) (res ingested, err error) {
 	res.held = make(map[cid.Cid]bool, len(revs))
 	pending := make([]protocol.Verified, 0, len(revs))
@@ -86,8 +86,19 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 			return res, addErr
 		}
 		res.added += len(newly)
-		for _, c := range newly {
-			res.held[c] = true
+		if len(newly) > 0 {
+			stored := make(map[cid.Cid]bool, len(newly))
+			for _, c := range newly {
+				res.held[c] = true
+				stored[c] = true
+			}
+			items := make([]reconcile.Item, 0, len(newly))
+			for _, v := range pending {
+				if stored[v.CID] {
+					items = append(items, reconcile.Item{Clock: v.Rev.Clock, ID: v.CID})
+				}
+			}
+			n.index.addAll(items)
 		}
 		var still []protocol.Verified
 		for _, v := range pending {

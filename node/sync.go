@@ -312,10 +312,15 @@ func itemCIDs(items []reconcile.Item) []cid.Cid {
 // newly stored.
 func (n *Node) fetchAndStore(ctx context.Context, p peer.ID, cids []cid.Cid) (stored int, err error) {
 	var unresolved int
+	// What another transfer is receiving is left to it.
+	cids = n.index.claim(cids)
+	defer func() { n.index.release(cids) }()
 	for len(cids) > 0 {
 		revs, rest, ferr := n.fetchSome(ctx, p, cids, fetchBudget)
+		done := cids[:len(cids)-len(rest)]
 		cids = rest
 		res, ierr := n.ingest(ctx, p, revs, syncRounds)
+		n.index.release(done)
 		stored += res.added
 		unresolved += len(res.unresolved)
 		if ferr != nil {
