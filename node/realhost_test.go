@@ -92,10 +92,11 @@ func TestRealHostsInvitePeerStoreBootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	network, addrs, err := wire.DecodeInvite(code)
+	inv, err := wire.DecodeInvite(code)
 	if err != nil {
 		t.Fatal(err)
 	}
+	network, addrs := inv.Network, inv.Addrs
 	if network != DefaultNetwork {
 		t.Fatalf("invitation for %q", network)
 	}

@@ -68,10 +68,11 @@ func joinCommand() *cli.Command {
 			if err := needArgs(c, 1, 1, "CODE"); err != nil {
 				return err
 			}
-			network, addrs, err := wire.DecodeInvite(c.Args().First())
+			inv, err := wire.DecodeInvite(c.Args().First())
 			if err != nil {
 				return inputError{fmt.Errorf("%w; ask for a new code with `mutu invite`", err)}
 			}
+			network, addrs := inv.Network, inv.Addrs
 			h, _, err := openOrInitHome(c.String("home"))
 			if err != nil {
 				return err

@@ -78,7 +78,8 @@ func TestNetworkPage(t *testing.T) {
 		t.Fatalf("the operator does not see the invitation code:\n%s", res.body)
 	}
 	code := res.body[i : i+strings.IndexByte(res.body[i:], '<')]
-	network, addrs, err := wire.DecodeInvite(code)
+	inv, err := wire.DecodeInvite(code)
+	network, addrs := inv.Network, inv.Addrs
 	if err != nil || network != "bassin-lyon" || len(addrs) != 1 || !strings.HasPrefix(addrs[0].String(), "/ip4/192.0.2.7/") {
 		t.Errorf("invitation code %q decodes to %q %v, %v; want the network and the non-loopback address", code, network, addrs, err)
 	}

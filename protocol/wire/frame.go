@@ -36,6 +36,20 @@ func CheckNetworkName(name string) error {
 	return nil
 }
 
+// CheckNetworkID reports whether id may identify a network
+// (docs/protocol.md §4.1): a charter's CID in its text form (CIDv1,
+// dag-cbor, sha2-256, base32: "bafyrei…"), or the name of a network
+// made before charters (CheckNetworkName).
+func CheckNetworkID(id string) error {
+	if CheckNetworkName(id) == nil {
+		return nil
+	}
+	if c, err := protocol.ParseCID(id); err == nil && c.Prefix().Codec == protocol.CodecDagCBOR && c.String() == id {
+		return nil
+	}
+	return fmt.Errorf("network %q: want a charter CID (bafyrei…) or a network name (1 to 32 lowercase letters, digits or '-')", id)
+}
+
 // maxUvarintLen is the longest uvarint a frame length may take.
 const maxUvarintLen = binary.MaxVarintLen64
 

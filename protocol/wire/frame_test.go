@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/mutu-network/mutu/protocol"
@@ -154,6 +155,31 @@ func TestGossipRoundTrip(t *testing.T) {
 		}
 		if whole := len(b.Data) <= protocol.MaxGossipRevisionSize; whole != (data != nil) || whole && !bytes.Equal(data, b.Data) {
 			t.Errorf("revision of %d bytes: got %d bytes back whole", len(b.Data), len(data))
+		}
+	}
+}
+
+// TestCheckNetworkID: a network is identified by its charter's CID in
+// its one text form, or by an old network's name (docs/protocol.md
+// §4.1), and by nothing else.
+func TestCheckNetworkID(t *testing.T) {
+	charter := protocol.BlockCID([]byte("x")) // raw: refused below
+	dag, err := protocol.ParseCID("bafyreifxpljo34mzus2epe2hv6xtq7kdlijeqdinyw4oaqwezcmrlb6qqa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"mutu", "e2e-1234", dag.String()} {
+		if err := CheckNetworkID(id); err != nil {
+			t.Errorf("CheckNetworkID(%q) = %v", id, err)
+		}
+	}
+	base36, err := dag.StringOfBase('k')
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"", "Réseau de Lyon", charter.String(), strings.ToUpper(dag.String()), base36, dag.String() + " "} {
+		if err := CheckNetworkID(id); err == nil {
+			t.Errorf("CheckNetworkID(%q) accepted it", id)
 		}
 	}
 }
