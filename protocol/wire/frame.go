@@ -22,6 +22,7 @@ const (
 	ProtoSync  = "/mutu/sync/1.0.0"
 	ProtoFetch = "/mutu/fetch/1.0.0"
 	ProtoBulk  = "/mutu/bulk/1.0.0"
+	ProtoJoin  = "/mutu/join/1.0.0" // docs/protocol.md §4.7
 )
 
 // networkName is what a network name may be.
@@ -65,6 +66,11 @@ func WriteFrame(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
+	return writeBody(w, body)
+}
+
+// writeBody writes body, encoded already, as one frame.
+func writeBody(w io.Writer, body []byte) error {
 	if len(body) > protocol.MaxMessageSize {
 		return protocol.Errorf(protocol.CodeTooLarge, "frame of %d bytes, limit %d", len(body), protocol.MaxMessageSize)
 	}
@@ -74,10 +80,10 @@ func WriteFrame(w io.Writer, v any) error {
 		if _, err := w.Write(head); err != nil {
 			return err
 		}
-		_, err = w.Write(body)
+		_, err := w.Write(body)
 		return err
 	}
-	_, err = w.Write(append(head, body...))
+	_, err := w.Write(append(head, body...))
 	return err
 }
 
