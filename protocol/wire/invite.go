@@ -296,12 +296,12 @@ func DecodeInvite(code string) (Invite, error) {
 	if !ok || rest == "" || rest[0] < '0' || rest[0] > '9' {
 		return Invite{}, badInvite(ErrInviteNotCode, "this is not an invitation code: a code starts with mutu1 or mutu2")
 	}
+	if len(code) > MaxInviteLen {
+		return Invite{}, badInvite(ErrInviteNotCode, "this is not an invitation code: it is longer than %d characters", MaxInviteLen)
+	}
 	format, rest := rest[0], rest[1:]
 	if format != '1' && format != '2' {
 		return Invite{}, badInvite(ErrInviteFormat, "this invitation code is of format %c, which this version of mutu does not read: update mutu", format)
-	}
-	if len(code) > MaxInviteLen {
-		return Invite{}, badInvite(ErrInviteNotCode, "this is not an invitation code: it is longer than %d characters", MaxInviteLen)
 	}
 	// Only the canonical base32 is read: the last character may carry
 	// bits that no byte holds, and a code with them set is not the one

@@ -276,6 +276,7 @@ func TestInviteRefused(t *testing.T) {
 		{"prefix alone", "mutu", ErrInviteNotCode},
 		{"too long", "mutu1" + strings.Repeat("a", MaxInviteLen), ErrInviteNotCode},
 		{"too long input", strings.Repeat(" ", MaxInviteInput+1), ErrInviteNotCode},
+		{"too long, of an unknown format", "mutu3" + strings.Repeat("a", MaxInviteLen), ErrInviteNotCode},
 		{"unknown format", "mutu3" + good2[5:], ErrInviteFormat},
 		{"format 9", "mutu9aaaa", ErrInviteFormat},
 		{"format 1: typo", retype(good1, len(good1)/2), ErrInviteDamaged},
