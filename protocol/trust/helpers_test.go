@@ -3,6 +3,7 @@ package trust
 import (
 	"bytes"
 	"crypto/ed25519"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,11 +16,17 @@ var base = protocol.MakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 
 func at(n int) protocol.Clock { return base + protocol.Clock(n) }
 
-// nodeKey returns the private key of test node n, the same in every
-// run.
-func nodeKey(n byte) ed25519.PrivateKey {
-	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{n}, ed25519.SeedSize))
-}
+// keys are the private keys of the test nodes and authors, made once:
+// key n has the seed of 32 bytes n, the same in every run.
+var keys = sync.OnceValue(func() (k [256]ed25519.PrivateKey) {
+	for n := range k {
+		k[n] = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(n)}, ed25519.SeedSize))
+	}
+	return k
+})
+
+// nodeKey returns the private key of test node (or author) n.
+func nodeKey(n byte) ed25519.PrivateKey { return keys()[n] }
 
 func pub(n byte) Key { return protocol.PublicKey(nodeKey(n)) }
 
@@ -100,4 +107,27 @@ func (n *network) revoke(by byte, clock protocol.Clock, node byte) Record {
 
 func (n *network) certify(by byte, clock protocol.Clock, author byte) Record {
 	return n.add(by, clock, &Certificate{Author: pub(author), Name: "Mme Durand", Function: "gestionnaire"})
+}
+
+// roster folds the records of the network, charter included.
+func (n *network) roster() *Roster { return Fold(n.id, n.records) }
+
+func (n *network) endCert(by byte, clock protocol.Clock, author byte) Record {
+	return n.add(by, clock, &CertificateEnd{Author: pub(author)})
+}
+
+func (n *network) addresses(by byte, clock protocol.Clock, addrs ...string) Record {
+	return n.add(by, clock, &Addresses{Addrs: addrs})
+}
+
+func (n *network) request(via byte, clock protocol.Clock, node byte) Record {
+	return n.add(via, clock, &JoinRequest{Node: pub(node), Label: "demande " + string('A'+rune(node)), Invitation: "0123456789abcdef"})
+}
+
+// before reports whether a comes before b in the replay: (clock, CID).
+func before(a, b Record) bool {
+	if a.Clock != b.Clock {
+		return a.Clock < b.Clock
+	}
+	return a.CID.KeyString() < b.CID.KeyString()
 }
