@@ -470,6 +470,8 @@ func (f *fields) text(field string, required bool, max int) string {
 		f.fail(field, "empty")
 	case s == "":
 		f.fail(field, "empty: leave an optional field out instead")
+	case !utf8.ValidString(s):
+		f.fail(field, "not valid UTF-8")
 	case utf8.RuneCountInString(s) > max:
 		f.fail(field, "%d characters, limit %d", utf8.RuneCountInString(s), max)
 	case strings.ContainsFunc(s, forbidden):
@@ -573,8 +575,8 @@ func (f *fields) addrs(field string) []string {
 			f.fail(field, "an address of %d bytes, limit %d", len(s), MaxAddrLen)
 		case strings.Contains(s+"/", "/p2p/") || strings.Contains(s+"/", "/ipfs/"):
 			f.fail(field, "%q: leave out /p2p/ (the signer is the node)", s)
-		case strings.ContainsFunc(s, forbidden):
-			f.fail(field, "%q holds a control character", s)
+		case strings.ContainsFunc(s, forbidden) || !utf8.ValidString(s):
+			f.fail(field, "%q holds a control character or is not valid UTF-8", s)
 		}
 		out = append(out, s)
 	}

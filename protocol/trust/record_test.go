@@ -336,6 +336,15 @@ func check(t *testing.T, v protocol.Verified) {
 		}
 		return
 	}
+	// What Decode accepts, the rest of the package takes.
+	_ = rec.CheckNetwork(netID)
+	network := rec.Network
+	if network == "" {
+		network = rec.CID.String()
+	}
+	r := Fold(network, []Record{rec})
+	_, _, _ = r.Nodes(), r.Certificates(), r.Pending()
+	_, _ = r.Vouched(rec.Signer, rec.Clock), r.Withdrawals(Fold(network, nil))
 	again, err := NewRevision(rec.Network, rec.Body)
 	if err != nil {
 		t.Fatalf("a record Decode accepted cannot be written: %v", err)
@@ -386,3 +395,26 @@ func TestCheckNetworkRefusesAnotherNetworksRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeRefusesTextNotUTF8: Decode checks its text fields itself,
+// even in a revision that did not go through protocol.Verify.
+func TestDecodeRefusesTextNotUTF8(t *testing.T) {
+	for field, value := range map[string]any{"label": "Lyc\xe9e", "academie": "\xff"} {
+		rev, err := NewRevision(netID, &JoinRequest{Node: pub(4), Label: "Lycée Z", Invitation: "fedcba9876543210"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rev.Entry.Meta[field] = value
+		_, err = Decode(protocol.Verified{Block: protocol.Block{CID: netIDCID()}, Rev: rev})
+		if protocol.CodeOf(err) != protocol.CodeInvalid || !strings.Contains(err.Error(), "UTF-8") {
+			t.Errorf("%s: Decode = %v, want invalid, not UTF-8", field, err)
+		}
+	}
+	rev, _ := NewRevision(netID, &Addresses{Addrs: []string{"/ip4/192.0.2.1/tcp/4001"}})
+	rev.Entry.Meta["addrs"] = []any{"/dns4/\xff"}
+	if _, err := Decode(protocol.Verified{Block: protocol.Block{CID: netIDCID()}, Rev: rev}); protocol.CodeOf(err) != protocol.CodeInvalid {
+		t.Errorf("address not UTF-8: Decode = %v, want invalid", err)
+	}
+}
+
+func netIDCID() cid.Cid { return protocol.RevisionCID([]byte("charte")) }
