@@ -46,6 +46,16 @@
 //   - a join request, if its signer is active and the node is not: it
 //     is pending until an admission of the node.
 //
+// For example, with a charter at clock 0 naming coordinator A: A
+// admits node B at 10, B certifies author X at 12, A revokes B at 20,
+// and A admits B again at 30. Replayed in that order, B is active from
+// 10 to 20 and from 30 on; X's certificate counts (B was active at 12)
+// and ends at 20, and stays ended after B's return, so X's revisions
+// with clocks before 20 are vouched for and later ones are not, until
+// an active node certifies X again. A node that received the
+// revocation first, or the certificate last, folds the same four
+// records into the same roster.
+//
 // Whatever conflicts is decided by that order, the same on every node:
 // of two coordinators who revoke each other, the earlier revocation
 // counts, and the other is then signed by a node that no longer

@@ -163,10 +163,10 @@ func TestIsTrust(t *testing.T) {
 	}
 }
 
-// TestDecodeRefuses: every rule of a trust record (docs/protocol.md,
+// TestDecodeRefusesEveryMalformedRecord: every rule of a trust record (docs/protocol.md,
 // §4.2) refuses a record that breaks it, with an invalid error naming
 // the field.
-func TestDecodeRefuses(t *testing.T) {
+func TestDecodeRefusesEveryMalformedRecord(t *testing.T) {
 	set := func(key string, value any) func(*protocol.Revision) {
 		return func(r *protocol.Revision) { r.Entry.Meta[key] = value }
 	}
