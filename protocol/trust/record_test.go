@@ -163,9 +163,9 @@ func TestIsTrust(t *testing.T) {
 	}
 }
 
-// TestDecodeRefusesEveryMalformedRecord: every rule of a trust record (docs/protocol.md,
-// §4.2) refuses a record that breaks it, with an invalid error naming
-// the field.
+// TestDecodeRefusesEveryMalformedRecord: every rule of a trust record
+// (docs/protocol.md, §4.2) refuses a record that breaks it, with an
+// invalid error naming the record and the field.
 func TestDecodeRefusesEveryMalformedRecord(t *testing.T) {
 	set := func(key string, value any) func(*protocol.Revision) {
 		return func(r *protocol.Revision) { r.Entry.Meta[key] = value }
