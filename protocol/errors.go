@@ -25,6 +25,8 @@ const (
 	CodeWrongNetwork       Code = 9  // the peer belongs to another network
 	CodeNotAuthorized      Code = 10 // the author may not revise this document
 	CodeInvalid            Code = 11 // well-formed but breaks a record or exchange rule
+	CodeNotVouched         Code = 12 // in a closed network, the author has no certificate valid at the revision's clock
+	CodeNotMember          Code = 13 // the peer is not an active node of the network
 )
 
 var codeNames = map[Code]string{
@@ -40,6 +42,8 @@ var codeNames = map[Code]string{
 	CodeWrongNetwork:       "wrong network",
 	CodeNotAuthorized:      "not authorized",
 	CodeInvalid:            "invalid",
+	CodeNotVouched:         "not vouched",
+	CodeNotMember:          "not a member",
 }
 
 func (c Code) String() string {
@@ -85,8 +89,11 @@ var (
 	ErrBadSignature       = &Error{Code: CodeBadSignature}
 	ErrUnsupportedVersion = &Error{Code: CodeUnsupportedVersion}
 	ErrNotFound           = &Error{Code: CodeNotFound}
+	ErrWrongNetwork       = &Error{Code: CodeWrongNetwork}
 	ErrNotAuthorized      = &Error{Code: CodeNotAuthorized}
 	ErrInvalid            = &Error{Code: CodeInvalid}
+	ErrNotVouched         = &Error{Code: CodeNotVouched}
+	ErrNotMember          = &Error{Code: CodeNotMember}
 )
 
 // CodeOf returns the code carried by err, CodeInternal for a non-nil
