@@ -213,9 +213,15 @@ type bundleScan struct {
 func scanBundle(ctx context.Context, r io.Reader, verify func(cid.Cid, []byte) (protocol.Verified, error)) (*bundleScan, error) {
 	scan := &bundleScan{}
 	inFile := make(map[string]bool) // revisions of the file, by key
+	held := 0                       // bytes of the revisions kept
 	roots, err := readCAR(r, func(k cid.Cid, data []byte) error {
 		switch k.Prefix().Codec {
 		case protocol.CodecDagCBOR:
+			if held += len(data); held > maxBundleRevisions {
+				return protocol.Errorf(protocol.CodeTooLarge,
+					"the bundle's revisions exceed %d MiB, which an import holds in memory to check them all before storing any: export the entries in several bundles (mutu bundle export FILE ID...)",
+					maxBundleRevisions>>20)
+			}
 			v, err := verify(k, data)
 			if err != nil {
 				return err
@@ -401,6 +407,11 @@ func readCAR(r io.Reader, fn func(cid.Cid, []byte) error) ([]cid.Cid, error) {
 		}
 	}
 }
+
+// maxBundleRevisions bounds the bytes of the revisions of a bundle,
+// which an import holds until it has checked them all: some 150,000
+// notes of common size.
+var maxBundleRevisions = 512 << 20 // a variable for the tests
 
 // maxBundleHeader bounds the CAR header, which lists the roots: the
 // IDs of the bundle's entries, some 40 bytes each.

@@ -192,3 +192,27 @@ func TestImportBundleMissingParentIsInputError(t *testing.T) {
 		t.Errorf("a refused bundle stored %d revisions", n.Revisions)
 	}
 }
+
+// TestImportBundleBoundsRevisionsHeld: an import holds a bundle's
+// revisions until it has checked them all; past the limit the bundle is
+// refused, saying how to split it, and nothing is stored.
+func TestImportBundleBoundsRevisionsHeld(t *testing.T) {
+	ctx := context.Background()
+	first, edit, _ := twoRevisions(t)
+	path := filepath.Join(t.TempDir(), "b.car")
+	writeCAR(t, path, []cid.Cid{first.CID}, first, edit)
+	defer func(n int) { maxBundleRevisions = n }(maxBundleRevisions)
+	maxBundleRevisions = len(first.Data) + len(edit.Data) - 1
+	dst := openTest(t, "")
+	_, err := dst.ImportBundle(ctx, path, BundleOptions{})
+	if !errors.Is(err, protocol.ErrTooLarge) || !strings.Contains(err.Error(), "several bundles") {
+		t.Fatalf("import: %v, want a refusal for size that says how to split the bundle", err)
+	}
+	if n, _ := dst.Counts(); n.Revisions != 0 {
+		t.Errorf("a refused bundle stored %d revisions", n.Revisions)
+	}
+	maxBundleRevisions = len(first.Data) + len(edit.Data)
+	if res, err := dst.ImportBundle(ctx, path, BundleOptions{}); err != nil || res.Added != 2 {
+		t.Fatalf("import at the limit: %+v, %v; want both revisions stored", res, err)
+	}
+}

@@ -44,8 +44,12 @@ func ParseAuthorKey(s string) (AuthorKey, error) {
 	if !ok {
 		return k, Errorf(CodeMalformed, "author key %q: must start with %q", s, authorKeyPrefix)
 	}
-	b, err := b32.DecodeString(strings.ToUpper(rest))
-	if err != nil || len(b) != len(k) {
+	// The decoder skips line breaks and ignores the unused low bits of
+	// the last character: one key would have several spellings, and a
+	// list of keys (editors, a roster) could be got round with another.
+	upper := strings.ToUpper(rest)
+	b, err := b32.DecodeString(upper)
+	if err != nil || len(b) != len(k) || b32.EncodeToString(b) != upper {
 		return k, Errorf(CodeMalformed, "author key %q: not %d bytes of base32", s, len(k))
 	}
 	copy(k[:], b)

@@ -269,6 +269,32 @@ func TestAuthorKeyText(t *testing.T) {
 	}
 }
 
+// TestAuthorKeyHasOneSpelling: a key is written one way (upper or
+// lower case aside). Base32 decoders skip line breaks and the unused
+// bits of the last character; a second spelling of a key would get
+// round a list of keys compared as text.
+func TestAuthorKeyHasOneSpelling(t *testing.T) {
+	k := PublicKey(fixedKey()).String()
+	if back, err := ParseAuthorKey(strings.ToUpper(k[:8]) + strings.ToUpper(k[8:])); err == nil && back.String() != k {
+		t.Fatalf("upper case parsed to another key")
+	}
+	last := k[len(k)-1]
+	other := k[:len(k)-1] + string(last+1) // same bits but the unused ones
+	if last == 'z' {
+		other = k[:len(k)-1] + "2"
+	}
+	for _, bad := range []string{
+		"ed25519:222222222222222222222222222222222222222222222A222222", // found by FuzzParseAuthorKey
+		other,
+		k[:20] + "\n" + k[20:],
+		k[:20] + "\r\n" + k[20:],
+	} {
+		if got, err := ParseAuthorKey(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseAuthorKey(%q) = %v, %v; want malformed", bad, got, err)
+		}
+	}
+}
+
 func TestHLC(t *testing.T) {
 	now := mustTime("2026-01-01T00:00:00Z")
 	h := NewHLC(func() time.Time { return now })

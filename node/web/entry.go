@@ -247,24 +247,33 @@ func navOfKind(kind string) string {
 // file: should a browser display it anyway, nothing in it runs.
 const attachmentPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
+// attached loads the entry a request names and finds the attachment it
+// names, nil if the entry has none of that name. It answers the request
+// itself (not found, retracted) when ok is false.
+func (s *Server) attached(w http.ResponseWriter, r *http.Request) (d *catalogue.Doc, att *catalogue.Attachment, ok bool) {
+	if d, ok = s.loadDoc(w, r); !ok {
+		return nil, nil, false
+	}
+	if d.Retracted {
+		s.retracted(w, r, d)
+		return nil, nil, false
+	}
+	name := r.PathValue("name")
+	for i := range d.Attachments {
+		if d.Attachments[i].Name == name {
+			return d, &d.Attachments[i], true
+		}
+	}
+	return d, nil, true
+}
+
 // attachment sends an attached file, always as a download: a file
 // from the network (an SVG or HTML page with a script) must never be
 // displayed as part of this site.
 func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadDoc(w, r)
+	d, att, ok := s.attached(w, r)
 	if !ok {
 		return
-	}
-	if d.Retracted {
-		s.retracted(w, r, d)
-		return
-	}
-	name := r.PathValue("name")
-	var att *catalogue.Attachment
-	for i := range d.Attachments {
-		if d.Attachments[i].Name == name {
-			att = &d.Attachments[i]
-		}
 	}
 	if att == nil {
 		s.fail(w, r, http.StatusNotFound, "Pièce jointe introuvable", "Cette entrée n'a pas de pièce jointe de ce nom.",
@@ -286,12 +295,12 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 	// A large file to a slow reader may take longer than the server's
 	// write timeout: as long as it moves.
 	cw := &countingWriter{w: s.guard.LongDownload(w)}
-	if _, err := s.cat.WriteAttachment(d.ID, name, cw); err != nil {
+	if _, err := s.cat.WriteAttachment(d.ID, att.Name, cw); err != nil {
 		if cw.n > 0 {
 			// The status is sent. Returning short of Content-Length
 			// makes the server close the connection, which the
 			// browser shows as a failed download.
-			s.log.Error("web: attachment cut", "entry", d.ID, "name", name, "err", err)
+			s.log.Error("web: attachment cut", "entry", d.ID, "name", att.Name, "err", err)
 			return
 		}
 		for _, k := range []string{"Content-Disposition", "Content-Length", "Content-Security-Policy"} {

@@ -56,20 +56,9 @@ var errNotImage = errors.New("web: not an image")
 
 // image sends an attached image to be shown in the entry's page.
 func (s *Server) image(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadDoc(w, r)
+	d, att, ok := s.attached(w, r)
 	if !ok {
 		return
-	}
-	if d.Retracted {
-		s.retracted(w, r, d)
-		return
-	}
-	name := r.PathValue("name")
-	var att *catalogue.Attachment
-	for i := range d.Attachments {
-		if d.Attachments[i].Name == name {
-			att = &d.Attachments[i]
-		}
 	}
 	back := link{entryPath(d.ID), "Revenir à l'entrée"}
 	switch {
@@ -85,7 +74,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	iw := &imageWriter{w: s.guard.LongDownload(w), size: att.Size, name: att.Name}
-	_, err := s.cat.WriteAttachment(d.ID, name, iw)
+	_, err := s.cat.WriteAttachment(d.ID, att.Name, iw)
 	if err == nil && !iw.sent {
 		err = iw.send() // a file shorter than sniffLen
 	}
@@ -94,7 +83,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) {
 	case iw.sent:
 		// The status is sent: returning short of Content-Length
 		// makes the server close the connection.
-		s.log.Error("web: image cut", "entry", d.ID, "name", name, "err", err)
+		s.log.Error("web: image cut", "entry", d.ID, "name", att.Name, "err", err)
 	case errors.Is(err, errNotImage):
 		s.fail(w, r, http.StatusUnsupportedMediaType, "Pas une image affichable",
 			"Ce fichier n'est pas l'image qu'il dit être : il ne s'affiche pas dans la page, et se télécharge depuis l'entrée.", back)
