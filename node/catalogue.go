@@ -7,7 +7,6 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/protocol"
-	"github.com/mutu-network/mutu/protocol/reconcile"
 )
 
 // Catalogue is what the node needs from the local catalogue: verified
@@ -47,15 +46,17 @@ type Catalogue interface {
 	RevisionsByClock(ctx context.Context, after protocol.Clock, afterCID cid.Cid, fn func(protocol.Clock, cid.Cid) error) error
 
 	// FeedPosition returns the position of the change feed after the
-	// last revision stored.
+	// last revision stored or withdrawn.
 	FeedPosition() uint64
 
-	// Follow returns the revisions stored after position after, in
-	// the order they were stored, about limit of them at most, and the
-	// position that follows them. Every revision stored, whatever
-	// stored it, appears once. When none is stored after the position,
-	// Follow waits for one, or for ctx to end.
-	Follow(ctx context.Context, after uint64, limit int) (revs []reconcile.Item, next uint64, err error)
+	// Follow returns what changed after position after: the revisions
+	// stored, in the order they were stored, and those withdrawn (two
+	// disjoint lists, see catalogue.FeedBatch), about limit of them at
+	// most, and the position that follows them. Every revision stored
+	// or withdrawn, whatever did it, appears once. When nothing changed
+	// after the position, Follow waits until something does, or until
+	// ctx ends.
+	Follow(ctx context.Context, after uint64, limit int) (batch FeedBatch, next uint64, err error)
 
 	// MissingBlocks lists the attachment blocks referenced by current
 	// entries that are not held, with the total size of their
@@ -67,3 +68,6 @@ var _ Catalogue = (*catalogue.Catalogue)(nil)
 
 // MissingBlock is an attachment block referenced but not held.
 type MissingBlock = catalogue.MissingBlock
+
+// FeedBatch is what one read of the change feed brings.
+type FeedBatch = catalogue.FeedBatch

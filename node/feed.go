@@ -14,9 +14,11 @@ import (
 // The node learns of every revision its catalogue stores from the
 // catalogue's change feed, whatever stored it: a local write (CLI, API,
 // web, import, bundle) or a peer (gossip, sync, bulk, announcement).
-// No writer hands a revision to the node. For each revision the feed
-// brings, the node adds it to its reconciliation set and announces it
-// to its peers:
+// No writer hands a revision to the node. A revision the catalogue
+// withdraws (a closed network no longer vouching for its author) is
+// taken out of the reconciliation set, so that the node no longer
+// offers it. For each revision stored, the node adds it to its
+// reconciliation set and announces it to its peers:
 //
 //   - a few at a time (a local write, a gossiped revision) are
 //     published on the gossip topic, whole up to
@@ -55,7 +57,7 @@ func newAnnounceLimiter() *rate.Limiter { return rate.NewLimiter(announceRate, a
 func (n *Node) followLoop(ctx context.Context, from uint64) {
 	pos := from
 	for {
-		revs, next, err := n.cat.Follow(ctx, pos, feedBatch)
+		batch, next, err := n.cat.Follow(ctx, pos, feedBatch)
 		if ctx.Err() != nil {
 			return
 		}
@@ -67,9 +69,12 @@ func (n *Node) followLoop(ctx context.Context, from uint64) {
 			continue
 		}
 		pos = next
-		n.index.addAll(revs)
-		n.stats.feedRevisions.Add(uint64(len(revs)))
-		n.announce(ctx, revs)
+		if gone := n.index.removeAll(batch.Removed); gone > 0 {
+			n.log.Info("revisions withdrawn: no longer offered to peers", "revisions", gone)
+		}
+		n.index.addAll(batch.Added)
+		n.stats.feedRevisions.Add(uint64(len(batch.Added)))
+		n.announce(ctx, batch.Added)
 	}
 }
 

@@ -15,10 +15,14 @@ import (
 // holds: the reconciliation set, and a map that answers "is this
 // held?" without a storage read. It is filled from the catalogue at
 // start, then from its change feed (feed.go), which tells of every
-// revision stored, whatever stored it. What the node receives from its
-// peers is added as soon as it is stored too (ingest), so that a sync
-// that follows at once does not ask for it again; the feed's later
-// addition of it changes nothing.
+// revision stored or withdrawn, whatever did it. What the node
+// receives from its peers is added as soon as it is stored too
+// (addReceived, from ingest), so that a sync that follows at once does
+// not ask for it again; the feed's later addition of it changes
+// nothing. A revision the feed withdrew is not added that way, only by
+// the feed again: the catalogue may have withdrawn it between storing
+// it and ingest's addition, and the set must not offer what is not
+// held.
 //
 // It also knows the revisions being received (claim): two transfers
 // running at once, such as a sync and the pull of what its peer
@@ -27,15 +31,25 @@ import (
 //
 // It is safe for concurrent use.
 type revIndex struct {
-	set       *reconcile.Set
-	mu        sync.Mutex // guards clocks, receiving
+	set *reconcile.Set
+	// wmu serializes changes, so that the set and clocks end alike
+	// when an addition and a removal of one revision race; readers
+	// take mu only.
+	wmu       sync.Mutex
+	mu        sync.Mutex // guards clocks, receiving, withdrawn
 	clocks    map[cid.Cid]protocol.Clock
 	receiving map[cid.Cid]struct{}
+	withdrawn map[cid.Cid]struct{} // removed by the feed and not added by it since
 }
 
 func newRevIndex() *revIndex {
 	set, _ := reconcile.NewSet(nil) // an empty set cannot be refused
-	return &revIndex{set: set, clocks: make(map[cid.Cid]protocol.Clock), receiving: make(map[cid.Cid]struct{})}
+	return &revIndex{
+		set:       set,
+		clocks:    make(map[cid.Cid]protocol.Clock),
+		receiving: make(map[cid.Cid]struct{}),
+		withdrawn: make(map[cid.Cid]struct{}),
+	}
 }
 
 // claim returns those of cids that are neither held nor being received
@@ -66,13 +80,32 @@ func (x *revIndex) release(cids []cid.Cid) {
 	}
 }
 
-// addAll records held revisions and returns how many were new. Items
-// the reconciliation set refuses (CIDs of a kind mutu does not use,
-// which verified revisions never have) are left out.
+// addAll records held revisions, as the catalogue's feed or its walk
+// at start tells of them, and returns how many were new. Items the
+// reconciliation set refuses (CIDs of a kind mutu does not use, which
+// verified revisions never have) are left out.
 func (x *revIndex) addAll(items []reconcile.Item) int {
+	return x.add(items, true)
+}
+
+// addReceived records revisions that ingest just stored, except those
+// the feed withdrew since (see revIndex).
+func (x *revIndex) addReceived(items []reconcile.Item) int {
+	return x.add(items, false)
+}
+
+func (x *revIndex) add(items []reconcile.Item, fromFeed bool) int {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
 	x.mu.Lock()
 	var fresh []reconcile.Item
 	for _, it := range items {
+		if _, ok := x.withdrawn[it.ID]; ok {
+			if !fromFeed {
+				continue
+			}
+			delete(x.withdrawn, it.ID)
+		}
 		if _, ok := x.clocks[it.ID]; ok {
 			continue
 		}
@@ -94,6 +127,29 @@ func (x *revIndex) addAll(items []reconcile.Item) int {
 		}
 	}
 	return len(fresh)
+}
+
+// removeAll forgets revisions the catalogue's feed says were
+// withdrawn, and returns how many were held.
+func (x *revIndex) removeAll(items []reconcile.Item) int {
+	if len(items) == 0 {
+		return 0
+	}
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
+	x.mu.Lock()
+	var gone []reconcile.Item
+	for _, it := range items {
+		x.withdrawn[it.ID] = struct{}{}
+		if _, ok := x.clocks[it.ID]; ok {
+			delete(x.clocks, it.ID)
+			gone = append(gone, it)
+		}
+	}
+	x.mu.Unlock()
+	// What clocks held, the set took: Remove refuses nothing of it.
+	n, _ := x.set.Remove(gone...)
+	return n
 }
 
 // clock returns the clock of a held revision.

@@ -98,7 +98,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 					items = append(items, reconcile.Item{Clock: v.Rev.Clock, ID: v.CID})
 				}
 			}
-			n.index.addAll(items)
+			n.index.addReceived(items)
 		}
 		var still []protocol.Verified
 		for _, v := range pending {

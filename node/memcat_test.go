@@ -148,7 +148,7 @@ func (m *memCatalogue) FeedPosition() uint64 {
 	return uint64(len(m.feed))
 }
 
-func (m *memCatalogue) Follow(ctx context.Context, after uint64, limit int) ([]reconcile.Item, uint64, error) {
+func (m *memCatalogue) Follow(ctx context.Context, after uint64, limit int) (FeedBatch, uint64, error) {
 	for {
 		m.mu.Lock()
 		changed := m.changed
@@ -156,12 +156,12 @@ func (m *memCatalogue) Follow(ctx context.Context, after uint64, limit int) ([]r
 			next := min(end, after+uint64(limit))
 			out := slices.Clone(m.feed[after:next])
 			m.mu.Unlock()
-			return out, next, nil
+			return FeedBatch{Added: out}, next, nil
 		}
 		m.mu.Unlock()
 		select {
 		case <-ctx.Done():
-			return nil, after, ctx.Err()
+			return FeedBatch{}, after, ctx.Err()
 		case <-changed:
 		}
 	}

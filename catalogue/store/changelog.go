@@ -10,29 +10,48 @@ import (
 	"github.com/mutu-network/mutu/protocol/reconcile"
 )
 
-// The change log is the store's one record of what it stored, whatever
-// brought it: every Put that changes documents appends one record per
-// document, in the same transaction as the change. A record holds the
-// document's ID and the revisions newly stored for it, each with its
+// The change log is the store's one record of what it stored or
+// removed, whatever did it: every Put that changes documents appends
+// one record per document, in the same transaction as the change, and
+// so does every Withdraw. A record holds the document's ID and the
+// revisions newly stored for it, or withdrawn from it, each with its
 // clock. Derived data follows it: the search index (which keeps the
 // last sequence number it applied, so that it catches up after a
 // crash) and a running node (which adds each revision to its
-// reconciliation set and announces it to its peers).
+// reconciliation set and announces it to its peers, or takes a
+// withdrawn one out of the set).
 //
 // Record value: the document's CID, then for each revision its clock
 // (8 bytes, big-endian) and its CID. Records written by format 1 hold
-// the document's CID only.
+// the document's CID only. A record of format 4 that withdraws
+// revisions starts with the byte 0x00, which no CID starts with, then
+// goes on as above.
 
-// Change is one record of the change log.
+// Change is one record of the change log: revisions stored, or
+// revisions withdrawn, never both.
 type Change struct {
-	Seq  uint64
-	Doc  cid.Cid
-	Revs []reconcile.Item // revisions newly stored for Doc; none in records of format 1
+	Seq     uint64
+	Doc     cid.Cid
+	Revs    []reconcile.Item // revisions newly stored for Doc; none in records of format 1
+	Removed []reconcile.Item // revisions withdrawn from Doc (Withdraw)
 }
 
-// encodeChange returns the value of a change log record.
+// removalMark starts a record of revisions withdrawn.
+const removalMark = 0x00
+
+// encodeChange returns the value of a change log record of revisions
+// stored.
 func encodeChange(doc cid.Cid, revs []reconcile.Item) []byte {
-	b := doc.Bytes()
+	return appendRecord(doc.Bytes(), revs)
+}
+
+// encodeRemoval returns the value of a change log record of revisions
+// withdrawn.
+func encodeRemoval(doc cid.Cid, revs []reconcile.Item) []byte {
+	return appendRecord(append([]byte{removalMark}, doc.Bytes()...), revs)
+}
+
+func appendRecord(b []byte, revs []reconcile.Item) []byte {
 	for _, r := range revs {
 		b = binary.BigEndian.AppendUint64(b, uint64(r.Clock))
 		b = append(b, r.ID.Bytes()...)
@@ -42,11 +61,19 @@ func encodeChange(doc cid.Cid, revs []reconcile.Item) []byte {
 
 // decodeChange reads the value of a change log record.
 func decodeChange(seq uint64, v []byte) (Change, error) {
+	removal := len(v) > 0 && v[0] == removalMark
+	if removal {
+		v = v[1:]
+	}
 	n, doc, err := cid.CidFromBytes(v)
 	if err != nil {
 		return Change{}, corruptf("change log record %d: %v", seq, err)
 	}
 	ch := Change{Seq: seq, Doc: doc}
+	items := &ch.Revs
+	if removal {
+		items = &ch.Removed
+	}
 	for rest := v[n:]; len(rest) > 0; {
 		if len(rest) < 8 {
 			return Change{}, corruptf("change log record %d: %d bytes left for a clock", seq, len(rest))
@@ -56,7 +83,7 @@ func decodeChange(seq uint64, v []byte) (Change, error) {
 		if err != nil {
 			return Change{}, corruptf("change log record %d: %v", seq, err)
 		}
-		ch.Revs = append(ch.Revs, reconcile.Item{Clock: clock, ID: c})
+		*items = append(*items, reconcile.Item{Clock: clock, ID: c})
 		rest = rest[8+n:]
 	}
 	return ch, nil
@@ -82,10 +109,11 @@ func (s *Store) Changed() <-chan struct{} {
 
 // ChangesSince calls fn for every change log record after seq, in
 // order. A document appears once per transaction that changed it (once
-// per Put, unless a large Put was split), so a reader should re-read
-// the document's current state rather than expect one record per
-// revision. An error from fn stops the iteration and is returned as
-// is; fn runs with no transaction open.
+// per Put or Withdraw, unless a large one was split), so a reader
+// should re-read the document's current state (which may be gone)
+// rather than expect one record per revision. An error from fn stops
+// the iteration and is returned as is; fn runs with no transaction
+// open.
 func (s *Store) ChangesSince(seq uint64, fn func(Change) error) error {
 	prefix := []byte(prefixLog)
 	err := s.scanKeys(scan{prefix: prefix, from: logKey(seq), after: true, values: true}, func(k, v []byte) error {

@@ -20,12 +20,17 @@ const maxProblems = 20
 // give when replayed by the DAG rules; every revision has its block,
 // info, document and clock index entries and nothing else is indexed;
 // the counts, the update index, the authors' sequence numbers and the
-// change log agree. It blocks Put while it runs and reads every block.
+// change log agree: it names every document held, and the revisions
+// its records stored minus those they withdrew are the revisions held
+// (unless it holds records of format 1, which list no revision). An
+// author's sequence number may be above those of the revisions held,
+// and kept for an author with none: Withdraw leaves them. It blocks
+// Put and Withdraw while it runs and reads every block.
 // The error wraps ErrCorrupt and lists the first problems found.
 func (s *Store) Check() error {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
-	c := &checker{s: s, seqs: make(map[protocol.AuthorKey]uint64), logged: make(map[string]bool)}
+	c := &checker{s: s, seqs: make(map[protocol.AuthorKey]uint64), logged: make(map[string]bool), held: make(map[string]protocol.Clock)}
 	steps := []func() error{c.docs, c.indexes, c.blocks, c.authors, c.changeLog}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -47,7 +52,9 @@ type checker struct {
 	retractedCount uint64
 	revCount       uint64 // revisions found through documents
 	seqs           map[protocol.AuthorKey]uint64
-	logged         map[string]bool // documents named by the change log
+	logged         map[string]bool           // documents named by the change log
+	held           map[string]protocol.Clock // every revision found through documents, by CID key
+	docIDs         []cid.Cid                 // every document held
 }
 
 func (c *checker) problem(format string, args ...any) {
@@ -66,6 +73,7 @@ func (c *checker) docs() error {
 			c.problem("document key %q: %v", k, err)
 			return nil
 		}
+		c.docIDs = append(c.docIDs, id)
 		stored, err := decodeDocState(id, string(k[len(prefix):]), v)
 		if err != nil {
 			c.problem("%v", err)
@@ -106,6 +114,7 @@ func (c *checker) replay(id cid.Cid) (*docState, error) {
 			return nil
 		}
 		c.revCount++
+		c.held[r.cid.KeyString()] = r.clock
 		return c.s.view(func(txn *badger.Txn) error {
 			rev, ok, err := c.revision(txn, id, r)
 			if err != nil || !ok {
@@ -266,39 +275,57 @@ func (c *checker) blocks() error {
 	return err
 }
 
-// authors checks the highest sequence number kept for every author.
+// authors checks the highest sequence number kept for every author: it
+// may be above the revisions held (some were withdrawn), never below.
 func (c *checker) authors() error {
-	n := 0
+	kept := make(map[protocol.AuthorKey]bool)
 	prefix := []byte(prefixAuthor)
 	err := c.s.scanKeys(scan{prefix: prefix, values: true}, func(k, v []byte) error {
-		n++
 		var a protocol.AuthorKey
 		if len(k) != len(prefix)+len(a) || len(v) != 8 {
 			c.problem("author record %x", k)
 			return nil
 		}
 		copy(a[:], k[len(prefix):])
-		if got, want := binary.BigEndian.Uint64(v), c.seqs[a]; got != want {
+		kept[a] = true
+		if got, want := binary.BigEndian.Uint64(v), c.seqs[a]; got < want {
 			c.problem("author %s: highest sequence number kept %d, revisions say %d", a, got, want)
 		}
 		return nil
 	})
-	if err == nil && n != len(c.seqs) {
-		c.problem("%d author records for %d authors", n, len(c.seqs))
+	for a := range c.seqs {
+		if !kept[a] {
+			c.problem("author %s: no sequence number kept", a)
+		}
 	}
 	return err
 }
 
-// changeLog checks that the change log is dense, ends at ChangeSeq and
-// names every document.
+// changeLog checks that the change log is dense, ends at ChangeSeq,
+// names every document held, and that replaying it gives the revisions
+// held.
 func (c *checker) changeLog() error {
 	var last uint64
+	net := make(map[string]protocol.Clock)
+	complete := true // no record of format 1
 	err := c.s.ChangesSince(0, func(ch Change) error {
 		if ch.Seq != last+1 {
 			c.problem("change log jumps from %d to %d", last, ch.Seq)
 		}
 		last = ch.Seq
 		c.logged[ch.Doc.KeyString()] = true
+		if len(ch.Revs) == 0 && len(ch.Removed) == 0 {
+			complete = false
+		}
+		for _, it := range ch.Revs {
+			net[it.ID.KeyString()] = it.Clock
+		}
+		for _, it := range ch.Removed {
+			if clock, ok := net[it.ID.KeyString()]; complete && (!ok || clock != it.Clock) {
+				c.problem("change log record %d withdraws %s, which it does not hold", ch.Seq, it)
+			}
+			delete(net, it.ID.KeyString())
+		}
 		return nil
 	})
 	if err != nil {
@@ -307,8 +334,32 @@ func (c *checker) changeLog() error {
 	if last != c.s.ChangeSeq() {
 		c.problem("change log ends at %d, the store counts %d", last, c.s.ChangeSeq())
 	}
-	if uint64(len(c.logged)) != c.docCount {
-		c.problem("change log names %d documents, the store holds %d", len(c.logged), c.docCount)
+	for _, id := range c.docIDs {
+		if !c.logged[id.KeyString()] {
+			c.problem("document %s: not in the change log", id)
+		}
+	}
+	if !complete {
+		return nil
+	}
+	for k, clock := range net {
+		if held, ok := c.held[k]; !ok || held != clock {
+			c.problem("change log stores revision %d/%s, which is not held", clock, cidOfKey(k))
+		}
+	}
+	for k, clock := range c.held {
+		if _, ok := net[k]; !ok {
+			c.problem("revision %d/%s is held but not in the change log", clock, cidOfKey(k))
+		}
 	}
 	return nil
+}
+
+// cidOfKey returns the CID whose KeyString is k, for messages.
+func cidOfKey(k string) cid.Cid {
+	c, err := cid.Cast([]byte(k))
+	if err != nil {
+		return cid.Undef
+	}
+	return c
 }

@@ -13,7 +13,7 @@
 // than every parent's, and authorship (the document's author, or an
 // editor listed in one of the parents). A retract revision is final:
 // once one is held, the document stays retracted whatever arrives
-// later. Revisions that arrive after a retract are still stored, so
+// later (only Withdraw, removing it, lifts it). Revisions that arrive after a retract are still stored, so
 // that every node converges to the same set.
 //
 // Every figure of a document's state is a function of the set of its
@@ -26,6 +26,13 @@
 // it writes anything. PutEach is the best-effort form, for sync: it
 // stores what it can and reports the rest revision by revision.
 //
+// Withdraw removes revisions and their descendants (a closed network's
+// revisions no longer vouched for), with the attachment blocks that no
+// revision left names, and leaves every document as Put would have
+// made it from the revisions left: the store after Put(all) then
+// Withdraw(X) is the store after Put(all but X and its descendants),
+// its change log and authors' sequence numbers aside.
+//
 // # Atomicity and crash consistency
 //
 // A revision's block and every index entry it needs, the state of its
@@ -36,16 +43,18 @@
 // values: thousands of revisions) is committed in several, split
 // between revisions in clock order; a crash can then keep a prefix of
 // the call, in which every revision has its parents and all its index
-// entries. Check verifies these invariants.
+// entries. Withdraw is atomic the same way: one transaction, or, for a
+// withdrawal too large, several that each leave the store consistent.
+// Check verifies these invariants.
 //
 // # Concurrency
 //
-// A Store is safe for concurrent use. Put and PutEach are serialized by
-// a mutex so that document states are read and rewritten by one writer
-// at a time; reads never wait for them. Iterating methods read in pages
-// and call their callback with no transaction open, so a callback may
-// call the store, but an iteration is not a snapshot: changes committed
-// meanwhile may or may not be seen.
+// A Store is safe for concurrent use. Put, PutEach and Withdraw are
+// serialized by a mutex so that document states are read and rewritten
+// by one writer at a time; reads never wait for them. Iterating
+// methods read in pages and call their callback with no transaction
+// open, so a callback may call the store, but an iteration is not a
+// snapshot: changes committed meanwhile may or may not be seen.
 //
 // # Key layout
 //
@@ -56,7 +65,7 @@
 //	s/<doc ID text>                    document state (heads, winner, retract, kind, title)
 //	u/<updated><doc ID text>           documents ordered by last update
 //	a/<author key>                     highest sequence number seen for an author
-//	l/<seq>                            change log: sequence number → document ID bytes
+//	l/<seq>                            change log: sequence number → document ID, revisions stored or withdrawn
 //	m/<key>                            metadata of other packages
 //	x/format, x/counts                 store format version; revision, document and retracted document counts
 //

@@ -7,3 +7,9 @@ func SetFreeSpace(f func(dir string) (uint64, bool)) (restore func()) {
 	freeSpace = f
 	return func() { freeSpace = old }
 }
+
+// OpenSmall opens a store on disk whose transactions hold a few
+// hundred writes, so that tests make the store split its work.
+func OpenSmall(dir string) (*Store, error) {
+	return open(dir, Options{}, badgerOptions(dir, Options{}).WithMemTableSize(256<<10))
+}

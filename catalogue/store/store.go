@@ -19,7 +19,7 @@ import (
 // formatVersion is the version of the key layout and records. A store
 // of an older version is brought up to it by migrations when opened; a
 // store of a later version is refused rather than misread.
-const formatVersion = 3
+const formatVersion = 4
 
 // migrations[v] turns a store of format v into one of format v+1,
 // inside the transaction that opens the store.
@@ -29,6 +29,11 @@ var migrations = map[uint64]func(txn *badger.Txn) error{
 	1: func(*badger.Txn) error { return nil },
 	// Format 3 counts, in x/counts, the retracted documents too.
 	2: countRetracted,
+	// Format 4 may hold change log records of revisions withdrawn
+	// (changelog.go), which format 3 would take for damage: nothing
+	// to change, but a mutu that reads up to format 3 refuses the
+	// store rather than misread it.
+	3: func(*badger.Txn) error { return nil },
 }
 
 // Store is a node's database of revisions and blocks. See the package
@@ -44,8 +49,9 @@ type Store struct {
 	life sync.RWMutex
 	db   *badger.DB
 
-	// putMu serializes Put and PutEach: it guards the document states
-	// and the a/, l/ and x/counts records between read and write.
+	// putMu serializes Put, PutEach and Withdraw: it guards the
+	// document states and the a/, l/ and x/counts records between read
+	// and write.
 	putMu sync.Mutex
 
 	// mu guards the figures below, read without a transaction. They

@@ -37,9 +37,10 @@
 // # Concurrency
 //
 // A Set is safe for concurrent use. A Session works on a snapshot of its
-// Set taken when the Session is created: items inserted later take part
-// in the next session only, and a long or stalled session never blocks
-// Insert. A Session itself is not safe for concurrent use.
+// Set taken when the Session is created: items inserted or removed later
+// take part in the next session only, and a long or stalled session never
+// blocks Insert or Remove. A Session itself is not safe for concurrent
+// use.
 //
 // See docs/protocol.md (Part 3) for the wire format and the exchange step by
 // step.

@@ -360,3 +360,54 @@ func TestItemsReportedOnce(t *testing.T) {
 		t.Error("no message was cut at the frame limit: the test does not exercise reopening")
 	}
 }
+
+// TestReconcileAfterRemove: sets changed by removals reconcile as sets
+// built from what they hold: each side's removals are found as the
+// other's surplus, and two sides that removed the same items match.
+func TestReconcileAfterRemove(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	pool := genItems(rng, 6000, realisticStep)
+	a, b := mustSet(t, pool), mustSet(t, pool)
+	var goneA, goneB, both []Item
+	for _, it := range pool {
+		switch rng.IntN(40) {
+		case 0:
+			goneA = append(goneA, it)
+		case 1:
+			goneB = append(goneB, it)
+		case 2:
+			both = append(both, it)
+		}
+	}
+	for _, rm := range []struct {
+		s     *Set
+		items []Item
+	}{{a, goneA}, {a, both}, {b, goneB}, {b, both}} {
+		if n, err := rm.s.Remove(rm.items...); n != len(rm.items) || err != nil {
+			t.Fatalf("Remove = %d, %v; want %d", n, err, len(rm.items))
+		}
+	}
+	holds := func(gone ...[]Item) []Item {
+		out := slices.Clone(pool)
+		for _, g := range gone {
+			out = minus(out, g)
+		}
+		return out
+	}
+	x := reconcile(t, a, b)
+	checkDiff(t, x, holds(goneA, both), holds(goneB, both))
+
+	// B removes what A removed, and A what B removed: the sets are
+	// equal, and one round of fingerprints says so.
+	if _, err := b.Remove(goneA...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Remove(goneB...); err != nil {
+		t.Fatal(err)
+	}
+	x = reconcile(t, a, b)
+	checkFound(t, x, nil, nil)
+	if x.roundTrips != 1 {
+		t.Errorf("equal sets after removals took %d round trips, want 1", x.roundTrips)
+	}
+}

@@ -13,8 +13,9 @@ import (
 // New revisions usually carry recent clocks, so Insert appends in
 // amortised constant time; an item that sorts among the held ones costs
 // a copy of the set, so a batch fetched during catch-up should be
-// inserted with one call. Existing elements are never modified in
-// place, which is what lets sessions read a snapshot without a lock.
+// inserted with one call; so does Remove. Existing elements are never
+// modified in place, which is what lets sessions read a snapshot
+// without a lock.
 //
 // A Set is safe for concurrent use.
 type Set struct {
@@ -107,6 +108,48 @@ func (s *Set) Insert(items ...Item) (int, error) {
 	fillSums(merged, first)
 	s.items = merged
 	return added, nil
+}
+
+// Remove takes items out of the set and returns how many were held.
+// Items not held are ignored; it checks every item first and removes
+// none if one is refused (see NewSet for the errors).
+//
+// Removal is rare (a closed network withdrawing the revisions a
+// revocation no longer vouches for): it copies the set from the first
+// item removed onward, O(n) for a set of n items, so that sessions
+// reading an earlier snapshot keep reading it unchanged, and the
+// running sums from that point are computed again.
+func (s *Set) Remove(items ...Item) (int, error) {
+	batch, err := entries(items)
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.items
+	first := -1 // index in old of the first entry removed
+	kept := make([]entry, 0, len(old))
+	j := 0
+	for i := range old {
+		for j < len(batch) && compareEntries(&batch[j], &old[i]) < 0 {
+			j++
+		}
+		if j < len(batch) && compareEntries(&batch[j], &old[i]) == 0 {
+			if first < 0 {
+				first = i
+			}
+			j++
+			continue
+		}
+		kept = append(kept, old[i])
+	}
+	removed := len(old) - len(kept)
+	if removed == 0 {
+		return 0, nil
+	}
+	fillSums(kept, first)
+	s.items = kept
+	return removed, nil
 }
 
 // Len returns the number of items in the set.

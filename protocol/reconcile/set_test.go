@@ -202,3 +202,68 @@ func TestBoundBetween(t *testing.T) {
 		})
 	}
 }
+
+// TestRemove: Remove takes out exactly the items held among those
+// given, leaves an earlier snapshot as it was, and keeps the running
+// sums those of a set built from what remains.
+func TestRemove(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	items := genItems(rng, 1000, 1<<20)
+	s := mustSet(t, items)
+	before := s.snapshot()
+	want := fingerprints(before)
+
+	var gone, kept []Item
+	for k, it := range items {
+		if rng.IntN(5) == 0 || k == 0 || k == len(items)-1 {
+			gone = append(gone, it)
+		} else {
+			kept = append(kept, it)
+		}
+	}
+	// Items not held, an ID under another clock and duplicates are
+	// ignored.
+	asked := append(slices.Clone(gone), gone[:10]...)
+	asked = append(asked, Item{Clock: items[3].Clock + 1<<40, ID: items[3].ID}, Item{Clock: baseClock, ID: testCID(1 << 62)})
+	rng.Shuffle(len(asked), func(i, j int) { asked[i], asked[j] = asked[j], asked[i] })
+	if n, err := s.Remove(asked...); n != len(gone) || err != nil {
+		t.Fatalf("Remove = %d, %v; want %d, nil", n, err, len(gone))
+	}
+	if s.Len() != len(kept) {
+		t.Fatalf("Len = %d, want %d", s.Len(), len(kept))
+	}
+	for _, it := range gone {
+		if s.Has(it) {
+			t.Errorf("Has(%s) after its removal", it)
+		}
+	}
+	if got := fingerprints(before); !slices.Equal(got, want) || len(before) != len(items) {
+		t.Error("a removal changed an earlier snapshot")
+	}
+	if !slices.Equal(fingerprints(s.snapshot()), fingerprints(mustSet(t, kept).snapshot())) {
+		t.Error("running sums after a removal differ from those of NewSet over what remains")
+	}
+	if n, err := s.Remove(gone...); n != 0 || err != nil {
+		t.Errorf("Remove of items no longer held = %d, %v; want 0, nil", n, err)
+	}
+	// A removed item inserted again is held again.
+	if n, err := s.Insert(gone[0]); n != 1 || err != nil || !s.Has(gone[0]) {
+		t.Errorf("Insert after Remove = %d, %v; want the item held again", n, err)
+	}
+	if n, err := s.Remove(items...); n != len(kept)+1 || err != nil || s.Len() != 0 {
+		t.Errorf("Remove of every item = %d, %v, Len %d; want %d, nil, 0", n, err, s.Len(), len(kept)+1)
+	}
+	if n, err := s.Remove(items[0]); n != 0 || err != nil {
+		t.Errorf("Remove from an empty set = %d, %v", n, err)
+	}
+}
+
+// TestRemoveRefused: one refused item makes Remove remove nothing.
+func TestRemoveRefused(t *testing.T) {
+	items := genItems(rand.New(rand.NewPCG(10, 11)), 10, 1<<20)
+	s := mustSet(t, items)
+	n, err := s.Remove(items[0], Item{Clock: 1})
+	if protocol.CodeOf(err) != protocol.CodeBadCID || n != 0 || s.Len() != len(items) {
+		t.Errorf("Remove with an undefined CID = %d, %v, Len %d; want 0, bad CID, %d", n, err, s.Len(), len(items))
+	}
+}
