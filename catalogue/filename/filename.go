@@ -148,6 +148,11 @@ func (f *Folder) Name(name string) string {
 	s := p
 	for n := 2; f.used[fold(s)]; n++ {
 		stem, ext := split(p)
+		if len(ext) > maxExt {
+			// Not an extension to keep ("0.000…0"): the number
+			// goes at the end, as cut would have it.
+			stem, ext = p, ""
+		}
 		suffix := "-" + strconv.Itoa(n)
 		s = prefix(stem, MaxBytes-len(ext)-len(suffix)) + suffix + ext
 	}

@@ -113,6 +113,15 @@ func TestFolderNamesDifferUnderCaseFolding(t *testing.T) {
 	if got := (&Folder{}).Name("É.txt"); got != "É.txt" {
 		t.Errorf("a name alone in its folder is %q, want it kept", got)
 	}
+	// A long "extension" is no extension: the number must not push
+	// the whole stem out and start the name with "-" (found by
+	// FuzzPortable).
+	var h Folder
+	dots := "0." + strings.Repeat("0", 250)
+	h.Name(dots)
+	if got := h.Name(dots); got != "0."+strings.Repeat("0", MaxBytes-4)+"-2" {
+		t.Errorf("second of %q… = %q, want the number at the end", dots[:10], got)
+	}
 	var g Folder
 	g.Name("É.txt")
 	if got := g.Name("é.txt"); got != "é-2.txt" {
