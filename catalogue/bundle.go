@@ -15,6 +15,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/trust"
 )
 
 // Bundles are CAR v1 files: the header's roots are the document IDs,
@@ -25,10 +26,11 @@ import (
 
 // BundleResult says what a bundle export or import held.
 type BundleResult struct {
-	Docs      int `json:"docs"`
-	Revisions int `json:"revisions"`
-	Blocks    int `json:"blocks"` // raw attachment blocks (stored, on import)
-	Added     int `json:"added"`  // revisions new to this catalogue (import)
+	Docs      int `json:"docs"`            // entries
+	Trust     int `json:"trust,omitempty"` // trust records of the network (docs/protocol.md, Part 4)
+	Revisions int `json:"revisions"`       // of both
+	Blocks    int `json:"blocks"`          // raw attachment blocks (stored, on import)
+	Added     int `json:"added"`           // revisions new to this catalogue (import)
 	// Ignored counts, on import, the raw blocks that no revision of
 	// the bundle's entries lists, in the bundle or held here: they are
 	// not stored.
@@ -46,10 +48,17 @@ type BundleOptions struct {
 	Progress func(done, total int)
 }
 
-// ExportBundle writes the given documents (every document, retracted
-// ones included, when ids is empty) as a CAR v1 stream to w.
+// ExportBundle writes the given entries as a CAR v1 stream to w; when
+// ids is empty, the whole catalogue: the network's trust records
+// first, then every entry, retracted ones included. An ID of a trust
+// record is no entry's (ErrNotFound).
 func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid) (*BundleResult, error) {
+	res := &BundleResult{}
 	if len(ids) == 0 {
+		for _, rec := range c.TrustRecords() {
+			ids = append(ids, rec.CID)
+		}
+		res.Trust = len(ids)
 		list, err := c.List(ListOptions{Retracted: true})
 		if err != nil {
 			return nil, err
@@ -57,15 +66,21 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 		for _, s := range list {
 			ids = append(ids, s.ID)
 		}
+	} else {
+		for _, id := range ids {
+			if c.trust.isDoc(id) {
+				return nil, errorf(ErrNotFound, "%s is a trust record of the network, not an entry; a bundle of the whole catalogue carries the trust records", id)
+			}
+		}
 	}
 	if len(ids) == 0 {
 		return nil, errorf(ErrNotFound, "the catalogue is empty: there is nothing to export")
 	}
+	res.Docs = len(ids) - res.Trust
 	car, err := storage.NewWritable(w, ids, carv2.WriteAsCarV1(true))
 	if err != nil {
 		return nil, fmt.Errorf("bundle: start CAR: %w", err)
 	}
-	res := &BundleResult{Docs: len(ids)}
 	for _, id := range ids {
 		history, err := c.store.History(id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -141,15 +156,14 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string, opts BundleOp
 		return nil, fmt.Errorf("bundle %s refused, nothing stored: %w", name, err)
 	}
 	roots, revs := scan.roots, scan.revs
-	res := &BundleResult{Docs: scan.docs}
+	res := &BundleResult{Docs: scan.docs, Trust: scan.trust}
 	res.Revisions = len(revs)
 	referenced, err := c.referencedBlocks(roots, revs)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", name, err)
 	}
-	ch, err := c.store.Put(revs)
+	ch, err := c.storeBundle(ctx, revs)
 	if err != nil {
-		err = bundleRule(err)
 		return nil, errorf(err, "bundle %s refused, nothing stored: %s", name, protocol.Sentence(err))
 	}
 	res.Added = len(ch.Added)
@@ -199,11 +213,44 @@ func (c *Catalogue) ImportBundle(ctx context.Context, path string, opts BundleOp
 	return res, nil
 }
 
+// storeBundle stores the revisions of a bundle in one atomic batch, by
+// the one write path: its trust records are folded into the roster
+// before its entries are judged, so that a bundle that carries the
+// certificates of its entries' authors is taken whole. A revision
+// refused refuses the bundle, with the first one named.
+func (c *Catalogue) storeBundle(ctx context.Context, revs []protocol.Verified) (store.Changes, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	rejected := make(map[cid.Cid]error)
+	j := c.judge(c.Network(), revs, rejected)
+	for _, v := range revs {
+		if err, ok := rejected[v.CID]; ok {
+			more := ""
+			if n := len(rejected) - 1; n > 0 {
+				more = fmt.Sprintf(" (and %d more revisions refused)", n)
+			}
+			if errors.Is(err, protocol.ErrWrongNetwork) {
+				more += "; to carry entries to another network, export them alone (mutu bundle export FILE ID...)"
+			}
+			return store.Changes{}, errorf(err, "revision %s: %s%s", v.CID, protocol.Sentence(err), more)
+		}
+	}
+	ch, _, err := c.storeJudged(ctx, j, func(ok []protocol.Verified) (store.Changes, []error, error) {
+		ch, err := c.store.Put(ok)
+		return ch, nil, err
+	})
+	if err != nil {
+		return store.Changes{}, bundleRule(err)
+	}
+	return ch, nil
+}
+
 // bundleScan is what the first pass over a bundle found.
 type bundleScan struct {
 	roots []cid.Cid
 	revs  []protocol.Verified // every revision, verified
-	docs  int                 // first revisions among them
+	docs  int                 // first revisions of entries among them
+	trust int                 // trust records among them
 }
 
 // scanBundle reads a bundle from r and verifies every block: the
@@ -228,7 +275,10 @@ func scanBundle(ctx context.Context, r io.Reader, verify func(cid.Cid, []byte) (
 			}
 			scan.revs = append(scan.revs, v)
 			inFile[k.KeyString()] = true
-			if !v.Rev.Doc.Defined() {
+			switch {
+			case trust.IsTrust(v.Rev):
+				scan.trust++
+			case !v.Rev.Doc.Defined():
 				scan.docs++
 			}
 		case protocol.CodecRaw:

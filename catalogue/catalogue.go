@@ -35,6 +35,13 @@ type Options struct {
 	// its tables; a write that would eat into it fails with ErrDiskFull.
 	// Default 64 MiB; negative turns the check off (see store.Options).
 	MinFree int64
+	// Network is the identifier of the network the catalogue belongs
+	// to (docs/protocol.md, §4.1): a charter's CID in text, or the
+	// name of an open network made before charters. It decides which
+	// trust records are kept and, in a closed network, which authors
+	// may publish (Roster). "" is an open network without a name, for
+	// tests: it keeps no trust record. SetNetwork changes it.
+	Network string
 
 	// progressEvery is how often a long catch-up of the index logs its
 	// progress; indexProgressEvery when 0 (tests lower it).
@@ -67,6 +74,13 @@ type Catalogue struct {
 	// rebuilding is set while Reindex runs: local writes and searches
 	// then do not wait for it to catch the index up.
 	rebuilding atomic.Bool
+
+	// writeMu serializes storing revisions, whatever brings them:
+	// judging a batch against the roster, storing it, and folding the
+	// trust records it brought (see trust.go). Taken after pubMu.
+	writeMu sync.Mutex
+	// trust holds the trust records held and the roster.
+	trust trustHeld
 }
 
 // Files and directories of a catalogue directory.
@@ -118,6 +132,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Catalogue, error) {
 	}
 	c.clock = protocol.NewHLC(opts.Now)
 	c.clock.Observe(st.MaxClock())
+	// Before the index: it must know which documents are trust records.
+	prevRoster, err := c.loadTrust()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
 	if ix.NeedsRebuild() {
 		c.log.Info("search index missing or out of date: rebuilding it from the store")
 		err = c.Reindex(ctx, opts.Progress)
@@ -131,6 +151,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Catalogue, error) {
 		c.Close()
 		return nil, err
 	}
+	c.openedTrust(ctx, prevRoster)
 	c.startIndexer()
 	return c, nil
 }
@@ -138,5 +159,6 @@ func Open(ctx context.Context, dir string, opts Options) (*Catalogue, error) {
 // Close stops the indexer and closes the index and the store.
 func (c *Catalogue) Close() error {
 	c.stopIndexer()
+	c.closeTrust()
 	return errors.Join(c.index.Close(), c.store.Close())
 }

@@ -214,6 +214,9 @@ func (c *Catalogue) indexRoom(docs []search.Doc) error {
 // indexDocs turns changed documents into index puts and deletes.
 func (c *Catalogue) indexDocs(ids map[cid.Cid]bool) (puts []search.Doc, dels []string, err error) {
 	for id := range ids {
+		if c.trust.isDoc(id) {
+			continue // never an entry: never indexed
+		}
 		d, err := c.store.Doc(id)
 		if errors.Is(err, store.ErrNotFound) {
 			dels = append(dels, id.String())
@@ -289,11 +292,11 @@ func (c *Catalogue) rebuildLocked(ctx context.Context, progress func(done, total
 	if err != nil {
 		return fmt.Errorf("catalogue: count documents: %w", err)
 	}
-	total := n.Docs
+	total := n.Docs - c.trust.count()
 	mark := c.store.ChangeSeq()
 	docs := func(yield func(search.Doc) error) error {
 		return c.store.Docs(func(d *store.Doc) error {
-			if d.Retracted || d.Rev == nil || d.Rev.Entry == nil {
+			if d.Retracted || d.Rev == nil || d.Rev.Entry == nil || c.trust.isDoc(d.ID) {
 				return nil
 			}
 			return yield(searchDoc(d))

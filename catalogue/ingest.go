@@ -21,6 +21,15 @@ import (
 // brings the search index up to date in the background (SyncIndex
 // waits for it).
 //
+// Trust records (docs/protocol.md, Part 4) are judged first and folded
+// into the roster, then the entries against that roster: in a closed
+// network, an entry revision whose author no member node vouches for
+// at its clock is refused with protocol.ErrNotVouched, which is no
+// fault of the peer that sent it; a trust record of another network
+// with protocol.ErrWrongNetwork; a revision of a trust record's
+// document with protocol.ErrInvalid. A refused revision is accepted
+// when sent again once the certificate that vouches for it is held.
+//
 // It returns the CIDs newly stored. Refused revisions are listed in a
 // *RejectedError, and the valid ones are stored all the same; a
 // revision whose parents are not held carries a *protocol.MissingError
@@ -29,12 +38,12 @@ func (c *Catalogue) AddVerified(ctx context.Context, revs []protocol.Verified) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return c.addVerified(slices.Clone(revs), make(map[cid.Cid]error))
+	return c.addVerified(ctx, slices.Clone(revs), make(map[cid.Cid]error))
 }
 
 // addVerified stores valid (which it may reorder and shorten) and
-// reports the revisions in rejected and those the store refuses.
-func (c *Catalogue) addVerified(valid []protocol.Verified, rejected map[cid.Cid]error) ([]cid.Cid, error) {
+// reports the revisions in rejected and those refused.
+func (c *Catalogue) addVerified(ctx context.Context, valid []protocol.Verified, rejected map[cid.Cid]error) ([]cid.Cid, error) {
 	kept := valid[:0]
 	for _, v := range valid {
 		if err := c.checkClock(v.Block.CID, v.Rev); err != nil {
@@ -46,12 +55,15 @@ func (c *Catalogue) addVerified(valid []protocol.Verified, rejected map[cid.Cid]
 	valid = kept
 	var added []cid.Cid
 	if len(valid) > 0 {
-		ch, errs, err := c.store.PutEach(valid)
+		c.writeMu.Lock()
+		j := c.judge(c.Network(), valid, rejected)
+		ch, errs, err := c.storeJudged(ctx, j, c.store.PutEach)
+		c.writeMu.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("catalogue: store revisions: %w", err)
 		}
 		added = ch.Added
-		c.attach.touch(valid)
+		c.attach.touch(j.ok)
 		for _, e := range errs {
 			var re *store.RevisionError
 			if errors.As(e, &re) {
@@ -59,7 +71,7 @@ func (c *Catalogue) addVerified(valid []protocol.Verified, rejected map[cid.Cid]
 			}
 		}
 		if len(ch.Added) > 0 {
-			for _, v := range valid {
+			for _, v := range j.ok {
 				c.clock.Observe(v.Rev.Clock)
 			}
 			c.wakeIndexer()

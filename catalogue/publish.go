@@ -15,6 +15,7 @@ import (
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/store"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/trust"
 )
 
 // File is an attachment to add to an entry.
@@ -39,6 +40,9 @@ type Published struct {
 // Publish signs and stores a new entry with its attachments, and the
 // other authors it lets revise it (editors).
 func (c *Catalogue) Publish(ctx context.Context, author ed25519.PrivateKey, e *entry.Entry, files []File, editors ...protocol.AuthorKey) (*Published, error) {
+	if err := c.checkVouched(author); err != nil {
+		return nil, err
+	}
 	atts, err := c.putFiles(ctx, files)
 	if err != nil {
 		return nil, err
@@ -101,6 +105,9 @@ func (c *Catalogue) Edit(ctx context.Context, author ed25519.PrivateKey, id cid.
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkVouched(author); err != nil {
+		return nil, err
+	}
 	added, err := c.putFiles(ctx, opts.Files)
 	if err != nil {
 		return nil, err
@@ -138,6 +145,9 @@ func (c *Catalogue) revisable(id cid.Cid, author ed25519.PrivateKey) (*store.Doc
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: read entry %s: %w", id, err)
 	}
+	if c.trust.isDoc(id) {
+		return nil, errorf(protocol.ErrInvalid, "%s is a trust record of the network, not an entry: it is never edited nor retracted; a later record undoes it (`mutu members revoke`, `mutu user remove`)", id)
+	}
 	if d.Retracted {
 		return nil, errorf(ErrRetracted, "entry %s was retracted by its author (revision %s); publish a new entry instead", id, d.Retract)
 	}
@@ -173,6 +183,11 @@ func (c *Catalogue) commit(author ed25519.PrivateKey, r *protocol.Revision) (*Pu
 // revisions are signed and before they are stored; its error stops the
 // batch.
 func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revision, before func([]*Published) error) ([]*Published, error) {
+	for _, r := range revs {
+		if trust.IsTrust(r) {
+			return nil, errorf(protocol.ErrInvalid, "the key %q is reserved for the network's trust records, which mutu writes itself: rename it in the entry's front matter (record_type, for instance)", "record")
+		}
+	}
 	c.pubMu.Lock()
 	defer c.pubMu.Unlock()
 	me := protocol.PublicKey(author)
@@ -202,8 +217,8 @@ func (c *Catalogue) commitMany(author ed25519.PrivateKey, revs []*protocol.Revis
 			return nil, fmt.Errorf("catalogue: %w", err)
 		}
 	}
-	if _, err := c.store.Put(batch); err != nil {
-		return nil, fmt.Errorf("catalogue: store revisions: %w", err)
+	if err := c.storeLocal(context.Background(), "", batch); err != nil {
+		return nil, err
 	}
 	c.attach.touch(batch)
 	if c.rebuilding.Load() {

@@ -66,6 +66,7 @@ func (c *Catalogue) Resolve(s string) (cid.Cid, error) {
 			}
 		}
 	}
+	ids = slices.DeleteFunc(ids, c.trust.isDoc)
 	switch len(ids) {
 	case 0:
 		return cid.Undef, errorf(ErrNotFound, "no entry has the ID or short ID %q, or one starting with it; `mutu list` shows the IDs", s)
@@ -93,11 +94,22 @@ func (c *Catalogue) Counts() (Counts, error) {
 	if err != nil {
 		return Counts{}, fmt.Errorf("catalogue: count entries: %w", err)
 	}
-	return Counts{Revisions: n.Revisions, Entries: n.Docs - n.Retracted, Retracted: n.Retracted}, nil
+	t := c.trust.count()
+	return Counts{Revisions: n.Revisions, Entries: n.Docs - n.Retracted - t, Retracted: n.Retracted, Trust: t}, nil
 }
 
-// Get returns a document as a reader sees it.
+// notEntry is the error of a look-up of a trust record's document
+// where an entry is expected: to readers, it is not there.
+func notEntry(id cid.Cid) error {
+	return errorf(ErrNotFound, "%s is a trust record of the network, not an entry; `mutu members` and `mutu network` show them", id)
+}
+
+// Get returns a document as a reader sees it. A trust record is no
+// document of the catalogue's (ErrNotFound).
 func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
+	if c.trust.isDoc(id) {
+		return nil, notEntry(id)
+	}
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
@@ -163,6 +175,9 @@ func (c *Catalogue) Version(id cid.Cid, ref string) (*Version, error) {
 	if len(ref) < MinPrefix {
 		return nil, errorf(ErrNotFound, "revision %q is too short: give the whole CID or at least %d characters of it", ref, MinPrefix)
 	}
+	if c.trust.isDoc(id) {
+		return nil, notEntry(id)
+	}
 	revs, err := c.store.History(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)
@@ -225,11 +240,12 @@ type ListOptions struct {
 	Retracted bool       // include retracted documents
 }
 
-// List returns the documents, most recently updated first.
+// List returns the entries, most recently updated first; never a
+// trust record.
 func (c *Catalogue) List(opts ListOptions) ([]Summary, error) {
 	var out []Summary
 	err := c.store.Docs(func(d *store.Doc) error {
-		if d.Retracted && !opts.Retracted {
+		if d.Retracted && !opts.Retracted || c.trust.isDoc(d.ID) {
 			return nil
 		}
 		if opts.Kind != "" && entry.Kind(d.Kind) != opts.Kind {
@@ -257,6 +273,9 @@ func listOptions(opts ListOptions) []store.DocsOption {
 
 // History returns every revision of a document, newest first.
 func (c *Catalogue) History(id cid.Cid) ([]RevisionInfo, error) {
+	if c.trust.isDoc(id) {
+		return nil, notEntry(id)
+	}
 	d, err := c.store.Doc(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errorf(ErrNotFound, "entry %s is not on this node", id)

@@ -11,11 +11,13 @@ import (
 
 // Counts are what a catalogue holds. Entries is what mutu counts as
 // its entries everywhere (the web pages, `mutu status`, the API): the
-// documents that are not retracted; revisions are counted apart.
+// documents that are not retracted nor trust records; revisions are
+// counted apart.
 type Counts struct {
-	Revisions int // signed revisions of every document, retractions included
-	Entries   int // current entries: the documents not retracted
+	Revisions int // signed revisions of every document, retractions and trust records included
+	Entries   int // current entries: the documents not retracted, trust records left out
 	Retracted int // retracted documents
+	Trust     int // trust records of the network (docs/protocol.md, Part 4), each a document of one revision
 }
 
 // Summary is a line of a listing.

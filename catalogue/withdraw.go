@@ -29,7 +29,12 @@ import (
 func (c *Catalogue) WithdrawAuthor(ctx context.Context, author protocol.AuthorKey, from, until protocol.Clock) (int, error) {
 	var cids []cid.Cid
 	err := c.store.RevisionsOf(author, from, until, func(_ protocol.Clock, id cid.Cid) error {
-		cids = append(cids, id)
+		// A trust record is an act of a node, undone only by a later
+		// act: never withdrawn, even if its signer's key was also
+		// certified as an author's.
+		if !c.trust.isDoc(id) {
+			cids = append(cids, id)
+		}
 		return ctx.Err()
 	})
 	if err != nil {

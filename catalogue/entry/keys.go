@@ -31,6 +31,9 @@ const (
 	keyContributorsWanted = "contributors_wanted"
 	keyAttachments        = "attachments"
 	keyEditors            = "editors"
+	// keyRecord marks the network's trust records (docs/protocol.md,
+	// §4.2), which mutu writes itself: no entry may have it.
+	keyRecord = "record"
 	// keyDerivedFrom is checked, but kept with the unknown keys: it is
 	// written after the known keys, as it always was, and never
 	// suggested for a misspelt key.

@@ -38,6 +38,7 @@ func TestParseErrors(t *testing.T) {
 		{"tab-indent", "notes/regie.md", "---\ntitle: Régie\ntags:\n\t- regies\n---\n", KindNote, ErrSyntax},
 		{"not-a-mapping", "notes/regie.md", "---\n- title\n- tags\n---\n", KindNote, ErrSyntax},
 		{"duplicate-key", "notes/regie.md", "---\ntitle: Régie\ntags: [regies]\ntitle: Régie bis\n---\n", KindNote, ErrSyntax},
+		{"reserved-record", "notes/registre.md", "---\ntitle: Registre des régies\nrecord: 2024\n---\nTexte.\n", KindNote, ErrInvalid},
 		{"missing-title", "notes/regie.md", "---\nsummary: Ouvrir une sous-régie.\n---\nTexte.\n", KindNote, ErrInvalid},
 		{"empty-title", "notes/regie.md", "---\ntitle: \"  \"\n---\n", KindNote, ErrInvalid},
 		{"title-number", "notes/1984.md", "---\ntitle: 1984\n---\n", KindNote, ErrInvalid},

@@ -153,6 +153,7 @@ func largestKey(meta map[string]any) (key string, size int) {
 // schema applies the rules of DESIGN.md §2.1 to a front matter whose
 // reserved keys are already removed.
 func (c *checker) schema(meta map[string]any) {
+	c.record(meta)
 	kind, kindOK := c.kind(meta)
 	c.title(meta)
 	c.summary(meta)
@@ -171,6 +172,15 @@ func (c *checker) schema(meta map[string]any) {
 	}
 	if kindOK {
 		c.unknownKeys(meta, kind)
+	}
+}
+
+// record refuses the key that marks a trust record: a revision whose
+// meta has it is read as a record of the network, not as an entry.
+func (c *checker) record(meta map[string]any) {
+	if _, ok := meta[keyRecord]; ok {
+		c.errorAt(c.pos.key(keyRecord), keyRecord, ErrInvalid, "rename the key (record_type, for instance)",
+			"the key is reserved: it marks the network's trust records (charter, admissions, certificates), which mutu writes itself")
 	}
 }
 

@@ -33,6 +33,7 @@ func TestValidate(t *testing.T) {
 		{"missing title", map[string]any{"kind": "note"}, "", ErrInvalid, `key "title": the entry has no title`},
 		{"reserved id", map[string]any{"title": "T", "id": "x"}, "", ErrInvalid, `key "id": the key is reserved`},
 		{"reserved attachments", map[string]any{"title": "T", "attachments": []any{}}, "", ErrInvalid, `key "attachments": the key is reserved`},
+		{"reserved record", map[string]any{"title": "T", "record": "certificate"}, "", ErrInvalid, `key "record": the key is reserved: it marks the network's trust records`},
 		{"Go int outside the data model", map[string]any{"title": "T", "n": 3}, "", ErrInvalid, "cannot carry"},
 		{"NaN", map[string]any{"title": "T", "n": math.NaN()}, "", ErrInvalid, "cannot carry"},
 		{"body not UTF-8", map[string]any{"title": "T"}, "\xff", ErrNotText, "not valid UTF-8"},
