@@ -75,6 +75,12 @@ func TestJoinStatuses(t *testing.T) {
 	})
 	eventually(t, 20*time.Second, "M to connect to A", func() bool { return connected(a, m.h.ID()) })
 
+	eventually(t, 20*time.Second, "A to hold M's and its own address records", func() bool {
+		r := a.trust.Roster()
+		infoA, _ := r.Node(pubKey(t, keyA))
+		infoM, _ := r.Node(pubKey(t, keyM))
+		return len(infoA.Addrs) > 0 && len(infoM.Addrs) > 0
+	})
 	inv1, code1 := invite(t, a, InviteOptions{Label: "Lycée Jean Moulin"})
 	key1 := nodeKey(t)
 	var first []protocol.Verified
@@ -101,6 +107,15 @@ func TestJoinStatuses(t *testing.T) {
 		}
 		if !r.Coordinator(pubKey(t, keyA)) {
 			t.Error("the records do not name A coordinator")
+		}
+		addrs := map[protocol.AuthorKey]bool{}
+		for _, rec := range recs[2:] {
+			if _, ok := rec.Body.(*trust.Addresses); ok {
+				addrs[rec.Signer] = true
+			}
+		}
+		if len(recs) != 4 || !addrs[pubKey(t, keyA)] || !addrs[pubKey(t, keyM)] {
+			t.Errorf("%d records, address records of %v; want those of A and M", len(recs), addrs)
 		}
 		first = records
 		invs, err := a.Invitations()
