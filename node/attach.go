@@ -69,7 +69,7 @@ func (n *Node) FetchBlocks(ctx context.Context, cids []cid.Cid) (api.BlockFetch,
 	}
 	var peers []peer.ID
 	for _, p := range h.Network().Peers() {
-		if !n.pen.banned(p) {
+		if !n.pen.banned(p) && n.acc.member(p) {
 			peers = append(peers, p)
 		}
 	}

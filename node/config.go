@@ -21,6 +21,10 @@ import (
 //   - ListenAddrs: TCP and QUIC on port 4001 of every interface, IPv4
 //     and IPv6 (where the system has no IPv6, IPv4 alone).
 //   - Network: "mutu". Nodes only talk to nodes of the same network.
+//   - Trust: none; the network is open to any node that knows it (as
+//     a network named before charters is).
+//   - InvitationsPath: "", the node issues no invitations and answers
+//     every join request "unknown".
 //   - Bootstrap: none. Full multiaddrs ending in /p2p/<peer ID>.
 //   - PeerStorePath: "", known peers are not remembered across restarts.
 //   - BulkCursorPath: "", a bulk transfer cut by a restart starts again
@@ -36,9 +40,22 @@ type Config struct {
 	PrivKey crypto.PrivKey
 	// ListenAddrs are the addresses the host listens on.
 	ListenAddrs []ma.Multiaddr
-	// Network is the name of the network, lowercase letters, digits and
-	// '-', at most 32 characters.
+	// Network is the network's identifier (docs/protocol.md §4.1): the
+	// CID of its charter in text, or the name of a network made before
+	// charters (lowercase letters, digits and '-', at most 32
+	// characters).
 	Network string
+	// Trust gives the roster of the network (package catalogue's
+	// *Catalogue implements it). When its roster is closed, the node
+	// connects only with the network's active nodes (closed.go), keeps
+	// connections to them and publishes its addresses (members.go), and
+	// answers join requests (join.go). Its roster's network must be
+	// Network.
+	Trust Trust
+	// InvitationsPath is a file in the home holding the invitations the
+	// node issued (JSON, rewritten atomically under a lock; never their
+	// secrets): see invite.go.
+	InvitationsPath string
 	// Bootstrap are peers dialled at start and redialled with backoff
 	// while they are unreachable.
 	Bootstrap []ma.Multiaddr
@@ -92,8 +109,13 @@ func (c Config) withDefaults(hostGiven bool) (Config, error) {
 	if c.Network == "" {
 		c.Network = DefaultNetwork
 	}
-	if err := wire.CheckNetworkName(c.Network); err != nil {
+	if err := wire.CheckNetworkID(c.Network); err != nil {
 		return c, fmt.Errorf("node: %w", err)
+	}
+	if c.Trust != nil {
+		if got := c.Trust.Roster().Network(); got != c.Network {
+			return c, fmt.Errorf("node: Config.Trust holds the roster of network %q, but Config.Network is %q", got, c.Network)
+		}
 	}
 	if len(c.ListenAddrs) == 0 {
 		c.ListenAddrs = DefaultListenAddrs()
@@ -133,6 +155,10 @@ type options struct {
 	noGossip    bool
 	allowlist   []ma.Multiaddr
 	bulkMinDiff int
+	// now is the node's clock for invitations' expiry and the
+	// once-a-minute log of refused peers; time.Now when nil (tests set
+	// it).
+	now func() time.Time
 }
 
 // WithHost makes the node use h (for example a mocknet host in tests)

@@ -85,6 +85,7 @@ func startGossip(n *Node) (*gossip, error) {
 		pubsub.WithFloodPublish(true),
 		pubsub.WithPeerExchange(false),
 		pubsub.WithBlacklist(blacklist{n.pen}),
+		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return n.acc.member(p) }),
 		pubsub.WithPeerScore(g.scoreParams(), scoreThresholds()),
 		pubsub.WithValidateQueueSize(1024),
 		pubsub.WithPeerOutboundQueueSize(outboundQueue),
@@ -170,6 +171,9 @@ func (g *gossip) validate(ctx context.Context, from peer.ID, msg *pubsub.Message
 	}
 	if g.n.pen.banned(from) {
 		return pubsub.ValidationReject
+	}
+	if !g.n.acc.member(from) {
+		return pubsub.ValidationIgnore // closed.go: no gossip with non-members
 	}
 	if ok, _, done := g.limiter.acquire(from, time.Now()); !ok {
 		return pubsub.ValidationIgnore

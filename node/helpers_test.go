@@ -117,9 +117,10 @@ func (l *logBuffer) contains(s string) bool { return strings.Contains(l.String()
 // testNode is a node with its test catalogue and log.
 type testNode struct {
 	*Node
-	cat  *memCatalogue
-	logs *logBuffer
-	h    host.Host
+	cat   *memCatalogue
+	logs  *logBuffer
+	h     host.Host
+	trust *memTrust // the roster, for nodes of a closed network
 }
 
 // store adds revisions to the node's catalogue, as a local write

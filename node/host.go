@@ -15,10 +15,12 @@ import (
 
 // newHost builds the node's libp2p host: its persistent identity, TCP
 // and QUIC, the default security (TLS, Noise) and muxer (yamux), a
-// connection manager, the resource manager with its allow-list, and the
-// connection gater that refuses banned peers. Relay is off: mutu nodes
+// connection manager, the resource manager with its allow-list (which
+// lets join identities open join streams only), and the connection
+// gater that refuses banned peers and, in a closed network,
+// non-members (closed.go). Relay is off: mutu nodes
 // are reached directly or not at all.
-func newHost(cfg Config, o options, pen *penalties) (host.Host, error) {
+func newHost(cfg Config, o options, pen *penalties, acc *access) (host.Host, error) {
 	cm, err := connmgr.NewConnManager(connLow, connHigh, connmgr.WithGracePeriod(connGrace))
 	if err != nil {
 		return nil, fmt.Errorf("node: connection manager: %w", err)
@@ -40,8 +42,8 @@ func newHost(cfg Config, o options, pen *penalties) (host.Host, error) {
 		libp2p.DefaultSecurity,
 		libp2p.DefaultMuxers,
 		libp2p.ConnectionManager(cm),
-		libp2p.ResourceManager(rm),
-		libp2p.ConnectionGater(gater{pen}),
+		libp2p.ResourceManager(joinOnlyManager{rm, acc}),
+		libp2p.ConnectionGater(gater{pen, acc}),
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.UserAgent("mutu"),

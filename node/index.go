@@ -192,3 +192,18 @@ func (x *revIndex) load(ctx context.Context, cat Catalogue) error {
 	}
 	return nil
 }
+
+// atClocks returns the held revisions whose clock is among clocks, by
+// clock. It walks the whole set: for the rare lookups of a few trust
+// records by the clock the roster gives them (join.go).
+func (x *revIndex) atClocks(clocks map[protocol.Clock]bool) map[protocol.Clock][]cid.Cid {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make(map[protocol.Clock][]cid.Cid)
+	for c, clock := range x.clocks {
+		if clocks[clock] {
+			out[clock] = append(out[clock], c)
+		}
+	}
+	return out
+}

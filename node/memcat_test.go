@@ -36,7 +36,10 @@ type memCatalogue struct {
 	gate func(ctx context.Context, held int) error
 	// onAdd, when set, is called with every revision newly stored.
 	onAdd func(cid.Cid)
-	adds  int // AddRevisions calls
+	// onStore, when set, is called after AddVerified with the
+	// revisions it stored, outside the lock (memtrust_test.go).
+	onStore func([]protocol.Verified)
+	adds    int // AddRevisions calls
 	// maxAddBytes is the most revision bytes one AddVerified call was
 	// given: what the node held at once to store them.
 	maxAddBytes int
@@ -100,7 +103,14 @@ func (m *memCatalogue) AddVerified(ctx context.Context, revs []protocol.Verified
 		}
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	var stored []protocol.Verified
+	onStore := m.onStore
+	defer func() {
+		m.mu.Unlock()
+		if onStore != nil && len(stored) > 0 {
+			onStore(stored)
+		}
+	}()
 	var added []cid.Cid
 	var errs []error
 	for _, v := range revs {
@@ -128,6 +138,7 @@ func (m *memCatalogue) AddVerified(ctx context.Context, revs []protocol.Verified
 		m.feed = append(m.feed, reconcile.Item{Clock: rev.Clock, ID: b.CID})
 		m.dirty = true
 		added = append(added, b.CID)
+		stored = append(stored, v)
 		if m.onAdd != nil {
 			m.onAdd(b.CID)
 		}

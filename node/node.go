@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,8 @@ type Node struct {
 	log *slog.Logger
 
 	pen     *penalties
+	acc     *access // who may connect: closed.go
+	now     func() time.Time
 	limiter *peerLimiter
 	index   *revIndex
 	syncs   *syncTracker
@@ -79,6 +82,9 @@ const (
 	ProtoBulk  libp2pproto.ID = wire.ProtoBulk
 )
 
+// handledProtocols are the stream protocols the node registers.
+var handledProtocols = []libp2pproto.ID{ProtoSync, ProtoFetch, ProtoBulk, ProtoJoin}
+
 // ErrClosed is returned by methods called on a closed node.
 var ErrClosed = errors.New("node: closed")
 
@@ -113,12 +119,23 @@ func New(cfg Config, cat Catalogue, opts ...Option) (*Node, error) {
 			return nil, fmt.Errorf("node: Config.PrivKey is %s but the host given by WithHost is %s", id, o.host.ID())
 		}
 	}
+	log := cfg.Logger.With("network", cfg.Network)
+	if o.now == nil {
+		o.now = time.Now
+	}
+	acc := &access{trust: cfg.Trust, log: log}
+	acc.refused.now = o.now
+	if cfg.InvitationsPath != "" {
+		acc.invites = newInvitations(cfg.InvitationsPath)
+	}
 	n := &Node{
 		cfg:           cfg,
 		o:             o,
 		cat:           cat,
-		log:           cfg.Logger.With("network", cfg.Network),
+		log:           log,
 		pen:           newPenalties(),
+		acc:           acc,
+		now:           o.now,
 		limiter:       newPeerLimiter(requestRate, requestBurst, maxInflightPerPeer),
 		index:         newRevIndex(),
 		syncs:         newSyncTracker(),
@@ -134,11 +151,13 @@ func New(cfg Config, cat Catalogue, opts ...Option) (*Node, error) {
 }
 
 // Start builds the host (unless one was given), loads the set of held
-// revisions, registers the stream protocols, joins the gossip topic and
-// starts the background work: following the catalogue's change feed,
-// sync on every new connection and every SyncInterval, redialling of
-// known and bootstrap peers, attachment fetching and, if enabled, mDNS. ctx bounds start-up only; the node
-// runs until Close.
+// revisions, registers the stream protocols (sync, fetch, bulk and
+// join), joins the gossip topic and starts the background work:
+// following the catalogue's change feed, sync on every new connection
+// and every SyncInterval, redialling of known and bootstrap peers,
+// attachment fetching, with a Trust the member loop (members.go) and,
+// if enabled, mDNS. ctx bounds start-up only; the node runs until
+// Close.
 func (n *Node) Start(ctx context.Context) (err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -155,7 +174,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		}
 	}()
 	if n.host == nil {
-		h, err := newHost(n.cfg, n.o, n.pen)
+		h, err := newHost(n.cfg, n.o, n.pen, n.acc)
 		if err != nil {
 			return err
 		}
@@ -185,6 +204,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.host.SetStreamHandler(ProtoSync, n.handler(ProtoSync, n.handleSync))
 	n.host.SetStreamHandler(ProtoFetch, n.handler(ProtoFetch, n.handleFetch))
 	n.host.SetStreamHandler(ProtoBulk, n.handler(ProtoBulk, n.handleBulk))
+	n.host.SetStreamHandler(ProtoJoin, n.joinHandler(n.handleJoin))
 	if !n.o.noGossip {
 		g, err := startGossip(n)
 		if err != nil {
@@ -205,6 +225,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.goLocked(n.periodicLoop)
 	n.goLocked(n.dialLoop)
 	n.goLocked(n.attachmentLoop)
+	if n.cfg.Trust != nil {
+		n.goLocked(n.memberLoop)
+	}
 	if n.gossip != nil {
 		n.goLocked(n.gossip.readLoop)
 		n.goLocked(n.gossip.workLoop)
@@ -277,7 +300,7 @@ func (n *Node) removeHandlers() {
 	if n.host == nil {
 		return
 	}
-	for _, p := range []libp2pproto.ID{ProtoSync, ProtoFetch, ProtoBulk} {
+	for _, p := range handledProtocols {
 		n.host.RemoveStreamHandler(p)
 	}
 }
@@ -440,11 +463,19 @@ func (n *Node) eventLoop(ctx context.Context) {
 					_ = n.host.Network().ClosePeer(e.Peer)
 					continue
 				}
+				if !n.acc.member(e.Peer) {
+					// A join identity, or a peer a host given by
+					// WithHost let in: no sync with it.
+					if !n.acc.joinOnly(e.Peer) {
+						n.closeLater(e.Peer)
+					}
+					continue
+				}
 				n.known.connected(e.Peer)
 				n.requestSync(e.Peer, connectSyncDelay())
 				n.kickAttachments()
 			case event.EvtPeerIdentificationCompleted:
-				if n.speaksMutu(e.Protocols) {
+				if n.speaksMutu(e.Protocols) && n.acc.member(e.Peer) {
 					n.known.remember(e.Peer, e.ListenAddrs, time.Now())
 				}
 			}
@@ -520,4 +551,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// signingKey returns the node key, which signs the node's trust
+// records and invitation codes: Config.PrivKey, or the key of a host
+// given by WithHost.
+func (n *Node) signingKey() (ed25519.PrivateKey, error) {
+	k := n.cfg.PrivKey
+	if k == nil {
+		if h := n.Host(); h != nil {
+			k = h.Peerstore().PrivKey(h.ID())
+		}
+	}
+	return ed25519Key(k)
 }

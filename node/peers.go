@@ -329,7 +329,8 @@ func (n *Node) dialLoop(ctx context.Context) {
 		connected := func(id peer.ID) bool {
 			return id == self || n.host.Network().Connectedness(id) == network.Connected
 		}
-		for _, ai := range n.known.due(time.Now(), connected, n.pen.banned, maxParallelDials) {
+		skip := func(id peer.ID) bool { return n.pen.banned(id) || !n.acc.admits(id) }
+		for _, ai := range n.known.due(time.Now(), connected, skip, maxParallelDials) {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():

@@ -93,17 +93,31 @@ func (pe *penalties) prune() {
 }
 
 // gater is the host's connection gater: it refuses banned peers, in
-// both directions, once they have authenticated.
-type gater struct{ pen *penalties }
+// both directions, once they have authenticated, and in a closed
+// network every peer that is neither an active node nor the join
+// identity of one of the node's invitations (closed.go).
+type gater struct {
+	pen *penalties
+	acc *access
+}
 
-func (g gater) InterceptPeerDial(p peer.ID) bool             { return !g.pen.banned(p) }
+func (g gater) InterceptPeerDial(p peer.ID) bool {
+	return !g.pen.banned(p) && g.acc.admits(p)
+}
 func (g gater) InterceptAddrDial(peer.ID, ma.Multiaddr) bool { return true }
 func (g gater) InterceptAccept(network.ConnMultiaddrs) bool  { return true }
 func (g gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) {
 	return true, 0
 }
-func (g gater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
-	return !g.pen.banned(p)
+func (g gater) InterceptSecured(dir network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+	if g.pen.banned(p) {
+		return false
+	}
+	if !g.acc.admits(p) {
+		g.acc.refuseConn(p, dir)
+		return false
+	}
+	return true
 }
 
 // blacklist lets pubsub drop banned peers' messages and streams.

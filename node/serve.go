@@ -31,10 +31,21 @@ const (
 // end the stream (finish) on every path.
 type handlerFunc func(ctx context.Context, s network.Stream) error
 
-// handler wraps h with what every inbound stream goes through: Close
-// waits for it, banned peers are dropped, and the per-peer request rate
-// and concurrency are enforced.
+// handler wraps h with what every inbound stream of sync, fetch and
+// bulk goes through: Close waits for it, banned peers are dropped,
+// non-members of a closed network refused (closed.go), and the per-peer
+// request rate and concurrency are enforced.
 func (n *Node) handler(proto libp2pproto.ID, h handlerFunc) network.StreamHandler {
+	return n.serveStream(proto, h, true)
+}
+
+// joinHandler wraps the join protocol's handler like handler, but for
+// any peer: joining nodes are members of nothing yet.
+func (n *Node) joinHandler(h handlerFunc) network.StreamHandler {
+	return n.serveStream(ProtoJoin, h, false)
+}
+
+func (n *Node) serveStream(proto libp2pproto.ID, h handlerFunc, membersOnly bool) network.StreamHandler {
 	return func(s network.Stream) {
 		if !n.enter() {
 			_ = s.Reset()
@@ -45,6 +56,10 @@ func (n *Node) handler(proto libp2pproto.ID, h handlerFunc) network.StreamHandle
 		if n.pen.banned(p) {
 			_ = s.Reset()
 			_ = n.host.Network().ClosePeer(p)
+			return
+		}
+		if membersOnly && !n.acc.member(p) {
+			n.refuseNonMember(s, proto)
 			return
 		}
 		ok, refused, done := n.limiter.acquire(p, time.Now())
@@ -147,6 +162,9 @@ func wrapPeer(proto libp2pproto.ID, p peer.ID, err error) error {
 func (n *Node) openStream(ctx context.Context, p peer.ID, proto libp2pproto.ID) (network.Stream, error) {
 	if n.pen.banned(p) {
 		return nil, wrapPeer(proto, p, errors.New("peer is blocked"))
+	}
+	if !n.acc.member(p) {
+		return nil, wrapPeer(proto, p, errors.New("peer is not a member of the network"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()

@@ -67,6 +67,9 @@ type Counters struct {
 	// instead (too many at once for gossip).
 	Announced       uint64
 	AnnouncedBySync uint64
+	// RefusedPeers counts the connections and streams refused because
+	// the peer is not a member of the closed network (closed.go).
+	RefusedPeers uint64
 }
 
 // counters is the live form of Counters.
@@ -111,6 +114,7 @@ func (n *Node) Status() Status {
 		Revisions: n.index.len(),
 		Counters:  n.stats.snapshot(),
 	}
+	st.Counters.RefusedPeers = n.acc.refused.total.Load()
 	h := n.Host()
 	if h != nil {
 		st.PeerID = h.ID()

@@ -480,7 +480,7 @@ func (n *Node) requestSync(p peer.ID, delay time.Duration) {
 
 // requestSyncLocked is requestSync with n.mu held.
 func (n *Node) requestSyncLocked(p peer.ID, delay time.Duration) {
-	if n.state != stateRunning || p == n.host.ID() || !n.syncs.claim(p) {
+	if n.state != stateRunning || p == n.host.ID() || !n.acc.member(p) || !n.syncs.claim(p) {
 		return
 	}
 	n.goLocked(func(ctx context.Context) {
