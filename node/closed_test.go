@@ -21,6 +21,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	ma "github.com/multiformats/go-multiaddr"
 
+	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/protocol"
 	"github.com/mutu-network/mutu/protocol/trust"
 	"github.com/mutu-network/mutu/protocol/wire"
@@ -377,3 +378,6 @@ func TestRefusedPeersLoggedOnceAMinute(t *testing.T) {
 		t.Errorf("lines count %v refusals, the node counted %d", got, total)
 	}
 }
+
+// The catalogue is the node's roster in a running node.
+var _ Trust = (*catalogue.Catalogue)(nil)
