@@ -158,7 +158,13 @@ func wrapPeer(proto libp2pproto.ID, p peer.ID, err error) error {
 	return fmt.Errorf("%s with peer %s: %w", proto, p, err)
 }
 
-// openStream opens a stream of proto to p.
+// openStream opens a stream of proto to p, on a connection there is:
+// it never dials. Dialling is the business of the redial loops (known
+// peers, bootstrap, members), each with its pace; a stream that dialled
+// would let a peer that refuses this node once the handshake is done (a
+// closed network's node refusing a revoked member that does not know
+// it) be dialled again by every sync the brief connection starts, a
+// handshake every few milliseconds.
 func (n *Node) openStream(ctx context.Context, p peer.ID, proto libp2pproto.ID) (network.Stream, error) {
 	if n.pen.banned(p) {
 		return nil, wrapPeer(proto, p, errors.New("peer is blocked"))
@@ -166,7 +172,7 @@ func (n *Node) openStream(ctx context.Context, p peer.ID, proto libp2pproto.ID) 
 	if !n.acc.member(p) {
 		return nil, wrapPeer(proto, p, errors.New("peer is not a member of the network"))
 	}
-	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	ctx, cancel := context.WithTimeout(network.WithNoDial(ctx, "mutu exchanges use the connections there are"), dialTimeout)
 	defer cancel()
 	s, err := n.host.NewStream(ctx, p, proto)
 	if err != nil {
