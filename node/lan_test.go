@@ -4,12 +4,14 @@ import (
 	"errors"
 	"net"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 
 	"github.com/mutu-network/mutu/catalogue/nstest"
+	"github.com/mutu-network/mutu/protocol/protocoltest"
 )
 
 // TestLANDiscovery checks that nodes started with LAN discovery find
@@ -92,5 +94,27 @@ func ipSetup(t *testing.T, commands ...[]string) {
 			}
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestMDNSServiceNameFitsADNSLabel: a network named by its charter's
+// CID gets an mDNS service whose labels DNS accepts (63 bytes at most);
+// a network named by a name keeps the service it had.
+func TestMDNSServiceNameFitsADNSLabel(t *testing.T) {
+	// Any revision's CID has the shape of a charter's.
+	charter := protocoltest.NewAuthor(t).Create(t).CID.String()
+	for _, network := range []string{"mutu", "e2e-1234", strings.Repeat("a", 32), charter} {
+		name := mdnsServiceName(network)
+		for _, label := range strings.Split(name, ".") {
+			if len(label) > 63 {
+				t.Errorf("network %s: service %q has a label of %d bytes", network, name, len(label))
+			}
+		}
+	}
+	if got := mdnsServiceName("mutu"); got != "_mutu-mutu._udp" {
+		t.Errorf("the network mutu's service is %q, want _mutu-mutu._udp as before", got)
+	}
+	if a, b := mdnsServiceName(charter), mdnsServiceName("mutu"); a == b {
+		t.Errorf("two networks share the service %q", a)
 	}
 }

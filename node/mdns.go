@@ -6,6 +6,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+
+	"github.com/mutu-network/mutu/protocol/trust"
 )
 
 // LAN discovery (Config.LAN) announces the node by mDNS under a
@@ -14,8 +16,17 @@ import (
 // addresses once, when it starts. It is off by default because it
 // sends multicast on every interface; tests never turn it on.
 
-// mdnsServiceName returns the mDNS service of a network.
-func mdnsServiceName(network string) string { return "_mutu-" + network + "._udp" }
+// mdnsServiceName returns the mDNS service of a network. A network
+// named by its charter's CID (59 characters) would make a DNS label
+// over the 63 bytes DNS allows: its service takes the last 16
+// characters of the CID (80 random bits of its hash). A network named
+// by a name keeps the service it always had.
+func mdnsServiceName(network string) string {
+	if !trust.IsName(network) && len(network) > 16 {
+		network = network[len(network)-16:]
+	}
+	return "_mutu-" + network + "._udp"
+}
 
 // startMDNS starts LAN discovery.
 func startMDNS(n *Node) (interface{ Close() error }, error) {
