@@ -82,6 +82,20 @@ func TestUnvouchedRevisionRefusedOnEveryPathUntilCertified(t *testing.T) {
 	waitFor(t, "A to refuse it by gossip, then by sync, as not vouched", func() bool {
 		return loggedNotVouched(a.logs, "store gossiped revisions") && loggedNotVouched(a.logs, "revisions not stored")
 	})
+	// A revision the node cannot vouch for is no fault of X: the sync
+	// that brought it ended well.
+	refusedAt := time.Now()
+	waitFor(t, "A's next sync with X to end, well", func() bool {
+		for _, s := range a.Status().Sync {
+			if s.Peer == x.h.ID() && s.LastSync.After(refusedAt) {
+				if s.Result != "ok" {
+					t.Fatalf("the sync with X, which offers a revision not vouched for, ended %q", s.Result)
+				}
+				return true
+			}
+		}
+		return false
+	})
 
 	f := startCat(t, "F", keyF, openCat(t, net), every2s, WithBulkThreshold(0))
 	// What a join gives (the charter, its admission), and X's

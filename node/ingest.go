@@ -37,6 +37,7 @@ type ingested struct {
 	added      int              // newly stored
 	held       map[cid.Cid]bool // those given that are held now, stored before or now
 	unresolved []cid.Cid        // not stored: their ancestors could not be had
+	notVouched int              // not stored: their authors are not vouched for (no fault of the peer)
 }
 
 // ingest stores verified revisions received from p. Revisions the
@@ -62,11 +63,18 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		}
 	}()
 	asked, fetchedBytes := 0, 0 // ancestors
+	// Revisions whose authors the roster does not vouch for are no
+	// fault of the peer that holds them (docs/protocol.md §4.4): they
+	// are counted apart from those it failed to complete.
+	notVouched := make(map[cid.Cid]bool)
 	unresolved := func(still []protocol.Verified) []cid.Cid {
-		out := make([]cid.Cid, len(still))
-		for i, v := range still {
-			out[i] = v.CID
+		out := make([]cid.Cid, 0, len(still))
+		for _, v := range still {
+			if !notVouched[v.CID] {
+				out = append(out, v.CID)
+			}
 		}
+		res.notVouched = len(still) - len(out)
 		return out
 	}
 	for round := 0; len(pending) > 0; round++ {
@@ -84,6 +92,14 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 			// retry until the operator frees space (the next sync).
 			n.logDiskFull(addErr)
 			return res, addErr
+		}
+		var rejected *catalogue.RejectedError
+		if errors.As(addErr, &rejected) {
+			for c, err := range rejected.Rejected {
+				if errors.Is(err, protocol.ErrNotVouched) {
+					notVouched[c] = true
+				}
+			}
 		}
 		res.added += len(newly)
 		if len(newly) > 0 {
