@@ -24,7 +24,9 @@ func statusCommand() *cli.Command {
 				return printJSON(c.App.Writer, st)
 			}
 			w := c.App.Writer
-			if !st.Running {
+			if st.Join != "" {
+				fmt.Fprintf(w, "Join: %s (the join request waits for a coordinator; the node asks again every 30 s)\n", term(st.Join))
+			} else if !st.Running {
 				fmt.Fprintf(w, "Node: not running (start it with `mutu --home %s run`)\n", s.home.dir)
 			} else {
 				fmt.Fprintf(w, "Node: running\nPeer ID: %s\nNetwork: %s\nPeers connected: %d\n", term(st.PeerID), term(st.Network), st.PeersConnected)
