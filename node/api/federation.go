@@ -29,6 +29,27 @@ type Federation interface {
 	Invite(ctx context.Context, req InviteRequest) (*Invitation, error)
 	Invitations(ctx context.Context) ([]Invitation, error)
 	WithdrawInvitation(ctx context.Context, id string) (*Invitation, error)
+	// Certify vouches for an author key with a certificate signed by
+	// this node (closed networks); EndCertificate ends it.
+	Certify(ctx context.Context, req CertifyRequest) (*Certificate, error)
+	EndCertificate(ctx context.Context, author string) (*Certificate, error)
+}
+
+// CertifyRequest names the person an author key belongs to.
+type CertifyRequest struct {
+	Author        string `json:"author"`
+	Name          string `json:"name"`
+	Function      string `json:"function"`
+	Etablissement string `json:"etablissement,omitempty"`
+	UAI           string `json:"uai,omitempty"`
+}
+
+// Certificate is an author's certificate as the roster holds it.
+type Certificate struct {
+	CertifyRequest
+	Issuer string `json:"issuer"`
+	Since  string `json:"since"`
+	End    string `json:"end,omitempty"` // empty while in force
 }
 
 // NetworkInfo is the network a node belongs to: its charter, or only
@@ -83,6 +104,8 @@ type Members struct {
 	Closed  bool          `json:"closed"`
 	Members []Member      `json:"members"`
 	Pending []JoinRequest `json:"pending"`
+	// Certificates are the authors' certificates, in force and ended.
+	Certificates []Certificate `json:"certificates"`
 }
 
 // InviteRequest is what an invitation is made with.
@@ -180,7 +203,10 @@ func member(n trust.NodeInfo) Member {
 // Members lists the roster.
 func (l *Local) Members(ctx context.Context) (*Members, error) {
 	r := l.Cat.Roster()
-	out := &Members{Network: r.Network(), Closed: r.Closed(), Members: []Member{}, Pending: []JoinRequest{}}
+	out := &Members{Network: r.Network(), Closed: r.Closed(), Members: []Member{}, Pending: []JoinRequest{}, Certificates: []Certificate{}}
+	for _, c := range r.Certificates() {
+		out.Certificates = append(out.Certificates, *certificate(c))
+	}
 	for _, n := range r.Nodes() {
 		out.Members = append(out.Members, member(n))
 	}
@@ -440,6 +466,102 @@ func (h *handler) invitations(w http.ResponseWriter, r *http.Request) {
 func (h *handler) withdrawInvitation(w http.ResponseWriter, r *http.Request) {
 	if f := h.federation(w); f != nil {
 		out, err := f.WithdrawInvitation(r.Context(), r.PathValue("id"))
+		h.reply(w, out, err)
+	}
+}
+
+// memberKey is this node's key, which must be active in a closed
+// network to sign certificates.
+func (l *Local) memberKey() (*trust.Roster, error) {
+	r := l.Cat.Roster()
+	if !r.Closed() {
+		return nil, inputErrorf("the network %s is open: every author is vouched for, certificates are for closed networks", r.Network())
+	}
+	if l.NodeKey == nil || !r.Active(protocol.PublicKey(l.NodeKey)) {
+		return nil, fmt.Errorf("%w: this node is not an active member of the network", ErrNotCoordinator)
+	}
+	return r, nil
+}
+
+func certificate(c trust.CertInfo) *Certificate {
+	return &Certificate{
+		CertifyRequest: CertifyRequest{Author: c.Author.String(), Name: c.Name, Function: c.Function, Etablissement: c.Etablissement, UAI: c.UAI},
+		Issuer:         c.Issuer.String(), Since: clockText(c.Clock), End: clockText(c.End),
+	}
+}
+
+// Certify signs a certificate for an author key.
+func (l *Local) Certify(ctx context.Context, req CertifyRequest) (*Certificate, error) {
+	if _, err := l.memberKey(); err != nil {
+		return nil, err
+	}
+	k, err := protocol.ParseAuthorKey(req.Author)
+	if err != nil {
+		return nil, inputErrorf("author %q is not an author key (ed25519:…)", req.Author)
+	}
+	rec, err := l.Cat.AddTrust(ctx, l.NodeKey, &trust.Certificate{Author: k, Name: req.Name, Function: req.Function, Etablissement: req.Etablissement, UAI: req.UAI})
+	if err != nil {
+		return nil, err
+	}
+	c := rec.Body.(*trust.Certificate)
+	return certificate(trust.CertInfo{Certificate: *c, CID: rec.CID, Issuer: rec.Signer, Clock: rec.Clock}), nil
+}
+
+// EndCertificate ends the current certificate of an author key, which
+// this node issued (or any, for a coordinator).
+func (l *Local) EndCertificate(ctx context.Context, author string) (*Certificate, error) {
+	r, err := l.memberKey()
+	if err != nil {
+		return nil, err
+	}
+	k, err := protocol.ParseAuthorKey(author)
+	if err != nil {
+		return nil, inputErrorf("author %q is not an author key (ed25519:…)", author)
+	}
+	cur, ok := r.CertificateAt(k, trust.Forever-1)
+	if !ok || cur.End != 0 {
+		return nil, inputErrorf("author %s has no certificate in force", author)
+	}
+	me := protocol.PublicKey(l.NodeKey)
+	if cur.Issuer != me && !r.Coordinator(me) {
+		return nil, fmt.Errorf("%w: another node certified author %s; only it or a coordinator may end it", ErrNotCoordinator, author)
+	}
+	rec, err := l.Cat.AddTrust(ctx, l.NodeKey, &trust.CertificateEnd{Author: k})
+	if err != nil {
+		return nil, err
+	}
+	cur.End = rec.Clock
+	return certificate(cur), nil
+}
+
+func (c *Client) Certify(ctx context.Context, req CertifyRequest) (*Certificate, error) {
+	var out Certificate
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/certificates", req, &out)
+}
+
+func (c *Client) EndCertificate(ctx context.Context, author string) (*Certificate, error) {
+	var out Certificate
+	return &out, c.do(ctx, http.MethodDelete, "/api/v1/certificates/"+url.PathEscape(author), nil, &out)
+}
+
+func (h *handler) certify(w http.ResponseWriter, r *http.Request) {
+	f := h.federation(w)
+	if f == nil {
+		return
+	}
+	var req CertifyRequest
+	r.Body = http.MaxBytesReader(w, r.Body, maxSmallBody)
+	if err := decode(r, &req); err != nil {
+		h.reply(w, nil, err)
+		return
+	}
+	out, err := f.Certify(r.Context(), req)
+	h.reply(w, out, err)
+}
+
+func (h *handler) endCertificate(w http.ResponseWriter, r *http.Request) {
+	if f := h.federation(w); f != nil {
+		out, err := f.EndCertificate(r.Context(), r.PathValue("author"))
 		h.reply(w, out, err)
 	}
 }

@@ -59,6 +59,8 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("GET /api/v1/invitations", h.private(h.invitations))
 	mux.HandleFunc("POST /api/v1/invitations", h.write(httplimit.Write, h.invite))
 	mux.HandleFunc("DELETE /api/v1/invitations/{id}", h.write(httplimit.Write, h.withdrawInvitation))
+	mux.HandleFunc("POST /api/v1/certificates", h.write(httplimit.Write, h.certify))
+	mux.HandleFunc("DELETE /api/v1/certificates/{author}", h.write(httplimit.Write, h.endCertificate))
 	return noSniff(h.refusePages(h.routeErrors(mux)))
 }
 
