@@ -123,10 +123,11 @@ func day(t string) string {
 
 func networkCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "network",
-		Usage:     "show the network this node belongs to: its charter (name, policy, coordinators, CID)",
-		ArgsUsage: " ",
-		Flags:     []cli.Flag{jsonFlag},
+		Name:        "network",
+		Usage:       "show the network this node belongs to: its charter (name, policy, coordinators, CID)",
+		ArgsUsage:   " ",
+		Flags:       []cli.Flag{jsonFlag},
+		Subcommands: []*cli.Command{networkCloseCommand()},
 		Action: fedAction(0, 0, "[--json]", func(c *cli.Context, f api.Federation) error {
 			n, err := f.Network(c.Context)
 			if err != nil {

@@ -146,6 +146,11 @@ func runNode(c *cli.Context) error {
 			return err
 		}
 	}
+	if !c.IsSet("network") {
+		if _, err := followClosure(c, h, cat, log); err != nil {
+			return err
+		}
+	}
 	if err := certifyOperator(ctx, c, h, cat, log); err != nil {
 		return err
 	}
@@ -178,6 +183,7 @@ func runNode(c *cli.Context) error {
 		Logger:        log,
 		SecureCookies: h.config.WebSecureCookies,
 		Guard:         guard,
+		NodeKey:       h.nodeKey(),
 	})
 	if err != nil {
 		return err

@@ -296,3 +296,37 @@ func writeJoinState(dir string, p pendingJoin) error {
 	}
 	return atomicfile.Write(filepath.Join(dir, joinFile), append(data, '\n'), 0o600)
 }
+
+// followClosure moves the home to the closed network that closes its
+// open one, when the catalogue holds such a charter and this node is
+// active in its roster (docs/protocol.md, §4.9): the node then uses the
+// charter's CID as its network and vouches for its own accounts'
+// authors. It reports whether it moved.
+func followClosure(c *cli.Context, h *home, cat *catalogue.Catalogue, log *slog.Logger) (bool, error) {
+	if !trust.IsName(h.config.Network) {
+		return false, nil
+	}
+	records := cat.TrustRecords()
+	me := protocol.PublicKey(h.nodeKey())
+	for _, rec := range records {
+		ch, ok := rec.Body.(*trust.Charter)
+		if !ok || ch.Closes != h.config.Network {
+			continue
+		}
+		id := rec.CID.String()
+		if !trust.Fold(id, records).Active(me) {
+			continue
+		}
+		if err := cat.SetNetwork(c.Context, id); err != nil {
+			return false, err
+		}
+		if err := updateConfig(h.dir, map[string]any{"network": id}); err != nil {
+			return false, homeError{err}
+		}
+		old := h.config.Network
+		h.config.Network = id
+		log.Info("the open network was closed, and this node admitted: it moves to the closed network", "closes", old, "network", id, "name", ch.Name)
+		return true, certifyHome(c, h, cat)
+	}
+	return false, nil
+}

@@ -28,6 +28,9 @@ type networkView struct {
 	Disk        api.Status // DiskFree and DiskReserve only; DiskFree 0 when unknown
 	Invite      string     // for operators
 	InviteError string
+	// Roster is the closed network's charter and nodes; nil in an open
+	// network.
+	Roster *rosterView
 }
 
 type syncView struct {
@@ -40,7 +43,7 @@ type syncView struct {
 }
 
 func (s *Server) network(w http.ResponseWriter, r *http.Request) {
-	v := &networkView{base: base{Title: "Réseau", Nav: "reseau"}}
+	v := &networkView{base: base{Title: "Réseau", Nav: "reseau", Flash: flashes[r.URL.Query().Get("msg")]}, Roster: s.roster(r)}
 	n, err := s.cat.Counts()
 	if err != nil {
 		s.internalError(w, r, err)
@@ -58,7 +61,9 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Peers = s.net.Peers()
 		sort.Slice(v.Peers, func(i, j int) bool { return v.Peers[i].ID < v.Peers[j].ID })
-		if vis := visitorOf(r); vis.account != nil && vis.account.Operator {
+		// A closed network's codes admit one node each: `mutu invite`
+		// makes them. An open network's code is its name and addresses.
+		if vis := visitorOf(r); vis.account != nil && vis.account.Operator && v.Roster == nil {
 			v.Invite, v.InviteError = invite(st)
 		}
 	}
