@@ -47,6 +47,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "lan", Usage: "find peers on the local network with mDNS (sends multicast)"},
 			&cli.BoolFlag{Name: "upnp", Usage: "ask the router to forward the P2P port (UPnP)"},
 			&cli.DurationFlag{Name: "sync-interval", Usage: "reconcile with every peer this often", Value: node.DefaultSyncInterval},
+			&cli.DurationFlag{Name: "join-retry", Value: joinRetry, Usage: "while a join waits, ask again this often (tests)", Hidden: true},
 			&cli.BoolFlag{Name: "no-gossip", Usage: "do not propagate live; rely on periodic sync only (tests, benchmarks)", Hidden: true},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 		}, foundingFlags...),
@@ -136,7 +137,7 @@ func runNode(c *cli.Context) error {
 			if err := writeRunFiles(h.dir, ln.Addr().String(), token, nil); err != nil {
 				return homeError{err}
 			}
-			if err := waitAdmission(ctx, h, cat, pending, log); err != nil {
+			if err := waitAdmission(ctx, h, cat, pending, c.Duration("join-retry"), log); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}

@@ -180,9 +180,10 @@ func admitted(ctx context.Context, h *home, cat *catalogue.Catalogue, network st
 	return nil
 }
 
-// waitAdmission asks again, every joinRetry, to join with the saved
-// pending join, until admitted (nil), refused (the error) or ctx ends.
-func waitAdmission(ctx context.Context, h *home, cat *catalogue.Catalogue, p *pendingJoin, log *slog.Logger) error {
+// waitAdmission asks again, every retry (joinRetry), to join with the
+// saved pending join, until admitted (nil), refused (the error) or ctx
+// ends.
+func waitAdmission(ctx context.Context, h *home, cat *catalogue.Catalogue, p *pendingJoin, retry time.Duration, log *slog.Logger) error {
 	for {
 		status, records, err := node.Join(ctx, p.Code, h.node, p.details())
 		switch {
@@ -193,14 +194,14 @@ func waitAdmission(ctx context.Context, h *home, cat *catalogue.Catalogue, p *pe
 			log.Info("admitted to the network", "network", p.Network)
 			return nil
 		case errors.Is(err, node.ErrJoinPending), errors.Is(err, node.ErrJoinUnreachable):
-			log.Info("the join request waits for a coordinator of the network; asking again in 30 s", "network", p.Network, "answer", joinSentence(err))
+			log.Info("the join request waits for a coordinator of the network; asking again later", "network", p.Network, "in", retry, "answer", joinSentence(err))
 		default:
 			return networkError{fmt.Errorf("join: %s; remove %s to stop asking", joinSentence(err), filepath.Join(h.dir, joinFile))}
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(joinRetry):
+		case <-time.After(retry):
 		}
 	}
 }

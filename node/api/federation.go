@@ -426,14 +426,25 @@ func (h *handler) approve(w http.ResponseWriter, r *http.Request) {
 // maxSmallBody caps the JSON body of a network request.
 const maxSmallBody = 64 << 10
 
+// decodeSmall reads the JSON body of a network request, of at most
+// maxSmallBody bytes.
+func decodeSmall(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxSmallBody)
+	err := decode(r, v)
+	var e *Error
+	if errors.As(err, &e) && e.Kind == KindTooLarge {
+		return &Error{Kind: KindTooLarge, Message: fmt.Sprintf("the request is over %d bytes (64 KiB), the limit of the body of %s (docs/api.md)", maxSmallBody, r.URL.Path)}
+	}
+	return err
+}
+
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	f := h.federation(w)
 	if f == nil {
 		return
 	}
 	var req RevokeRequest
-	r.Body = http.MaxBytesReader(w, r.Body, maxSmallBody)
-	if err := decode(r, &req); err != nil {
+	if err := decodeSmall(w, r, &req); err != nil {
 		h.reply(w, nil, err)
 		return
 	}
@@ -447,8 +458,7 @@ func (h *handler) invite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req InviteRequest
-	r.Body = http.MaxBytesReader(w, r.Body, maxSmallBody)
-	if err := decode(r, &req); err != nil {
+	if err := decodeSmall(w, r, &req); err != nil {
 		h.reply(w, nil, err)
 		return
 	}
@@ -550,8 +560,7 @@ func (h *handler) certify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req CertifyRequest
-	r.Body = http.MaxBytesReader(w, r.Body, maxSmallBody)
-	if err := decode(r, &req); err != nil {
+	if err := decodeSmall(w, r, &req); err != nil {
 		h.reply(w, nil, err)
 		return
 	}

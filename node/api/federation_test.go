@@ -198,3 +198,14 @@ func TestInviteNeedsARunningNode(t *testing.T) {
 		t.Fatalf("approve in an open network: %d %+v", code, e)
 	}
 }
+
+// TestNetworkBodiesOverTheirLimitAreTooLarge: the body of a network
+// route is 64 KiB at most, and the answer says so.
+func TestNetworkBodiesOverTheirLimitAreTooLarge(t *testing.T) {
+	srv, _, _, member, _ := closedNetwork(t)
+	big := RevokeRequest{Reason: strings.Repeat("a", maxSmallBody)}
+	code, e := call(t, srv, "POST", "/api/v1/members/"+protocol.PublicKey(member).String()+"/revoke", "token", big, nil)
+	if code != http.StatusRequestEntityTooLarge || e.Kind != KindTooLarge || !strings.Contains(e.Message, "64 KiB") {
+		t.Fatalf("a body over 64 KiB: %d %+v", code, e)
+	}
+}
