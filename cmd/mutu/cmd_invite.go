@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,8 +26,9 @@ func inviteCommand() *cli.Command {
 		ArgsUsage: " ",
 		Description: "In a closed network the code (mutu2…) is signed by this node and admits one node: give it\n" +
 			"to the other bassin's operator by a channel you trust, who runs `mutu join CODE`. A coordinator's\n" +
-			"code admits at once; a member's makes a join request that a coordinator approves. The node must be\n" +
-			"running (the code carries its current addresses). In an open network (a name, made before\n" +
+			"code admits at once; a member's makes a join request that a coordinator approves. The code carries\n" +
+			"the node's addresses: without a running node, the listen addresses of config.yaml, which must be\n" +
+			"fixed ports. In an open network (a name, made before\n" +
 			"charters), the code (mutu1…) carries the network name and the addresses.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "label", Usage: "for whom the invitation is (« Lycée Jean Moulin »), shown to the one who joins"},
@@ -98,12 +100,13 @@ func inviteCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			s, err := openSession(c)
-			if err != nil {
-				return err
+			req := api.InviteRequest{Label: c.String("label"), Expires: api.Duration(life)}
+			var inv *api.Invitation
+			if client := daemonClient(c.Context, h); client != nil {
+				inv, err = client.Invite(c.Context, req)
+			} else {
+				inv, err = inviteFromHome(c, h, req)
 			}
-			defer s.Close()
-			inv, err := s.svc.(api.Federation).Invite(c.Context, api.InviteRequest{Label: c.String("label"), Expires: api.Duration(life)})
 			if err != nil {
 				return err
 			}
@@ -323,4 +326,41 @@ func joinConfig(h *home, network string, addrs []ma.Multiaddr) error {
 		}
 	}
 	return updateConfig(h.dir, map[string]any{"network": network, "peers": peers})
+}
+
+// inviteFromHome makes an invitation when the home's node does not run:
+// it starts the node for the time of the invitation, on the listen
+// addresses of the home's config, which the code carries; they must be
+// the ones `mutu run` listens on afterwards (fixed ports, as the
+// default 4001).
+func inviteFromHome(c *cli.Context, h *home, req api.InviteRequest) (*api.Invitation, error) {
+	log := slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	for _, a := range h.config.Listen {
+		if strings.Contains(a, "/tcp/0") || strings.Contains(a, "/udp/0/") {
+			return nil, networkError{fmt.Errorf("the node of %s is not running, and its config listens on a port chosen at each start (%s): start it with `mutu run`, then invite", h.dir, a)}
+		}
+	}
+	s, err := openLocal(c.Context, h, c.App.ErrWriter)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	cfg, err := nodeConfig(c, h, log)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Trust, cfg.InvitationsPath, cfg.Bootstrap = s.cat, filepath.Join(h.dir, invitationsFile), nil
+	n, err := node.New(cfg, s.cat, node.WithoutGossip())
+	if err != nil {
+		return nil, inputError{err}
+	}
+	if err := n.Start(c.Context); err != nil {
+		return nil, networkError{fmt.Errorf("start the node to make the invitation: %w (is another program using its port?)", err)}
+	}
+	defer n.Close()
+	inv, err := nodeInvites{n}.Invite(c.Context, req)
+	if err != nil {
+		return nil, err
+	}
+	return &inv, nil
 }
