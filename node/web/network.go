@@ -61,6 +61,18 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Peers = s.net.Peers()
 		sort.Slice(v.Peers, func(i, j int) bool { return v.Peers[i].ID < v.Peers[j].ID })
+		if v.Roster != nil && !v.Roster.Operator {
+			// In a closed network, an invitation code lets a node in,
+			// not an address: the page gives the nodes' addresses and
+			// the network's identifier to the node's operators only, as
+			// the API gives them to who holds its token.
+			v.Addrs = nil
+			peers := make([]api.Peer, len(v.Peers))
+			for i, p := range v.Peers {
+				peers[i] = api.Peer{ID: p.ID, Direction: p.Direction}
+			}
+			v.Peers = peers
+		}
 		// A closed network's codes admit one node each: `mutu invite`
 		// makes them. An open network's code is its name and addresses.
 		if vis := visitorOf(r); vis.account != nil && vis.account.Operator && v.Roster == nil {

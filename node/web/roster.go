@@ -24,6 +24,9 @@ type rosterView struct {
 	// Manage: the visitor is an operator of a coordinator's node: the
 	// page shows the buttons « Admettre » and « Révoquer ».
 	Manage bool
+	// Operator: the visitor is an operator of this node: the page shows
+	// the network's identifier and the nodes' addresses.
+	Operator bool
 }
 
 type memberView struct {
@@ -69,6 +72,8 @@ func (s *Server) roster(r *http.Request) *rosterView {
 			Revoked: n.Revoked, RevokedAt: n.RevokedAt.Time(), Reason: n.Reason,
 		})
 	}
+	vis := visitorOf(r)
+	v.Operator = vis.account != nil && vis.account.Operator
 	v.Manage = s.manages(r)
 	if v.Manage {
 		for _, p := range ro.Pending() {

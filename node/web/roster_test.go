@@ -174,3 +174,22 @@ func TestEntryPageShowsTheAttributionOfTheCertificate(t *testing.T) {
 		t.Fatalf("the entry page lacks %q (%d)", want, res.status)
 	}
 }
+
+// TestReseauPageKeepsAddressesForOperatorsInAClosedNetwork: in a closed
+// network, an invitation code lets a node in, not an address; the page
+// shows the nodes' addresses and the network's identifier to the node's
+// operators only.
+func TestReseauPageKeepsAddressesForOperatorsInAClosedNetwork(t *testing.T) {
+	e, _, _, _ := closedEnv(t)
+	e.cfg.Net = &fakeNet{id: "12D3KooWself"}
+	e.restart()
+	id := e.cat.Network()
+	res := e.client().get("/reseau")
+	if res.status != http.StatusOK || strings.Contains(res.body, "192.0.2.8") || strings.Contains(res.body, id) {
+		t.Fatalf("an anonymous visitor sees an address or the network's identifier (%d)", res.status)
+	}
+	res = e.operator("paul").get("/reseau")
+	if !strings.Contains(res.body, "192.0.2.8") || !strings.Contains(res.body, id) {
+		t.Fatal("the operator does not see the addresses and the network's identifier")
+	}
+}
