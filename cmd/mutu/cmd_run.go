@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -119,13 +120,16 @@ func runNode(c *cli.Context) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(limited) }()
-	defer func() {
+	// The HTTP server stops first at the end, before the node and the
+	// catalogue it serves; on an early return, when the function ends.
+	stopHTTP := sync.OnceFunc(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		if err := srv.Shutdown(stopCtx); err != nil {
 			srv.Close()
 		}
-	}()
+	})
+	defer stopHTTP()
 	defer removeRunFiles(h.dir)
 
 	if network == "" {
@@ -210,6 +214,7 @@ func runNode(c *cli.Context) error {
 	case err := <-serveErr:
 		return fmt.Errorf("API server: %w", err)
 	}
+	stopHTTP()
 	return nil
 }
 

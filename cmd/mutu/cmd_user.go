@@ -47,6 +47,12 @@ func accountAuthor(path, name string) (protocol.AuthorKey, bool) {
 // federation reaches the home's node about its network: through its
 // API when it runs, else the catalogue. close ends what it opened.
 func federation(h *home) (f api.Federation, closed bool, close func(), err error) {
+	if h.config.Network == "" || trust.IsName(h.config.Network) {
+		// No network yet, or an open one: nothing to certify, and
+		// nothing to open (the account commands work while another
+		// process holds the catalogue).
+		return nil, false, func() {}, nil
+	}
 	ctx := context.Background()
 	if client := daemonClient(ctx, h); client != nil {
 		n, err := client.Network(ctx)
