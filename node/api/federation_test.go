@@ -209,3 +209,38 @@ func TestNetworkBodiesOverTheirLimitAreTooLarge(t *testing.T) {
 		t.Fatalf("a body over 64 KiB: %d %+v", code, e)
 	}
 }
+
+// TestCertificatesThroughTheAPI: a member's node certifies an author
+// key and ends the certificate; the roster then vouches for the author,
+// then no longer does; a field the record refuses is the request's
+// fault.
+func TestCertificatesThroughTheAPI(t *testing.T) {
+	srv, l, _, _, _ := closedNetwork(t)
+	author := protocol.PublicKey(newKey(t))
+	req := CertifyRequest{Author: author.String(), Name: "Mme Durand", Function: "gestionnaire", Etablissement: "Collège Jean Moulin", UAI: "0691234A"}
+	if code, _ := call(t, srv, "POST", "/api/v1/certificates", "", req, nil); code != http.StatusForbidden {
+		t.Fatalf("certify without the token: %d", code)
+	}
+	var c Certificate
+	if code, e := call(t, srv, "POST", "/api/v1/certificates", "token", req, &c); code != 200 || c.Name != "Mme Durand" || c.UAI != "0691234A" || c.End != "" {
+		t.Fatalf("certify: %d %v %+v", code, e, c)
+	}
+	if l.Cat.Roster().VouchEnd(author) != trust.Forever {
+		t.Fatal("the author is not vouched for after its certificate")
+	}
+	bad := req
+	bad.UAI = "1234"
+	if code, e := call(t, srv, "POST", "/api/v1/certificates", "token", bad, nil); code != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad UAI: %d %+v", code, e)
+	}
+	c = Certificate{}
+	if code, e := call(t, srv, "DELETE", "/api/v1/certificates/"+author.String(), "token", nil, &c); code != 200 || c.End == "" {
+		t.Fatalf("end: %d %v %+v", code, e, c)
+	}
+	if l.Cat.Roster().VouchEnd(author) == trust.Forever {
+		t.Fatal("the author is still vouched for after the end of its certificate")
+	}
+	if code, e := call(t, srv, "DELETE", "/api/v1/certificates/"+author.String(), "token", nil, nil); code != http.StatusUnprocessableEntity || !strings.Contains(e.Message, "no certificate in force") {
+		t.Fatalf("end again: %d %+v", code, e)
+	}
+}
