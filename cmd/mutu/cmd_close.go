@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -30,7 +31,7 @@ func networkCloseCommand() *cli.Command {
 			"The nodes admitted move to the closed network when they receive the charter; the others stay\n" +
 			"in the open one. Every revision held is kept. The node must be stopped; restart it afterwards.",
 		Flags: append([]cli.Flag{
-			&cli.StringSliceFlag{Name: "member", Usage: "admit the node of `PEERID` (12D3KooW…, as mutu peers shows it); repeatable; default: every peer in peers.json"},
+			&cli.StringSliceFlag{Name: "member", Usage: "admit the node of `PEERID[=LABEL]` (12D3KooW…, as mutu peers shows it; the label defaults to « nœud » and its short key); repeatable; default: every peer in peers.json"},
 			jsonFlag,
 		}, foundingFlags...),
 		Action: func(c *cli.Context) error {
@@ -54,14 +55,18 @@ func networkCloseCommand() *cli.Command {
 				}
 			}
 			me := protocol.PublicKey(h.nodeKey())
-			var members []trust.Key
+			var members []trust.Admission
 			for _, s := range ids {
-				k, err := peerKey(s)
+				id, label, _ := strings.Cut(s, "=")
+				k, err := peerKey(id)
 				if err != nil {
 					return inputError{fmt.Errorf("--member %q: %w", s, err)}
 				}
+				if label == "" {
+					label = "nœud " + k.Short()
+				}
 				if k != me {
-					members = append(members, k)
+					members = append(members, trust.Admission{Node: k, Role: trust.RoleMember, Label: label})
 				}
 			}
 			s, err := openLocal(c.Context, h, c.App.ErrWriter)
@@ -85,9 +90,9 @@ func networkCloseCommand() *cli.Command {
 			if err != nil {
 				return inputError{fmt.Errorf("close the network: %w", err)}
 			}
-			for _, k := range members {
-				if _, err := cat.AddTrust(c.Context, h.nodeKey(), &trust.Admission{Node: k, Role: trust.RoleMember, Label: "nœud " + k.Short()}); err != nil {
-					return err
+			for _, a := range members {
+				if _, err := cat.AddTrust(c.Context, h.nodeKey(), &a); err != nil {
+					return inputError{fmt.Errorf("admit %s: %w", a.Label, err)}
 				}
 			}
 			if err := certifyHome(c, h, cat); err != nil {
