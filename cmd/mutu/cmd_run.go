@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
@@ -38,17 +40,18 @@ func runCommand() *cli.Command {
 			"address of its API into the file api of its home, and its P2P addresses into addrs.\n" +
 			"SIGINT or SIGTERM stop it cleanly.",
 		ArgsUsage: " ",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "listen", Usage: "P2P listen `MULTIADDR` (repeatable; default from config: TCP and QUIC on port 4001)"},
 			&cli.StringFlag{Name: "http", Usage: "API and web `ADDR` (host:port, port 0 picks one; default from config: 127.0.0.1:6888)"},
 			&cli.StringSliceFlag{Name: "peer", Usage: "connect to `MULTIADDR` (ending in /p2p/ID; repeatable)"},
-			&cli.StringFlag{Name: "network", Usage: "network `NAME` (default from config: mutu)"},
+			&cli.StringFlag{Name: "network", Usage: "network `ID`: a charter's CID, or the name of an open network (default from config; none: found a new closed network)"},
 			&cli.BoolFlag{Name: "lan", Usage: "find peers on the local network with mDNS (sends multicast)"},
 			&cli.BoolFlag{Name: "upnp", Usage: "ask the router to forward the P2P port (UPnP)"},
 			&cli.DurationFlag{Name: "sync-interval", Usage: "reconcile with every peer this often", Value: node.DefaultSyncInterval},
+			&cli.DurationFlag{Name: "join-retry", Value: joinRetry, Usage: "while a join waits, ask again this often (tests)", Hidden: true},
 			&cli.BoolFlag{Name: "no-gossip", Usage: "do not propagate live; rely on periodic sync only (tests, benchmarks)", Hidden: true},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
-		},
+		}, foundingFlags...),
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "[flags]"); err != nil {
 				return err
@@ -70,10 +73,6 @@ func runNode(c *cli.Context) error {
 	if created {
 		log.Info("created a new home", "home", h.dir)
 	}
-	cfg, err := nodeConfig(c, h, log)
-	if err != nil {
-		return err
-	}
 	httpAddr := h.config.HTTP
 	if c.IsSet("http") {
 		httpAddr = c.String("http")
@@ -86,10 +85,12 @@ func runNode(c *cli.Context) error {
 	}
 	defer ln.Close()
 
-	cat, err := catalogue.Open(c.Context, filepath.Join(h.dir, storeDir), catalogue.Options{
-		Logger:   log,
-		Progress: progressPrinter(c.App.ErrWriter, "reindexing"),
-	})
+	network := h.config.Network
+	if c.IsSet("network") {
+		network = c.String("network")
+		h.config.Network = network
+	}
+	cat, err := catalogue.Open(c.Context, filepath.Join(h.dir, storeDir), h.catalogueOptions(log, progressPrinter(c.App.ErrWriter, "reindexing")))
 	if errors.Is(err, catalogue.ErrLocked) {
 		return homeError{fmt.Errorf("another mutu process uses %s; stop it first, or give another --home", h.dir)}
 	}
@@ -97,6 +98,73 @@ func runNode(c *cli.Context) error {
 		return err
 	}
 	defer cat.Close()
+	ctx := c.Context
+
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	limits := h.config.HTTPLimits.limits()
+	guard := httplimit.NewGuard(limits)
+	// The API answers from the start; while a join waits, with the
+	// catalogue alone and a status that says so.
+	var front swapHandler
+	waiting := &api.Local{Cat: cat, Author: h.author, NodeKey: h.nodeKey(), Invites: fileInvites{filepath.Join(h.dir, invitationsFile)},
+		Joining: func() string { return "pending" }}
+	front.set(api.Handler(waiting, token, log, api.WithGuard(guard)))
+	srv, limited := httplimit.Server(&front, ln, limits)
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	if limited.Cap() < limits.MaxConns {
+		log.Warn("HTTP connections capped below http_limits.max_connections, to leave file descriptors to peers and the store; raise the open-file limit (ulimit -n) to allow more",
+			"max_connections", limits.MaxConns, "cap", limited.Cap())
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(limited) }()
+	// The HTTP server stops first at the end, before the node and the
+	// catalogue it serves; on an early return, when the function ends.
+	stopHTTP := sync.OnceFunc(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(stopCtx); err != nil {
+			srv.Close()
+		}
+	})
+	defer stopHTTP()
+	defer removeRunFiles(h.dir)
+
+	if network == "" {
+		pending, err := readPendingJoin(h.dir)
+		if err != nil {
+			return err
+		}
+		if pending != nil {
+			if err := writeRunFiles(h.dir, ln.Addr().String(), token, nil); err != nil {
+				return homeError{err}
+			}
+			if err := waitAdmission(ctx, h, cat, pending, c.Duration("join-retry"), log); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		} else if err := foundNetwork(ctx, c, h, cat, log); err != nil {
+			return err
+		}
+	}
+	if !c.IsSet("network") {
+		if _, err := followClosure(c, h, cat, log); err != nil {
+			return err
+		}
+	}
+	if err := certifyOperator(ctx, c, h, cat, log); err != nil {
+		return err
+	}
+	cfg, err := nodeConfig(c, h, log)
+	if err != nil {
+		return err
+	}
+	cfg.Trust = cat
+	cfg.InvitationsPath = filepath.Join(h.dir, invitationsFile)
 
 	var opts []node.Option
 	if c.Bool("no-gossip") {
@@ -106,19 +174,12 @@ func runNode(c *cli.Context) error {
 	if err != nil {
 		return inputError{err}
 	}
-	ctx := c.Context
 	if err := n.Start(ctx); err != nil {
 		return networkError{fmt.Errorf("start node: %w", err)}
 	}
 	defer n.Close()
 
-	token, err := newToken()
-	if err != nil {
-		return err
-	}
-	local := &api.Local{Cat: cat, Author: h.author, Net: n.API()}
-	limits := h.config.HTTPLimits.limits()
-	guard := httplimit.NewGuard(limits)
+	local := &api.Local{Cat: cat, Author: h.author, Net: n.API(), NodeKey: h.nodeKey(), Invites: nodeInvites{n}}
 	webSrv, err := web.New(web.Config{
 		Cat:           cat,
 		Net:           n.API(),
@@ -127,6 +188,7 @@ func runNode(c *cli.Context) error {
 		Logger:        log,
 		SecureCookies: h.config.WebSecureCookies,
 		Guard:         guard,
+		NodeKey:       h.nodeKey(),
 	})
 	if err != nil {
 		return err
@@ -139,20 +201,11 @@ func runNode(c *cli.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api.Handler(local, token, log, api.WithGuard(guard)))
 	mux.Handle("/", webSrv)
-	srv, limited := httplimit.Server(mux, ln, limits)
-	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	if limited.Cap() < limits.MaxConns {
-		log.Warn("HTTP connections capped below http_limits.max_connections, to leave file descriptors to peers and the store; raise the open-file limit (ulimit -n) to allow more",
-			"max_connections", limits.MaxConns, "cap", limited.Cap())
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(limited) }()
+	front.set(mux)
 
 	if err := writeRunFiles(h.dir, ln.Addr().String(), token, n.Addrs()); err != nil {
-		srv.Close()
 		return homeError{err}
 	}
-	defer removeRunFiles(h.dir)
 	log.Info("node running", "peer", n.ID(), "network", cfg.Network, "api", "http://"+ln.Addr().String(), "home", h.dir)
 
 	select {
@@ -161,12 +214,18 @@ func runNode(c *cli.Context) error {
 	case err := <-serveErr:
 		return fmt.Errorf("API server: %w", err)
 	}
-	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(stopCtx); err != nil {
-		srv.Close()
-	}
+	stopHTTP()
 	return nil
+}
+
+// swapHandler serves what set gave it last: the API alone while a join
+// waits, then the API and the web pages.
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swapHandler) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
 }
 
 // nodeConfig builds the node's config from the home's config and the
@@ -189,9 +248,6 @@ func nodeConfig(c *cli.Context, h *home, log *slog.Logger) (node.Config, error) 
 	}
 	if c.IsSet("upnp") {
 		cfg.UPnP = c.Bool("upnp")
-	}
-	if c.IsSet("network") {
-		cfg.Network = c.String("network")
 	}
 	listen := h.config.Listen
 	if c.IsSet("listen") {

@@ -20,11 +20,18 @@ func statusCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if st.Join == "" && !st.Running {
+				if p, _ := readPendingJoin(s.home.dir); p != nil {
+					st.Join = "pending"
+				}
+			}
 			if c.Bool("json") {
 				return printJSON(c.App.Writer, st)
 			}
 			w := c.App.Writer
-			if !st.Running {
+			if st.Join != "" {
+				fmt.Fprintf(w, "Join: %s (the join request waits for a coordinator; mutu run asks again every 30 s)\n", term(st.Join))
+			} else if !st.Running {
 				fmt.Fprintf(w, "Node: not running (start it with `mutu --home %s run`)\n", s.home.dir)
 			} else {
 				fmt.Fprintf(w, "Node: running\nPeer ID: %s\nNetwork: %s\nPeers connected: %d\n", term(st.PeerID), term(st.Network), st.PeersConnected)

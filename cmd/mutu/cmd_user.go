@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +12,93 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/node/web"
+	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/trust"
 )
+
+// checkCertificate refuses, before the account is made, a certificate
+// the network would refuse.
+func checkCertificate(c api.CertifyRequest) error {
+	// Any network: only the fields are judged here.
+	const someNetwork = "bafyreifxpljo34mzus2epe2hv6xtq7kdlijeqdinyw4oaqwezcmrlb6qqa"
+	_, err := trust.NewRevision(someNetwork, &trust.Certificate{Name: c.Name, Function: c.Function, Etablissement: c.Etablissement, UAI: c.UAI})
+	if err != nil {
+		return inputError{fmt.Errorf("the certificate of the account: %s (fix --full-name, --function, --etablissement or --uai)", protocol.Sentence(err))}
+	}
+	return nil
+}
+
+// accountAuthor is the author key of account name.
+func accountAuthor(path, name string) (protocol.AuthorKey, bool) {
+	accounts, err := web.ListAccounts(path)
+	if err != nil {
+		return protocol.AuthorKey{}, false
+	}
+	for _, a := range accounts {
+		if a.Name == name {
+			return a.Author, true
+		}
+	}
+	return protocol.AuthorKey{}, false
+}
+
+// federation reaches the home's node about its network: through its
+// API when it runs, else the catalogue. close ends what it opened.
+func federation(h *home) (f api.Federation, closed bool, close func(), err error) {
+	if h.config.Network == "" || trust.IsName(h.config.Network) {
+		// No network yet, or an open one: nothing to certify, and
+		// nothing to open (the account commands work while another
+		// process holds the catalogue).
+		return nil, false, func() {}, nil
+	}
+	ctx := context.Background()
+	if client := daemonClient(ctx, h); client != nil {
+		n, err := client.Network(ctx)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		return client, n.Policy == string(trust.PolicyClosed), func() {}, nil
+	}
+	s, err := openLocal(ctx, h, io.Discard)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return s.local, s.cat.Roster().Closed(), func() { s.Close() }, nil
+}
+
+// certifyAccount certifies a new account's author key in a closed
+// network; nil in an open one.
+func certifyAccount(h *home, req api.CertifyRequest) (*api.Certificate, error) {
+	f, closed, done, err := federation(h)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if !closed {
+		return nil, nil
+	}
+	return f.Certify(context.Background(), req)
+}
+
+// endAccountCertificate ends the certificate of a removed account's
+// author key, if it has one in force.
+func endAccountCertificate(h *home, author protocol.AuthorKey) (bool, error) {
+	f, closed, done, err := federation(h)
+	if err != nil {
+		return false, err
+	}
+	defer done()
+	if !closed {
+		return false, nil
+	}
+	_, err = f.EndCertificate(context.Background(), author.String())
+	if err != nil && strings.Contains(api.ErrorOf(err).Message, "no certificate in force") {
+		return false, nil
+	}
+	return err == nil, err
+}
 
 func userCommand() *cli.Command {
 	urlFlag := &cli.StringFlag{
@@ -33,7 +119,11 @@ func userCommand() *cli.Command {
 				Description: "NAME is 2 to 40 lowercase letters, digits, '.', '_' or '-', e.g. marie.dupont. The link is\n" +
 					"valid 72 hours; send it to the person by a channel you trust.",
 				Flags: []cli.Flag{
-					&cli.BoolFlag{Name: "operator", Usage: "the account also sees the node's invitation code"},
+					&cli.BoolFlag{Name: "operator", Usage: "the account also sees the node's invitation code, and admits and revokes nodes on the Réseau page of a coordinator"},
+					&cli.StringFlag{Name: "full-name", Usage: "closed networks: the person's `NAME` in the certificate of the account's author key (« Mme Durand »; default: the account's NAME)"},
+					&cli.StringFlag{Name: "function", Value: "gestionnaire", Usage: "closed networks: the person's `FUNCTION` in the certificate (gestionnaire, agent comptable, référent numérique…)"},
+					&cli.StringFlag{Name: "etablissement", Usage: "closed networks: the person's établissement in the certificate"},
+					&cli.StringFlag{Name: "uai", Usage: "closed networks: the `UAI` of the établissement (7 digits and a letter, 0691234A)"},
 					urlFlag,
 					jsonFlag,
 				},
@@ -41,7 +131,8 @@ func userCommand() *cli.Command {
 					if err := needArgs(c, 1, 1, "NAME"); err != nil {
 						return err
 					}
-					return runUserAdd(userOptions{home: c.String("home"), name: c.Args().First(), operator: c.Bool("operator"), url: c.String("url"), json: c.Bool("json")}, c.App.Writer)
+					return runUserAdd(userOptions{home: c.String("home"), name: c.Args().First(), operator: c.Bool("operator"), url: c.String("url"), json: c.Bool("json"),
+						cert: api.CertifyRequest{Name: c.String("full-name"), Function: c.String("function"), Etablissement: c.String("etablissement"), UAI: c.String("uai")}}, c.App.Writer)
 				},
 			},
 			{
@@ -118,6 +209,9 @@ type userOptions struct {
 	url      string // base address for the link; "" to find it
 	json     bool
 	end      bool // sessions: end them
+	// cert is the certificate of a new account's author key, in a
+	// closed network.
+	cert api.CertifyRequest
 }
 
 // userAction is the action of a subcommand that takes one NAME and no
@@ -145,9 +239,27 @@ func runUserAdd(opts userOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	token, err := web.AddAccount(filepath.Join(h.dir, web.UsersFile), opts.name, web.AddOptions{Operator: opts.operator})
+	if opts.cert.Name == "" {
+		opts.cert.Name = opts.name
+	}
+	if err := checkCertificate(opts.cert); err != nil {
+		return err
+	}
+	path := filepath.Join(h.dir, web.UsersFile)
+	token, err := web.AddAccount(path, opts.name, web.AddOptions{Operator: opts.operator})
 	if err != nil {
 		return userError(err)
+	}
+	if author, ok := accountAuthor(path, opts.name); ok {
+		opts.cert.Author = author.String()
+		cert, err := certifyAccount(h, opts.cert)
+		if err != nil {
+			web.RemoveAccount(path, opts.name)
+			return fmt.Errorf("account %q not created: %w", opts.name, err)
+		}
+		if cert != nil && !opts.json {
+			fmt.Fprintf(out, "Its author key is certified by this node: « %s, %s ».\n", cert.Name, cert.Function)
+		}
 	}
 	link := web.ActivationURL(webBase(h, opts.url), token)
 	if opts.json {
@@ -210,12 +322,22 @@ func runUserEnable(opts userOptions, out io.Writer) error {
 }
 
 func runUserRemove(opts userOptions, out io.Writer) error {
-	path, _, err := usersPath(opts)
+	path, h, err := usersPath(opts)
 	if err != nil {
 		return err
 	}
+	author, known := accountAuthor(path, opts.name)
 	if err := web.RemoveAccount(path, opts.name); err != nil {
 		return userError(err)
+	}
+	if known {
+		ended, err := endAccountCertificate(h, author)
+		if err != nil {
+			return fmt.Errorf("account %q removed, but the certificate of its author key %s was not ended: %w; ask a coordinator of the network to end it", opts.name, author, err)
+		}
+		if ended {
+			fmt.Fprintln(out, "Its certificate has ended: what its key signs from now on is refused by the network.")
+		}
 	}
 	fmt.Fprintf(out, "Account %q removed, with its author key; its sessions have ended. Its entries stay.\n", opts.name)
 	return nil

@@ -114,6 +114,11 @@ func TestFetchCommand(t *testing.T) {
 		if code, _, stderr := mutuIn(t, h, "init"); code != 0 {
 			t.Fatalf("init %s: %s", h, stderr)
 		}
+		// An open network, as before charters: B connects to A's
+		// address without an invitation.
+		if err := updateConfig(h, map[string]any{"network": "mutu"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	conf := filepath.Join(b, configFile)
 	yml, err := os.ReadFile(conf)

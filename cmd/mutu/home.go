@@ -232,8 +232,8 @@ func parseConfig(data []byte, c *config) error {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("invalid config: %w", err)
 	}
-	if strings.TrimSpace(c.Network) == "" {
-		return errors.New(`invalid config: "network" must not be empty`)
+	if c.Network != "" && strings.TrimSpace(c.Network) != c.Network {
+		return fmt.Errorf(`invalid config: "network" %q has spaces around it; remove them`, c.Network)
 	}
 	return c.HTTPLimits.check()
 }

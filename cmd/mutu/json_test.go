@@ -56,6 +56,10 @@ func TestEveryDataCommandTakesJSON(t *testing.T) {
 // print one JSON value with it.
 func TestJSONOfCommandsThatLackedIt(t *testing.T) {
 	home := newHome(t)
+	// An open network: its codes (format 1) carry the addresses given.
+	if err := updateConfig(home, map[string]any{"network": "mutu"}); err != nil {
+		t.Fatal(err)
+	}
 	publish(t, home, "---\ntitle: Régie\n---\nCorps.\n")
 	keyFile := filepath.Join(t.TempDir(), "author.pem")
 	const addr = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWGzYfTZ6FLuM7t6Fm7rRrXoyy3Rsv2r9WsVt9s2nhb5hx"

@@ -77,6 +77,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			peersCommand(),
 			inviteCommand(),
 			joinCommand(),
+			membersCommand(),
+			networkCommand(),
 			userCommand(),
 		},
 		HideHelpCommand:      false,

@@ -68,7 +68,7 @@ func TestErrorsReadAsSentences(t *testing.T) {
 		{"bundle import of a file that is not one", home, []string{"bundle", "import", notCAR}, true, []string{notCAR, "not a CAR file"}},
 		{"bundle export of an empty catalogue", emptyHome, []string{"bundle", "export", filepath.Join(t.TempDir(), "x.car")}, true, []string{"nothing to export"}},
 		{"key import of a file that is not a key", home, []string{"key", "import", notKey}, true, []string{notKey, "not a mutu author key"}},
-		{"join with a damaged code", home, []string{"join", "mutu1abc"}, true, []string{"invitation code is not valid"}},
+		{"join with a damaged code", home, []string{"join", "mutu1abc"}, true, []string{"invitation code is mistyped or cut"}},
 	}
 	check := func(t *testing.T, home string, args, want []string) {
 		t.Helper()

@@ -184,7 +184,7 @@ func quickstartScript(t *testing.T, steps []quickStep) []byte {
 		case "history":
 			line("stdout '(?s)put.*put'")
 		case "invite":
-			line("capture CODE '(mutu1\\w+)'")
+			line("capture CODE '(mutu[12]\\w+)'")
 		case "bundle":
 			if args[len(args)-2] == "import" {
 				line("stdout '\\(0 new\\)'")

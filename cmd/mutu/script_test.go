@@ -60,6 +60,9 @@ func TestScripts(t *testing.T) {
 			"gen":         cmdGen,
 			"sameentries": cmdSameEntries,
 			"waitnode":    cmdWaitNode,
+			"eventually":  cmdEventually,
+			"mistype":     cmdMistype,
+			"sleep":       cmdSleep,
 		},
 		RequireExplicitExec: true,
 	})
@@ -220,4 +223,33 @@ func cmdWaitNode(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// mistype VAR: changes one character in the middle of the value of VAR,
+// as a person copying an invitation code might.
+func cmdMistype(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mistype VAR")
+	}
+	b := []byte(ts.Getenv(args[0]))
+	if len(b) < 2 {
+		ts.Fatalf("mistype: $%s is too short", args[0])
+	}
+	i := len(b) / 2
+	if b[i] == 'a' {
+		b[i] = 'b'
+	} else {
+		b[i] = 'a'
+	}
+	ts.Setenv(args[0], string(b))
+}
+
+// sleep DURATION: waits, as for an invitation to expire.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }

@@ -50,17 +50,15 @@ func openSession(c *cli.Context) (*session, error) {
 }
 
 func openLocal(ctx context.Context, h *home, stderr io.Writer) (*session, error) {
-	cat, err := catalogue.Open(ctx, filepath.Join(h.dir, storeDir), catalogue.Options{
-		Logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Progress: progressPrinter(stderr, "reindexing"),
-	})
+	cat, err := catalogue.Open(ctx, filepath.Join(h.dir, storeDir), h.catalogueOptions(
+		slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), progressPrinter(stderr, "reindexing")))
 	if errors.Is(err, catalogue.ErrLocked) {
 		return nil, homeError{fmt.Errorf("the catalogue of %s is in use by another mutu process whose API does not answer; wait for it to end, or stop it, then try again", h.dir)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	l := &api.Local{Cat: cat, Author: h.author}
+	l := &api.Local{Cat: cat, Author: h.author, NodeKey: h.nodeKey(), Invites: fileInvites{filepath.Join(h.dir, invitationsFile)}}
 	return &session{home: h, svc: l, local: l, cat: cat}, nil
 }
 

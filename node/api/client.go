@@ -113,7 +113,7 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path, conten
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if method != http.MethodGet {
+	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := hc.Do(req)

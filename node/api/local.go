@@ -37,6 +37,15 @@ type Local struct {
 	Author ed25519.PrivateKey // signs what this service publishes
 	Net    Network            // nil without a running node
 	Now    func() time.Time   // nil means time.Now
+	// NodeKey is the node's key (its libp2p identity's ed25519 key):
+	// it signs admissions and revocations. Nil: none are signed.
+	NodeKey ed25519.PrivateKey
+	// Invites issues and lists the node's invitations; nil when it
+	// issues none.
+	Invites Inviter
+	// Joining, when set, tells how a join of this home stands
+	// ("pending" while a coordinator has not approved it).
+	Joining func() string
 }
 
 var _ Service = (*Local)(nil)
@@ -352,6 +361,10 @@ func (l *Local) Status(ctx context.Context) (*Status, error) {
 		s.DiskFree, s.DiskReserve = free, reserve
 	}
 	s.Author = protocol.PublicKey(l.Author).String()
+	s.Closed = l.Cat.Roster().Closed()
+	if l.Joining != nil {
+		s.Join = l.Joining()
+	}
 	return &s, nil
 }
 

@@ -52,6 +52,15 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("GET /api/v1/bundle", h.exportBundle)
 	mux.HandleFunc("GET /api/v1/entries/{id}/export", h.exportEntry)
 	mux.HandleFunc("GET /api/v1/entries/{id}/attachments/{name}", h.exportAttachment)
+	mux.HandleFunc("GET /api/v1/network", h.network)
+	mux.HandleFunc("GET /api/v1/members", h.private(h.members))
+	mux.HandleFunc("POST /api/v1/members/{node}/approve", h.write(httplimit.Write, h.approve))
+	mux.HandleFunc("POST /api/v1/members/{node}/revoke", h.write(httplimit.Write, h.revoke))
+	mux.HandleFunc("GET /api/v1/invitations", h.private(h.invitations))
+	mux.HandleFunc("POST /api/v1/invitations", h.write(httplimit.Write, h.invite))
+	mux.HandleFunc("DELETE /api/v1/invitations/{id}", h.write(httplimit.Write, h.withdrawInvitation))
+	mux.HandleFunc("POST /api/v1/certificates", h.write(httplimit.Write, h.certify))
+	mux.HandleFunc("DELETE /api/v1/certificates/{author}", h.write(httplimit.Write, h.endCertificate))
 	return noSniff(h.refusePages(h.routeErrors(mux)))
 }
 
@@ -209,8 +218,7 @@ func (h *handler) write(c httplimit.Class, next http.HandlerFunc) http.HandlerFu
 		next(w, r)
 	})
 	return func(w http.ResponseWriter, r *http.Request) {
-		got := r.Header.Get("Authorization")
-		if h.token == "" || subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+h.token)) != 1 {
+		if !h.authorized(r) {
 			h.fail(w, &Error{Kind: KindForbidden, Message: "writing needs the token in the node's home (file api.token); the mutu command sends it"})
 			return
 		}
@@ -349,10 +357,19 @@ func ParseSearchQuery(r *http.Request) (SearchQuery, error) {
 	return q, nil
 }
 
+// status answers the node's status. In a closed network, who does
+// not hold the token learns neither the network's identifier nor the
+// node's addresses nor its peers': an invitation code is what lets a
+// node in, and it carries them.
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	out, err := h.svc.Status(r.Context())
+	if err == nil && out.Closed && !h.authorized(r) {
+		out.Network, out.Addrs, out.PeerID, out.Sync = "", []string{}, "", nil
+	}
 	h.reply(w, out, err)
 }
+
+func constantEq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 func (h *handler) peers(w http.ResponseWriter, r *http.Request) {
 	out, err := h.svc.Peers(r.Context())

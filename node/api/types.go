@@ -252,6 +252,13 @@ type Status struct {
 	// Counters are the running node's totals since it started; absent
 	// without a running node.
 	Counters *Counters `json:"counters,omitempty"`
+	// Closed: the network is closed (docs/protocol.md, Part 4). The
+	// API then gives the network and the addresses only to callers
+	// with the token: an anonymous one gets them empty.
+	Closed bool `json:"closed"`
+	// Join is "pending" while this home's join request waits for a
+	// coordinator; empty otherwise.
+	Join string `json:"join,omitempty"`
 }
 
 // Counters are a running node's totals since it started.

@@ -20,9 +20,12 @@ import (
 // entryView is the page of one entry.
 type entryView struct {
 	base
-	E           card
-	Author      string
-	AuthorKey   string
+	E         card
+	Author    string
+	AuthorKey string
+	// Attribution says who vouches for the author of the version shown,
+	// in a closed network (roster.go).
+	Attribution string
 	Created     time.Time
 	Verified    bool
 	Body        template.HTML
@@ -142,6 +145,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 		Owner:     owns(visitorOf(r), d),
 	}
 	if d.HeadRev != nil {
+		v.Attribution = s.attribution(d.HeadRev.Author, d.HeadRev.Clock)
 		for _, k := range d.HeadRev.Editors {
 			v.Editors = append(v.Editors, s.authorName(k))
 		}

@@ -28,6 +28,9 @@ type networkView struct {
 	Disk        api.Status // DiskFree and DiskReserve only; DiskFree 0 when unknown
 	Invite      string     // for operators
 	InviteError string
+	// Roster is the closed network's charter and nodes; nil in an open
+	// network.
+	Roster *rosterView
 }
 
 type syncView struct {
@@ -40,7 +43,7 @@ type syncView struct {
 }
 
 func (s *Server) network(w http.ResponseWriter, r *http.Request) {
-	v := &networkView{base: base{Title: "Réseau", Nav: "reseau"}}
+	v := &networkView{base: base{Title: "Réseau", Nav: "reseau", Flash: flashes[r.URL.Query().Get("msg")]}, Roster: s.roster(r)}
 	n, err := s.cat.Counts()
 	if err != nil {
 		s.internalError(w, r, err)
@@ -58,7 +61,21 @@ func (s *Server) network(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Peers = s.net.Peers()
 		sort.Slice(v.Peers, func(i, j int) bool { return v.Peers[i].ID < v.Peers[j].ID })
-		if vis := visitorOf(r); vis.account != nil && vis.account.Operator {
+		if v.Roster != nil && !v.Roster.Operator {
+			// In a closed network, an invitation code lets a node in,
+			// not an address: the page gives the nodes' addresses and
+			// the network's identifier to the node's operators only, as
+			// the API gives them to who holds its token.
+			v.Addrs = nil
+			peers := make([]api.Peer, len(v.Peers))
+			for i, p := range v.Peers {
+				peers[i] = api.Peer{ID: p.ID, Direction: p.Direction}
+			}
+			v.Peers = peers
+		}
+		// A closed network's codes admit one node each: `mutu invite`
+		// makes them. An open network's code is its name and addresses.
+		if vis := visitorOf(r); vis.account != nil && vis.account.Operator && v.Roster == nil {
 			v.Invite, v.InviteError = invite(st)
 		}
 	}

@@ -138,6 +138,8 @@ var flashes = map[string]string{
 	"deconnecte": "Vous êtes déconnecté·e.",
 	"active":     "Votre mot de passe est enregistré ; vous êtes connecté·e.",
 	"recues":     "Les pièces jointes sont sur ce nœud : vous pouvez les télécharger.",
+	"admis":      "Le nœud est admis : il rejoint le réseau dès sa prochaine tentative.",
+	"revoque":    "Le nœud est révoqué : les nœuds du réseau s'en déconnectent.",
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,10 @@ type Config struct {
 	// SessionsPath is the file that keeps the logged-in sessions and
 	// the CSRF key across restarts; "" keeps them in memory only.
 	SessionsPath string
+	// NodeKey is the node's key (its libp2p identity's ed25519 key):
+	// on a coordinator's node, it signs the admissions and revocations
+	// an operator makes on the Réseau page. nil: none.
+	NodeKey ed25519.PrivateKey
 	// Guard limits the rate of each client's searches, writes and
 	// fetches (429 past it), and lets uploads and downloads of
 	// attachments last past the server's timeouts while they move.
@@ -75,6 +80,7 @@ type Server struct {
 	results  *resultCache // nil runs every search
 	guard    *httplimit.Guard
 	handler  http.Handler
+	nodeKey  ed25519.PrivateKey
 
 	fetches   fetches       // background fetches of attachments
 	fetchWait time.Duration // how long a request for one waits for it
@@ -121,6 +127,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cat:      cfg.Cat,
 		net:      cfg.Net,
+		nodeKey:  cfg.NodeKey,
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		accounts: accounts,
@@ -234,6 +241,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /publier", s.needAccount(s.publishForm))
 	mux.HandleFunc(publishRoute, s.needAccount(s.limit(httplimit.Write, s.publishPost)))
 	mux.HandleFunc("GET /reseau", s.network)
+	mux.HandleFunc("POST /reseau/admettre", s.needAccount(s.limit(httplimit.Write, s.admitPost)))
+	mux.HandleFunc("GET /reseau/revoquer", s.needAccount(s.revokeForm))
+	mux.HandleFunc("POST /reseau/revoquer", s.needAccount(s.limit(httplimit.Write, s.revokePost)))
 	mux.HandleFunc("GET /connexion", s.loginForm)
 	mux.HandleFunc("POST /connexion", s.loginPost)
 	mux.HandleFunc("POST /deconnexion", s.logout)
