@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mutu-network/mutu/e2e/harness"
+)
+
+// memberTimeout bounds the wait for the members of a closed network to
+// find each other: a member dials the others from their address
+// records, every 10 seconds at most (docs/protocol.md §4.6).
+const memberTimeout = time.Minute
+
+// closedNetwork starts a coordinator A, which founds a closed network at
+// its first run, and the members it admits by invitation (`mutu invite`
+// on A, `mutu join CODE` on each member's fresh home, then `mutu run`
+// with no --peer), labelled B, C… It returns once every node is
+// connected to every other.
+func closedNetwork(h *harness.Harness, members int) harness.Nodes {
+	nodes := h.NewNodes(1 + members)
+	a := nodes[0].OwnNetwork().Init()
+	a.Start()
+	for _, m := range nodes[1:] {
+		m.Join(a.Invite("--label", m.Name), m.Name)
+	}
+	for _, m := range nodes[1:] {
+		m.Start()
+	}
+	awaitConnected(h, nodes...)
+	return nodes
+}
+
+// awaitConnected waits until each node is connected to every other.
+func awaitConnected(h *harness.Harness, nodes ...*harness.Node) {
+	h.WaitFor(memberTimeout, "the members to connect to each other", func() error {
+		for _, n := range nodes {
+			ids, err := peerIDs(n)
+			if err != nil {
+				return err
+			}
+			for _, o := range nodes {
+				if o != n && !slices.Contains(ids, o.PeerID()) {
+					return fmt.Errorf("node %s's peers %v lack %s (%s)", n.Name, ids, o.Name, o.PeerID())
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// peerIDs returns the IDs of a running node's connected peers, read
+// through the API.
+func peerIDs(n *harness.Node) ([]string, error) {
+	peers, err := n.GetPeers()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(peers))
+	for i, p := range peers {
+		ids[i] = p.ID
+	}
+	return ids, nil
+}
+
+// gossipBound is how soon, in the task's words, an entry published on
+// one member must reach another connected one: within 2 s.
+const gossipBound = 2 * time.Second
+
+// TestClosedMembersReachEachOtherWithoutTheCoordinator admits B and C by
+// A's invitations, stops A, and sees an entry published on B reach C
+// within 2 s: the members connected to each other from their address
+// records, not through A.
+func TestClosedMembersReachEachOtherWithoutTheCoordinator(t *testing.T) {
+	h := harness.New(t)
+	nodes := closedNetwork(h, 2)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	if m := c.Members(); !m.Closed || len(m.Members) != 3 {
+		t.Fatalf("C's roster: closed %v, %d members %+v; want closed, 3", m.Closed, len(m.Members), m.Members)
+	}
+	a.Stop()
+
+	x := b.PublishOne(note("Régie d'avances : plafond de l'encaisse", "Le plafond est fixé par l'acte constitutif de la régie."))
+	published := time.Now()
+	got := h.WaitFor(gossipBound, "C to receive B's entry with A stopped", func() error {
+		_, err := c.GetEntry(x.ID)
+		return err
+	})
+	t.Logf("B's entry reached C %v after the publish returned", got.Sub(published).Round(time.Millisecond))
+}
