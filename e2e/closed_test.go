@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +92,74 @@ func TestClosedMembersReachEachOtherWithoutTheCoordinator(t *testing.T) {
 		return err
 	})
 	t.Logf("B's entry reached C %v after the publish returned", got.Sub(published).Round(time.Millisecond))
+}
+
+// revokeBound is how soon, in the task's words, a member must
+// disconnect a node revoked on the coordinator: within 5 s.
+const revokeBound = 5 * time.Second
+
+// TestClosedRevokedMemberIsDisconnectedAndRefused revokes B with `mutu
+// members revoke` on the coordinator A: C disconnects B within 5 s, an
+// entry B signs afterwards is refused (by B itself if the revocation
+// reached it, or else by C when it comes in a bundle), and the entry B
+// published before stays on C.
+func TestClosedRevokedMemberIsDisconnectedAndRefused(t *testing.T) {
+	h := harness.New(t)
+	nodes := closedNetwork(h, 2)
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	before := b.PublishOne(note("Inventaire : sortie des biens réformés", "Le conseil d'administration autorise la sortie de l'inventaire."))
+	h.WaitFor(liveTimeout, "C to receive B's entry", func() error {
+		_, err := c.GetEntry(before.ID)
+		return err
+	})
+
+	a.MustRun("members", "revoke", "--reason", "Poste fermé", a.NodeKey("B"))
+	revoked := time.Now()
+	got := h.WaitFor(revokeBound, "C to disconnect the revoked B", func() error {
+		ids, err := peerIDs(c)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(ids, b.PeerID()) {
+			return fmt.Errorf("C's peers %v still hold B", ids)
+		}
+		return nil
+	})
+	t.Logf("C disconnected B %v after the revoke returned", got.Sub(revoked).Round(time.Millisecond))
+	for _, m := range c.Members().Members {
+		if m.Label == "B" && !m.Revoked {
+			t.Errorf("C's roster shows B not revoked: %+v", m)
+		}
+	}
+
+	// B, stopped, signs a new entry with a clock after its revocation.
+	b.Stop()
+	res := b.Run("publish", "--json", b.WriteEntry(note("Marchés : publicité adaptée", "Écrit après la révocation du nœud.")))
+	if res.Code != 0 {
+		// B holds its revocation: its author's certificate ended with it.
+		t.Logf("B refused its own entry: %s", strings.TrimSpace(string(res.Stderr)))
+		if !strings.Contains(string(res.Stderr), "not vouched") {
+			t.Errorf("B's publish after its revocation failed, but not as not vouched:\n%v", res)
+		}
+	} else {
+		var after []harness.Published
+		if err := json.Unmarshal(res.Stdout, &after); err != nil || len(after) != 1 {
+			t.Fatalf("publish printed %s: %v", res.Stdout, err)
+		}
+		bundle := filepath.Join(h.Dir(), "after.car")
+		b.MustRun("bundle", "export", bundle, after[0].ID)
+		imp := c.Run("bundle", "import", bundle)
+		t.Logf("B stored its entry (it lacks its revocation); C's import: %s", strings.TrimSpace(string(imp.Stderr)))
+		if imp.Code == 0 || !strings.Contains(string(imp.Stderr), "not vouched") {
+			t.Errorf("C imported the bundle of B's entry signed after B's revocation, or refused it for another reason:\n%v", imp)
+		}
+		if _, err := c.GetEntry(after[0].ID); err == nil {
+			t.Errorf("C holds %s, signed by B after its revocation", after[0].ID)
+		}
+	}
+	for _, n := range []*harness.Node{a, c} {
+		if _, err := n.GetEntry(before.ID); err != nil {
+			t.Errorf("the entry B published before its revocation is gone from %s: %v", n.Name, err)
+		}
+	}
 }
