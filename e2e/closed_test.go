@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -162,4 +163,89 @@ func TestClosedRevokedMemberIsDisconnectedAndRefused(t *testing.T) {
 			t.Errorf("the entry B published before its revocation is gone from %s: %v", n.Name, err)
 		}
 	}
+}
+
+// refusedLine is the line a node logs, once a minute at most, for the
+// peers it refused for not being members.
+const refusedLine = "refused peers that are not members of the network"
+
+// outsiderWindow is how long the outsider dials the members: long
+// enough for several dials of each (every 5 s, then 10 s: the redial
+// backoff), shorter than the minute between two refusal lines.
+const outsiderWindow = 20 * time.Second
+
+// TestClosedOutsiderConnectsToNoMember gives an outsider X everything a
+// member has but an admission: the network's identifier and trust
+// records (the bundle of A's catalogue), the full TCP and QUIC addresses
+// of A, B and C as --peer, and the certified author key of A. No member
+// ever connects with it, nothing it publishes reaches any of them, and
+// each member logs its refusals in one line (once a minute at most).
+func TestClosedOutsiderConnectsToNoMember(t *testing.T) {
+	h := harness.New(t)
+	members := closedNetwork(h, 2)
+	a := members[0]
+	network := a.Status().Network
+
+	x := h.NewNode("X").OwnNetwork().Init()
+	configPath := filepath.Join(x.Home, "config.yaml")
+	config, err := os.ReadFile(configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(config), "network: \"\"") {
+		t.Fatalf("X's config.yaml names no empty network:\n%s", config)
+	}
+	config = []byte(strings.Replace(string(config), "network: \"\"", "network: "+network, 1))
+	if err := os.WriteFile(configPath, config, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(h.Dir(), "all.car")
+	a.MustRun("bundle", "export", bundle)
+	x.MustRun("bundle", "import", bundle)
+	key, err := os.ReadFile(filepath.Join(a.Home, "author.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(x.Home, "author.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if m := x.Members(); !m.Closed || len(m.Members) != 3 {
+		t.Fatalf("X's roster after the import: closed %v, %d members; want the network's 3", m.Closed, len(m.Members))
+	}
+
+	x.Start(members...)
+	for _, m := range members {
+		if got := len(m.Addrs()); got < 2 {
+			t.Fatalf("node %s has %d addresses, want TCP and QUIC", m.Name, got)
+		}
+	}
+	p := x.PublishOne(note("Note d'un intrus", "Signée d'une clé d'auteur certifiée, sur un nœud que personne n'a admis."))
+
+	deadline := time.Now().Add(outsiderWindow)
+	for time.Now().Before(deadline) {
+		// The members' side is what counts: X's own list may show a
+		// connection for the moment the member takes to close it.
+		for _, m := range members {
+			ids, err := peerIDs(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(ids, x.PeerID()) {
+				t.Fatalf("member %s is connected to the outsider X", m.Name)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, m := range members {
+		if _, err := m.GetEntry(p.ID); err == nil {
+			t.Errorf("member %s holds the outsider's entry %s", m.Name, p.ID)
+		}
+		if got := strings.Count(m.Log(), refusedLine); got != 1 {
+			t.Errorf("member %s logged %d lines of refused peers within %v, want 1:\n%s", m.Name, got, outsiderWindow, m.Log())
+		}
+	}
+	if strings.Contains(x.Log(), "msg=synced") {
+		t.Errorf("the outsider X synced with a member:\n%s", x.Log())
+	}
+	t.Logf("X's failed syncs: %d", strings.Count(x.Log(), `msg="sync failed"`))
 }
