@@ -350,3 +350,65 @@ func HitIDs(hits []Hit) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Members is what `mutu members --json` prints: the nodes of a closed
+// network and the join requests that wait.
+type Members struct {
+	Network string   `json:"network"`
+	Closed  bool     `json:"closed"`
+	Members []Member `json:"members"`
+	Pending []struct {
+		Node  string `json:"node"`
+		Label string `json:"label"`
+	} `json:"pending"`
+}
+
+// Member is one node of a closed network's roster.
+type Member struct {
+	Node    string `json:"node"` // its key, ed25519:…
+	Role    string `json:"role"`
+	Label   string `json:"label"`
+	Revoked bool   `json:"revoked"`
+}
+
+// Members returns the roster the node holds.
+func (n *Node) Members() Members {
+	n.t.Helper()
+	var m Members
+	n.RunJSON(&m, "members")
+	return m
+}
+
+// NodeKey returns the key (ed25519:…) of the node labelled label in
+// the roster n holds, and fails the test if it holds none.
+func (n *Node) NodeKey(label string) string {
+	n.t.Helper()
+	m := n.Members()
+	for _, mb := range m.Members {
+		if mb.Label == label {
+			return mb.Node
+		}
+	}
+	n.t.Fatalf("node %s: no member labelled %q in %+v", n.Name, label, m.Members)
+	return ""
+}
+
+// Invite runs `mutu invite flags...` and returns the code it prints.
+func (n *Node) Invite(flags ...string) string {
+	n.t.Helper()
+	code := strings.TrimSpace(string(n.MustRun(append([]string{"invite"}, flags...)...).Stdout))
+	if code == "" || strings.ContainsAny(code, " \n") {
+		n.t.Fatalf("node %s: mutu invite printed %q, want one code", n.Name, code)
+	}
+	return code
+}
+
+// Join runs `mutu join --label LABEL CODE` on the node's home, which
+// it creates if needed, and makes the node start on the network the
+// join writes (OwnNetwork).
+func (n *Node) Join(code, label string) Result {
+	n.t.Helper()
+	res := n.MustRun("join", "--label", label, code)
+	n.OwnNetwork()
+	return res
+}

@@ -139,6 +139,10 @@ func New(t *testing.T) *Harness {
 // Binary returns the path of the mutu binary under test.
 func (h *Harness) Binary() string { return h.bin }
 
+// Network returns the name of the open network the test's nodes start
+// on, unless they were told OwnNetwork.
+func (h *Harness) Network() string { return h.network }
+
 // Dir returns a scratch directory of the test, removed when it ends.
 func (h *Harness) Dir() string { return h.dir }
 

@@ -49,7 +49,8 @@ type Node struct {
 	LogPath string // the daemon's output, every run appended
 	files   string // scratch directory for entry files
 
-	flags []string // extra flags of mutu run, for every start
+	flags      []string // extra flags of mutu run, for every start
+	ownNetwork bool     // start without --network (OwnNetwork)
 
 	mu       sync.Mutex // guards the fields below
 	cmd      *exec.Cmd
@@ -117,6 +118,25 @@ func (n *Node) WithFlags(flags ...string) *Node {
 	return n
 }
 
+// OwnNetwork makes the nodes start without --network, on the network
+// their homes name (OwnNetwork on Node).
+func (ns Nodes) OwnNetwork() Nodes {
+	for _, n := range ns {
+		n.OwnNetwork()
+	}
+	return ns
+}
+
+// OwnNetwork makes the node start without --network: on the network
+// its home's config.yaml names (the one `mutu join` wrote), or, on a
+// home that names none, a closed network that its first run founds
+// with the node as coordinator. Other nodes start on the harness's
+// open network (Harness.Network).
+func (n *Node) OwnNetwork() *Node {
+	n.ownNetwork = true
+	return n
+}
+
 // runFiles are the files a daemon writes into its home while it runs.
 var runFiles = []string{"api", "api.token", "addrs"}
 
@@ -131,7 +151,9 @@ func (n *Node) Start(peers ...*Node) *Node {
 		"--listen", "/ip4/127.0.0.1/tcp/0",
 		"--listen", "/ip4/127.0.0.1/udp/0/quic-v1",
 		"--http", "127.0.0.1:0",
-		"--network", n.h.network,
+	}
+	if !n.ownNetwork {
+		args = append(args, "--network", n.h.network)
 	}
 	for _, p := range peers {
 		addrs := p.Addrs()
