@@ -1,7 +1,11 @@
 package node
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -21,6 +25,9 @@ import (
 // non-members (closed.go). Relay is off: mutu nodes
 // are reached directly or not at all.
 func newHost(cfg Config, o options, pen *penalties, acc *access) (host.Host, error) {
+	if err := checkPortsFree(cfg.ListenAddrs); err != nil {
+		return nil, err
+	}
 	cm, err := connmgr.NewConnManager(connLow, connHigh, connmgr.WithGracePeriod(connGrace))
 	if err != nil {
 		return nil, fmt.Errorf("node: connection manager: %w", err)
@@ -78,4 +85,48 @@ func fullAddrs(h host.Host) []ma.Multiaddr {
 		return nil
 	}
 	return out
+}
+
+// checkPortsFree binds each listen address that names a port, without
+// port reuse, and lets it go. libp2p listens on TCP with port reuse
+// (its outgoing connections leave from the listening port), so a second
+// node on one machine would share TCP 4001 with the first and lose its
+// QUIC listener without a word: it is refused here, with the address
+// and what to do.
+func checkPortsFree(addrs []ma.Multiaddr) error {
+	for _, a := range addrs {
+		ip, err := a.ValueForProtocol(ma.P_IP4)
+		if err != nil {
+			if ip, err = a.ValueForProtocol(ma.P_IP6); err != nil {
+				continue // a DNS name or else: libp2p says what is wrong with it
+			}
+		}
+		var l io.Closer
+		if port, err := a.ValueForProtocol(ma.P_TCP); err == nil && port != "0" {
+			l, err = net.Listen("tcp", net.JoinHostPort(ip, port))
+			if err = portErr(a, err); err != nil {
+				return err
+			}
+		} else if port, err := a.ValueForProtocol(ma.P_UDP); err == nil && port != "0" {
+			l, err = net.ListenPacket("udp", net.JoinHostPort(ip, port))
+			if err = portErr(a, err); err != nil {
+				return err
+			}
+		}
+		if l != nil {
+			_ = l.Close()
+		}
+	}
+	return nil
+}
+
+// portErr says why listening on a failed, if it did.
+func portErr(a ma.Multiaddr, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("node: listen on %s: the port is in use, by another program or another mutu node on this machine: give this node other ports (--listen, or listen in config.yaml)", a)
+	}
+	return fmt.Errorf("node: listen on %s: %w", a, err)
 }

@@ -187,3 +187,33 @@ func TestRealHostsWrongNetwork(t *testing.T) {
 		eventually(t, 5*time.Second, "A to drop the blocked peer", func() bool { return !connected(a, h.ID()) })
 	}
 }
+
+// TestSecondNodeOnTheSamePortsRefused: two nodes on one machine with the
+// same fixed ports. libp2p's port reuse let the second share the first's
+// TCP port and lose its QUIC listener without a word; it is now refused
+// at start, naming the address.
+func TestSecondNodeOnTheSamePortsRefused(t *testing.T) {
+	first := startReal(t, nodeKey(t), nil, nil)
+	var fixed []ma.Multiaddr
+	for _, a := range first.h.Network().ListenAddresses() {
+		if strings.HasPrefix(a.String(), "/ip4/127.0.0.1/") {
+			fixed = append(fixed, a)
+		}
+	}
+	if len(fixed) != 2 {
+		t.Fatalf("the first node listens on %v, want a TCP and a QUIC address", fixed)
+	}
+	for _, a := range fixed {
+		conf := testConfig(&logBuffer{})
+		conf.PrivKey = nodeKey(t)
+		conf.ListenAddrs = []ma.Multiaddr{a}
+		n, err := New(conf, newMemCatalogue())
+		if err == nil {
+			err = n.Start(context.Background())
+			defer n.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), "port is in use") || !strings.Contains(err.Error(), a.String()) {
+			t.Errorf("a second node on %s: %v, want a refusal naming the address in use", a, err)
+		}
+	}
+}
