@@ -57,6 +57,15 @@ func (l *Local) now() time.Time {
 	return time.Now()
 }
 
+// defaultKind reads the kind a request gives to files that name none:
+// a note when it gives none either.
+func defaultKind(s string) (entry.Kind, error) {
+	if s == "" {
+		return entry.KindNote, nil
+	}
+	return entry.ParseKind(s)
+}
+
 // Publish validates every file first and publishes them only if all
 // are valid, so that a bad file changes nothing.
 func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, error) {
@@ -66,13 +75,9 @@ func (l *Local) Publish(ctx context.Context, req PublishRequest) ([]Published, e
 	if len(req.Attachments) > 0 && len(req.Files) != 1 {
 		return nil, inputErrorf("attachments go with a single entry; %d files were given", len(req.Files))
 	}
-	kind := entry.KindNote
-	if req.Kind != "" {
-		k, err := entry.ParseKind(req.Kind)
-		if err != nil {
-			return nil, err
-		}
-		kind = k
+	kind, err := defaultKind(req.Kind)
+	if err != nil {
+		return nil, err
 	}
 	files := make([]*entry.File, len(req.Files))
 	warnings := make([][]entry.Problem, len(req.Files))

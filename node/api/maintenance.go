@@ -75,17 +75,12 @@ func importResult(res *catalogue.ImportResult) *ImportResult {
 
 // Import imports the folder of req, in place or from its archive.
 func (l *Local) Import(ctx context.Context, req ImportRequest, progress Progress) (*ImportResult, error) {
-	kind := entry.KindNote
-	if req.Kind != "" {
-		k, err := entry.ParseKind(req.Kind)
-		if err != nil {
-			return nil, err
-		}
-		kind = k
+	kind, err := defaultKind(req.Kind)
+	if err != nil {
+		return nil, err
 	}
 	opts := catalogue.ImportOptions{Kind: kind, Progress: progress, Name: req.Name}
 	var res *catalogue.ImportResult
-	var err error
 	if req.Dir != "" {
 		res, err = l.Cat.Import(ctx, l.Author, req.Dir, opts)
 	} else {
