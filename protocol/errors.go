@@ -27,6 +27,8 @@ const (
 	CodeInvalid            Code = 11 // well-formed but breaks a record or exchange rule
 	CodeNotVouched         Code = 12 // in a closed network, the author has no certificate valid at the revision's clock
 	CodeNotMember          Code = 13 // the peer is not an active node of the network
+	// Code 14 is left to moderation's refusal of a blocked author.
+	CodeErased Code = 15 // the block was erased by a moderation decision and is never stored again
 )
 
 var codeNames = map[Code]string{
@@ -44,6 +46,7 @@ var codeNames = map[Code]string{
 	CodeInvalid:            "invalid",
 	CodeNotVouched:         "not vouched",
 	CodeNotMember:          "not a member",
+	CodeErased:             "erased",
 }
 
 func (c Code) String() string {
@@ -94,6 +97,7 @@ var (
 	ErrInvalid            = &Error{Code: CodeInvalid}
 	ErrNotVouched         = &Error{Code: CodeNotVouched}
 	ErrNotMember          = &Error{Code: CodeNotMember}
+	ErrErased             = &Error{Code: CodeErased}
 )
 
 // CodeOf returns the code carried by err, CodeInternal for a non-nil
