@@ -1,0 +1,196 @@
+package catalogue
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue/search"
+	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/trust"
+)
+
+// eraseMarker is the personal data the erasure tests write and look
+// for: one word, so that the search index holds it as a term too.
+const eraseMarker = "zorglubdurand"
+
+// homeFilesWith returns the files under root that hold s, as grep -r
+// would.
+func homeFilesWith(tb testing.TB, root, s string) []string {
+	tb.Helper()
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(s)) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return found
+}
+
+var testErasure = ErasedBy{
+	Decision: protocol.BlockCID([]byte("decision")),
+	Time:     time.Date(2026, 12, 7, 10, 30, 0, 0, time.UTC),
+	Category: trust.CategoryPersonalData,
+}
+
+// TestEraseLeavesTheMarkerInNoFile publishes an entry whose body and
+// attachment carry a marker among other entries, erases it, and finds
+// the marker in no file of the catalogue, before and after a reopen;
+// the other entries are intact, the history lists the erased revision
+// as erased, and no path stores it again.
+func TestEraseLeavesTheMarkerInNoFile(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	dir := filepath.Join(home, "catalogue")
+	c := openTest(t, dir)
+	me := newKey(t)
+	var others []cid.Cid
+	for i, title := range []string{"Régie d'avances", "Rapprochement bancaire", "Voyages scolaires"} {
+		p, err := c.Publish(ctx, me, parse(t, "---\ntitle: "+title+"\n---\nProcédure "+strings.Repeat("détaillée ", i+1)+".\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, p.Doc)
+	}
+	first, err := c.Publish(ctx, me, parse(t, "---\ntitle: Fonds social\n---\nLa procédure d'attribution.\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attachment := bytes.Repeat([]byte("élève "+eraseMarker+", quotient familial 312\n"), 100)
+	bad, err := c.Edit(ctx, me, first.Doc, parse(t, "---\ntitle: Fonds social\n---\nExemple : la famille "+eraseMarker+", quotient 312.\n"),
+		EditOptions{Files: []File{{Name: "dossier.txt", Data: bytes.NewReader(attachment)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle bytes.Buffer
+	if _, err := c.ExportBundle(ctx, &bundle, []cid.Cid{first.Doc}); err != nil {
+		t.Fatal(err)
+	}
+	badRev, badData, err := c.Revision(bad.Revision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := badRev.Attachments[0].Blocks
+	blockData, err := c.Block(ctx, blocks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Search(ctx, search.Query{Text: eraseMarker}); err != nil || res.Total != 1 {
+		t.Fatalf("search for the marker before the erasure: %+v, %v", res, err)
+	}
+	if len(homeFilesWith(t, home, eraseMarker)) == 0 {
+		t.Fatal("the marker is in no file before the erasure: the test proves nothing")
+	}
+
+	start := time.Now()
+	if err := c.Erase(ctx, []cid.Cid{bad.Revision}, testErasure); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("erasure of 1 revision among 5 in %v", time.Since(start))
+
+	check := func(c *Catalogue) {
+		t.Helper()
+		if found := homeFilesWith(t, home, eraseMarker); len(found) > 0 {
+			t.Errorf("the marker is still in %v", found)
+		}
+		d, err := c.Get(first.Doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Erased == nil || d.Entry != nil || d.HeadRev != nil || !d.Head.Equals(bad.Revision) ||
+			!d.Erased.Decision.Equals(testErasure.Decision) || d.Erased.Category != trust.CategoryPersonalData || !d.Erased.Time.Equal(testErasure.Time) {
+			t.Errorf("entry after erasure: %+v", d)
+		}
+		h, err := c.History(first.Doc)
+		if err != nil || len(h) != 2 || h[0].Erased == nil || h[0].Title != "" || h[1].Erased != nil || h[1].Title != "Fonds social" {
+			t.Errorf("history after erasure: %+v, %v", h, err)
+		}
+		v, err := c.Version(first.Doc, bad.Revision.String())
+		if err != nil || v.Erased == nil || v.Entry != nil || v.Attachments != nil {
+			t.Errorf("version after erasure: %+v, %v", v, err)
+		}
+		if _, err := c.Block(ctx, blocks[0]); !errors.Is(err, protocol.ErrNotFound) {
+			t.Errorf("the erased attachment block is served: %v", err)
+		}
+		if _, err := c.Block(ctx, bad.Revision); !errors.Is(err, protocol.ErrNotFound) {
+			t.Errorf("the erased revision is served: %v", err)
+		}
+		if res, err := c.Search(ctx, search.Query{Text: eraseMarker}); err != nil || res.Total != 0 {
+			t.Errorf("search for the marker after the erasure: %+v, %v", res, err)
+		}
+		for _, id := range others {
+			if d, err := c.Get(id); err != nil || d.Entry == nil || d.Erased != nil {
+				t.Errorf("another entry after the erasure: %+v, %v", d, err)
+			}
+		}
+		if res, err := c.Search(ctx, search.Query{Text: "rapprochement"}); err != nil || res.Total != 1 {
+			t.Errorf("search for another entry: %+v, %v", res, err)
+		}
+		if by, ok, err := c.Erased(bad.Revision); err != nil || !ok || !by.Decision.Equals(testErasure.Decision) {
+			t.Errorf("Erased: %+v, %v, %v", by, ok, err)
+		}
+	}
+	check(c)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c = openTest(t, dir)
+	check(c)
+
+	// Every path refuses the erased content, and stores nothing.
+	v, err := protocol.Verify(protocol.Block{CID: bad.Revision, Data: badData})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AddVerified(ctx, []protocol.Verified{v})
+	var rejected *RejectedError
+	if !errors.As(err, &rejected) || protocol.CodeOf(rejected.Rejected[bad.Revision]) != protocol.CodeErased {
+		t.Errorf("AddVerified of the erased revision: %v", err)
+	}
+	if err := c.AddBlocks(ctx, []protocol.Block{{CID: blocks[0], Data: blockData}}); protocol.CodeOf(errors.Unwrap(err)) != protocol.CodeErased && !errors.Is(err, protocol.ErrErased) {
+		t.Errorf("AddBlocks of the erased block: %v", err)
+	}
+	if _, err := c.ImportBundleFrom(ctx, bytes.NewReader(bundle.Bytes()), BundleOptions{Name: "avant.car"}); !errors.Is(err, protocol.ErrErased) {
+		t.Errorf("import of a bundle holding the erased revision: %v", err)
+	}
+	check(c)
+}
+
+// TestEraseRefusesTrustRecordsAndBadInput: the roster's records stay,
+// and an erasure names its decision and a known category.
+func TestEraseRefusesBadInput(t *testing.T) {
+	ctx := context.Background()
+	c := openTest(t, "")
+	p, err := c.Publish(ctx, newKey(t), parse(t, "---\ntitle: Fiche\n---\nTexte.\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Erase(ctx, []cid.Cid{p.Revision}, ErasedBy{Category: trust.CategoryPersonalData}); err == nil {
+		t.Error("an erasure without a decision was accepted")
+	}
+	if err := c.Erase(ctx, []cid.Cid{p.Revision}, ErasedBy{Decision: testErasure.Decision, Category: "rgpd"}); err == nil || !strings.Contains(err.Error(), "rgpd") {
+		t.Errorf("an erasure of an unknown category: %v", err)
+	}
+	if d, err := c.Get(p.Doc); err != nil || d.Erased != nil {
+		t.Errorf("a refused erasure erased: %+v, %v", d, err)
+	}
+}
