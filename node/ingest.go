@@ -96,7 +96,9 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		var rejected *catalogue.RejectedError
 		if errors.As(addErr, &rejected) {
 			for c, err := range rejected.Rejected {
-				if errors.Is(err, protocol.ErrNotVouched) {
+				// An erased revision is no fault of the peer either:
+				// it may not follow the decision that erased it.
+				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrErased) {
 					notVouched[c] = true
 				}
 			}
