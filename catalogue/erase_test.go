@@ -173,6 +173,15 @@ func TestEraseLeavesTheMarkerInNoFile(t *testing.T) {
 		t.Errorf("import of a bundle holding the erased revision: %v", err)
 	}
 	check(c)
+
+	// The author publishes a corrected version on top of the erased one.
+	fixed, err := c.Edit(ctx, me, first.Doc, parse(t, "---\ntitle: Fonds social\n---\nExemple : une famille, quotient 312.\n"), EditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.Get(first.Doc); err != nil || d.Erased != nil || d.Entry == nil || !d.Head.Equals(fixed.Revision) || len(d.Attachments) != 0 {
+		t.Errorf("entry after an edit of its erased head: %+v, %v", d, err)
+	}
 }
 
 // TestEraseRefusesTrustRecordsAndBadInput: the roster's records stay,
