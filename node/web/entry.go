@@ -139,7 +139,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if d.Erased != nil {
+	if d.Erased != nil && !d.Retracted {
 		s.erased(w, r, d)
 		return
 	}

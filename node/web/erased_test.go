@@ -21,10 +21,7 @@ import (
 // the erased version the same way, and comparing it works.
 func TestErasedEntryShowsWhenAndWhy(t *testing.T) {
 	e := newEnv(t)
-	key, err := protocol.NewAuthorKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, key := e.account("durand")
 	id := e.publish(key, map[string]any{"title": "Fonds social"}, "La procédure d'attribution.\n")
 	doc, err := cid.Decode(id)
 	if err != nil {
@@ -39,7 +36,6 @@ func TestErasedEntryShowsWhenAndWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.srv.recent.invalidate()
-	c := e.client()
 	want := "Contenu effacé le 7 décembre 2026" + nbsp + ": données personnelles"
 
 	res := c.get("/entree/" + id)
@@ -49,6 +45,10 @@ func TestErasedEntryShowsWhenAndWhy(t *testing.T) {
 	res = c.get("/entree/" + id + "/historique")
 	if res.status != 200 || !strings.Contains(res.body, want) || strings.Contains(res.body, "Durand") || !strings.Contains(res.body, "Fonds social") {
 		t.Errorf("history page: %d, want the erased version as %q:\n%s", res.status, want, res.body)
+	}
+	res = c.get("/entree/" + id + "/modifier")
+	if res.status != 410 || !strings.Contains(res.body, want) || strings.Contains(res.body, "Durand") {
+		t.Errorf("edit form of the erased entry, for its author: %d, want 410 with %q:\n%s", res.status, want, res.body)
 	}
 	res = c.get("/entree/" + id + "/diff?" + url.Values{"de": {doc.String()}, "a": {p.Revision.String()}}.Encode())
 	if res.status != 200 || strings.Contains(res.body, "Durand") {
