@@ -72,9 +72,14 @@ func (c *Catalogue) Erase(ctx context.Context, revs []cid.Cid, by ErasedBy) erro
 	}
 	erased, err := c.store.Erase(revs, store.Erasure{Decision: by.Decision, Time: by.Time, Category: string(by.Category)})
 	if err != nil {
-		return fmt.Errorf("catalogue: %w", err)
+		err = fmt.Errorf("catalogue: %w", err)
+		if len(erased.Revisions)+len(erased.Blocks) == 0 {
+			return err
+		}
+		// Erased, but the store's files are not rewritten yet: the
+		// index is rebuilt all the same.
 	}
-	c.log.Info("content erased", "decision", by.Decision, "category", by.Category,
+	c.log.Info("content erased", "err", err, "decision", by.Decision, "category", by.Category,
 		"revisions", len(erased.Revisions), "blocks", len(erased.Blocks), "entries", len(erased.Docs))
 	if len(erased.Revisions)+len(erased.Blocks) == 0 {
 		return nil
@@ -86,10 +91,10 @@ func (c *Catalogue) Erase(ctx context.Context, revs []cid.Cid, by ErasedBy) erro
 	defer c.rebuilding.Store(false)
 	c.ixMu.Lock()
 	defer c.ixMu.Unlock()
-	if err := c.rebuildLocked(ctx, nil); err != nil {
-		return fmt.Errorf("catalogue: the content is erased from the store, but the search index may keep it until it is rebuilt (run `mutu reindex`): %w", err)
+	if rerr := c.rebuildLocked(ctx, nil); rerr != nil {
+		err = errors.Join(err, fmt.Errorf("catalogue: the content is erased from the store, but the search index may keep it until it is rebuilt (run `mutu reindex`): %w", rerr))
 	}
-	return nil
+	return err
 }
 
 // Erased returns the erasure of a revision or block; ok is false if it

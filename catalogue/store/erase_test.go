@@ -276,6 +276,19 @@ func TestEraseRewriteStoppedIsDoneAtOpen(t *testing.T) {
 	if len(filesWith(t, root, marker)) == 0 {
 		t.Fatal("the marker is gone without a rewrite: the test proves nothing")
 	}
+	// A rewrite that fails again does not keep the store from opening.
+	restore = store.SetBeforeRewrite(func() error { return errors.New("disk full") })
+	s, err = store.Open(dir, store.Options{Logger: quiet})
+	restore()
+	if err != nil {
+		t.Fatalf("open with a rewrite that fails: %v", err)
+	}
+	if _, _, err := s.Revision(v1.Block.CID); !errors.Is(err, store.ErrErased) {
+		t.Errorf("after an open whose rewrite failed: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	openAt(t, dir, store.Options{})
 	if found := filesWith(t, root, marker); len(found) > 0 {
 		t.Errorf("the marker is still in %v after Open", found)

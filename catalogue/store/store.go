@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,8 +163,19 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 	}
 	err = s.load()
 	if err == nil {
-		// An erasure whose rewrite a crash or an error stopped.
-		err = s.rewrite()
+		// An erasure whose rewrite a crash or an error stopped. If it
+		// fails again (a disk too full for the copy), the store opens
+		// all the same: the erased content is out of reach, only its
+		// bytes wait in the files for the next Open or Erase.
+		if rerr := s.rewrite(); rerr != nil && s.db != nil {
+			logger := opts.Logger
+			if logger == nil {
+				logger = slog.Default()
+			}
+			logger.Warn("the store's files still hold erased content: rewriting them failed, the next start tries again", "store", dir, "err", rerr)
+		} else if rerr != nil {
+			err = rerr
+		}
 	}
 	if err != nil {
 		err = fmt.Errorf("open store %s: %w", dir, err)
