@@ -106,3 +106,12 @@ func (c *Catalogue) Erased(k cid.Cid) (by ErasedBy, ok bool, err error) {
 	}
 	return *erasedBy(e), true, nil
 }
+
+// Erasures calls fn for every CID of the erased set with the decision
+// that erased it, in the order of their bytes: what a node checks
+// against the decisions it holds (docs/protocol.md §4.14).
+func (c *Catalogue) Erasures(fn func(cid.Cid, ErasedBy) error) error {
+	return c.store.Erasures(func(k cid.Cid, e store.Erasure) error {
+		return fn(k, *erasedBy(e))
+	})
+}

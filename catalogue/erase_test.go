@@ -148,6 +148,11 @@ func TestEraseLeavesTheMarkerInNoFile(t *testing.T) {
 		if by, ok, err := c.Erased(bad.Revision); err != nil || !ok || !by.Decision.Equals(testErasure.Decision) {
 			t.Errorf("Erased: %+v, %v, %v", by, ok, err)
 		}
+		set := make(map[cid.Cid]ErasedBy)
+		if err := c.Erasures(func(k cid.Cid, by ErasedBy) error { set[k] = by; return nil }); err != nil ||
+			len(set) != 2 || set[bad.Revision].Category != trust.CategoryPersonalData || !set[blocks[0]].Decision.Equals(testErasure.Decision) {
+			t.Errorf("Erasures: %v, %v", set, err)
+		}
 	}
 	check(c)
 	if err := c.Close(); err != nil {
@@ -173,6 +178,17 @@ func TestEraseLeavesTheMarkerInNoFile(t *testing.T) {
 		t.Errorf("import of a bundle holding the erased revision: %v", err)
 	}
 	check(c)
+
+	// A bundle of the catalogue made after the erasure leaves the erased
+	// revision out, and this node, which holds its stub, takes it back.
+	bundle.Reset()
+	res, err := c.ExportBundle(ctx, &bundle, nil)
+	if err != nil || res.Erased != 1 || bytes.Contains(bundle.Bytes(), []byte(eraseMarker)) {
+		t.Fatalf("export after the erasure: %+v, %v (marker in it: %v)", res, err, bytes.Contains(bundle.Bytes(), []byte(eraseMarker)))
+	}
+	if _, err := c.ImportBundleFrom(ctx, bytes.NewReader(bundle.Bytes()), BundleOptions{Name: "apres.car"}); err != nil {
+		t.Errorf("import of a bundle made after the erasure: %v", err)
+	}
 
 	// The author publishes a corrected version on top of the erased one.
 	fixed, err := c.Edit(ctx, me, first.Doc, parse(t, "---\ntitle: Fonds social\n---\nExemple : une famille, quotient 312.\n"), EditOptions{})
