@@ -240,6 +240,9 @@ func (s *Store) Erase(revs []cid.Cid, by Erasure) (Erased, error) {
 		out.Docs = append(out.Docs, st.id)
 	}
 	slices.SortFunc(out.Docs, func(a, b cid.Cid) int { return strings.Compare(a.String(), b.String()) })
+	if len(out.Revisions)+len(out.Blocks) == 0 {
+		return out, nil // CIDs never held: no file holds their bytes
+	}
 	if err := s.rewrite(); err != nil {
 		return out, fmt.Errorf("erase: the content is erased, but the store's files may keep its bytes until the next erasure or start: %w", err)
 	}
@@ -380,7 +383,7 @@ func (s *Store) commitErasure(p *erasurePlan) error {
 			return fmt.Errorf("erase: %w", err)
 		}
 	}
-	if s.onDisk() {
+	if s.onDisk() && len(p.revisions)+len(p.blocks) > 0 {
 		if err := writeError(txn.Set([]byte(keyRewrite), nil)); err != nil {
 			return fmt.Errorf("erase: %w", err)
 		}

@@ -200,14 +200,17 @@ func TestErasedIsNeverStoredAgain(t *testing.T) {
 }
 
 // TestEraseOfARevisionNotHeld: a node that never received a revision
-// when the erasure reaches it refuses it when it comes.
+// when the erasure reaches it refuses it when it comes, and rewrites
+// no file for it.
 func TestEraseOfARevisionNotHeld(t *testing.T) {
-	s := openMemory(t)
+	s := openDisk(t)
 	alice := protocoltest.NewAuthor(t)
 	v1 := alice.Create(t)
 	v2, _ := personal(t, alice, []protocol.Verified{v1})
 	put(t, s, v1)
+	restore := store.SetBeforeRewrite(func() error { return errors.New("a rewrite for nothing") })
 	got, err := s.Erase([]cid.Cid{v2.Block.CID}, decision)
+	restore()
 	if err != nil || len(got.Revisions) != 0 {
 		t.Fatalf("Erase: %+v, %v", got, err)
 	}
