@@ -52,25 +52,7 @@ func (c *Catalogue) Erase(ctx context.Context, revs []cid.Cid, by ErasedBy) erro
 	if len(revs) == 0 {
 		return nil
 	}
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	for _, rc := range revs {
-		r, _, err := c.store.Revision(rc)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("catalogue: erase: read revision %s: %w", rc, err)
-		}
-		doc := r.Doc
-		if !doc.Defined() {
-			doc = rc
-		}
-		if c.trust.isDoc(doc) {
-			return fmt.Errorf("catalogue: erase: revision %s is a trust record of the network, which cannot be erased", rc)
-		}
-	}
-	erased, err := c.store.Erase(revs, store.Erasure{Decision: by.Decision, Time: by.Time, Category: string(by.Category)})
+	erased, err := c.eraseStored(revs, by)
 	if err != nil {
 		err = fmt.Errorf("catalogue: %w", err)
 		if len(erased.Revisions)+len(erased.Blocks) == 0 {
@@ -86,7 +68,8 @@ func (c *Catalogue) Erase(ctx context.Context, revs []cid.Cid, by ErasedBy) erro
 	}
 	// Deleting a document from the index leaves its stored fields in
 	// the segment files until a merge rewrites them: rebuilding the
-	// index from the store removes every file that held them.
+	// index from the store removes every file that held them. Writes
+	// go on meanwhile, as during Reindex: the indexer adds them after.
 	c.rebuilding.Store(true)
 	defer c.rebuilding.Store(false)
 	c.ixMu.Lock()
@@ -95,6 +78,30 @@ func (c *Catalogue) Erase(ctx context.Context, revs []cid.Cid, by ErasedBy) erro
 		err = errors.Join(err, fmt.Errorf("catalogue: the content is erased from the store, but the search index may keep it until it is rebuilt (run `mutu reindex`): %w", rerr))
 	}
 	return err
+}
+
+// eraseStored erases revs in the store, between two stores of
+// revisions: none may name a trust record.
+func (c *Catalogue) eraseStored(revs []cid.Cid, by ErasedBy) (store.Erased, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	for _, rc := range revs {
+		r, _, err := c.store.Revision(rc)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return store.Erased{}, fmt.Errorf("erase: read revision %s: %w", rc, err)
+		}
+		doc := r.Doc
+		if !doc.Defined() {
+			doc = rc
+		}
+		if c.trust.isDoc(doc) {
+			return store.Erased{}, fmt.Errorf("erase: revision %s is a trust record of the network, which cannot be erased", rc)
+		}
+	}
+	return c.store.Erase(revs, store.Erasure{Decision: by.Decision, Time: by.Time, Category: string(by.Category)})
 }
 
 // Erased returns the erasure of a revision or block; ok is false if it

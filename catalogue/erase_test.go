@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,8 +202,26 @@ func TestEraseLeavesTheMarkerInNoFile(t *testing.T) {
 	}
 }
 
-// TestEraseRefusesTrustRecordsAndBadInput: the roster's records stay,
-// and an erasure names its decision and a known category.
+// TestEraseRefusesTrustRecords: the roster's records stay, since the
+// roster is folded from them.
+func TestEraseRefusesTrustRecords(t *testing.T) {
+	f := newFed(t, trust.PolicyClosed, "")
+	c := openNet(t, f.id)
+	mustAdd(t, c, f.charter)
+	err := c.Erase(context.Background(), []cid.Cid{f.charter.CID}, testErasure)
+	if err == nil || !strings.Contains(err.Error(), "trust record") {
+		t.Fatalf("erasure of the charter: %v", err)
+	}
+	if _, ok, err := c.Erased(f.charter.CID); err != nil || ok {
+		t.Errorf("the charter entered the erased set: %v, %v", ok, err)
+	}
+	if c.Roster() == nil || len(c.TrustRecords()) != 1 {
+		t.Errorf("the roster after a refused erasure: %+v", c.TrustRecords())
+	}
+}
+
+// TestEraseRefusesBadInput: an erasure names its decision and a known
+// category.
 func TestEraseRefusesBadInput(t *testing.T) {
 	ctx := context.Background()
 	c := openTest(t, "")
@@ -218,4 +238,80 @@ func TestEraseRefusesBadInput(t *testing.T) {
 	if d, err := c.Get(p.Doc); err != nil || d.Erased != nil {
 		t.Errorf("a refused erasure erased: %+v, %v", d, err)
 	}
+}
+
+// TestEraseWhileWritingAndSearching erases revisions on disk while
+// other goroutines publish and search: every call returns, nothing
+// races, and what was published meanwhile is all there afterwards.
+func TestEraseWhileWritingAndSearching(t *testing.T) {
+	ctx := context.Background()
+	c := openTest(t, t.TempDir())
+	me := newKey(t)
+	var targets []cid.Cid
+	for i := range 6 {
+		p, err := c.Publish(ctx, me, parse(t, fmt.Sprintf("---\ntitle: Fiche %d\n---\nFamille %s %d.\n", i, eraseMarker, i)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, p.Revision)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	published := make(chan cid.Cid, 1000)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			p, err := c.Publish(ctx, me, parse(t, fmt.Sprintf("---\ntitle: Pendant %d\n---\nTexte %d.\n", i, i)), nil)
+			if err != nil {
+				t.Errorf("publish during an erasure: %v", err)
+				return
+			}
+			published <- p.Doc
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := c.Search(ctx, search.Query{Text: "texte"}); err != nil {
+				t.Errorf("search during an erasure: %v", err)
+				return
+			}
+		}
+	}()
+	for _, rc := range targets {
+		if err := c.Erase(ctx, []cid.Cid{rc}, testErasure); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(published)
+	n := 0
+	for id := range published {
+		n++
+		if d, err := c.Get(id); err != nil || d.Entry == nil || d.Erased != nil {
+			t.Errorf("entry published during the erasures: %+v, %v", d, err)
+		}
+	}
+	if err := c.SyncIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Search(ctx, search.Query{Text: eraseMarker}); err != nil || res.Total != 0 {
+		t.Errorf("search for the erased text: %+v, %v", res, err)
+	}
+	if res, err := c.Search(ctx, search.Query{Text: "texte"}); err != nil || res.Total != uint64(n) {
+		t.Errorf("search for what was published during the erasures: %d of %d, %v", res.Total, n, err)
+	}
+	t.Logf("%d entries published during 6 erasures", n)
 }
