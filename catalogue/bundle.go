@@ -35,6 +35,9 @@ type BundleResult struct {
 	// the bundle's entries lists, in the bundle or held here: they are
 	// not stored.
 	Ignored int `json:"ignored,omitempty"`
+	// Erased counts, on export, the revisions left out because their
+	// content was erased (docs/protocol.md §4.14).
+	Erased int `json:"erased,omitempty"`
 }
 
 // BundleOptions configure ImportBundle.
@@ -96,6 +99,12 @@ func (c *Catalogue) ExportBundle(ctx context.Context, w io.Writer, ids []cid.Cid
 			}
 			rc := history[i]
 			r, data, err := c.store.Revision(rc)
+			if errors.Is(err, store.ErrErased) {
+				// Its content is gone (§4.14): a node that holds its
+				// stub takes the bundle; another lacks it as a parent.
+				res.Erased++
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("bundle: read revision %s: %w", rc, err)
 			}
@@ -343,6 +352,9 @@ func (c *Catalogue) referencedBlocks(roots []cid.Cid, revs []protocol.Verified) 
 				continue
 			}
 			r, _, err := c.store.Revision(rc)
+			if errors.Is(err, store.ErrErased) {
+				continue // it names no block any more
+			}
 			if err != nil {
 				return nil, fmt.Errorf("read revision %s: %w", rc, err)
 			}

@@ -151,6 +151,15 @@ func (c *Catalogue) revisable(id cid.Cid, author ed25519.PrivateKey) (*store.Doc
 	if d.Retracted {
 		return nil, errorf(ErrRetracted, "entry %s was retracted by its author (revision %s); publish a new entry instead", id, d.Retract)
 	}
+	if d.Erased != nil {
+		// An erased head: its stub keeps its editors; an edit starts
+		// again from no content and no attachment.
+		e, ok, err := c.store.Erased(d.Winner)
+		if err != nil || !ok || e.Stub == nil {
+			return nil, fmt.Errorf("catalogue: read the erased head of %s: %w", id, errors.Join(err, store.ErrCorrupt))
+		}
+		d.Rev = e.Stub
+	}
 	me := protocol.PublicKey(author)
 	if d.Author != me && !listed(d.Rev.Editors, me) {
 		return nil, errorf(protocol.ErrNotAuthorized, "entry %s was published by %s, and you (%s) are not among its editors; publish your own entry with `derived_from: %s` in its front matter",

@@ -129,6 +129,10 @@ func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 		Retraction: d.Retract,
 		Verified:   true,
 	}
+	if d.Erased != nil {
+		doc.Erased = erasedBy(*d.Erased)
+		return doc, nil
+	}
 	if d.Rev != nil && d.Rev.Entry != nil {
 		doc.Entry = &entry.Entry{Meta: d.Rev.Entry.Meta, Body: d.Rev.Entry.Body}
 		doc.Attachments = c.attachments(d.Rev)
@@ -201,11 +205,14 @@ func (c *Catalogue) Version(id cid.Cid, ref string) (*Version, error) {
 	default:
 		return nil, errorf(ErrAmbiguous, "revision prefix %q matches %d revisions of entry %s; give more characters: %s", ref, len(found), id, cidList(found))
 	}
-	r, _, err := c.store.Revision(found[0])
+	r, erased, err := c.revisionOrStub(found[0])
 	if err != nil {
-		return nil, fmt.Errorf("catalogue: read revision %s: %w", found[0], err)
+		return nil, err
 	}
-	v := &Version{CID: found[0], Op: r.Op, Author: r.Author, Time: r.Clock.Time()}
+	v := &Version{CID: found[0], Op: r.Op, Author: r.Author, Time: r.Clock.Time(), Erased: erased}
+	if erased != nil {
+		return v, nil
+	}
 	if r.Entry != nil {
 		v.Entry = &entry.Entry{Meta: r.Entry.Meta, Body: r.Entry.Body}
 		v.Attachments = c.attachments(r)
@@ -293,20 +300,37 @@ func (c *Catalogue) History(id cid.Cid) ([]RevisionInfo, error) {
 	}
 	out := make([]RevisionInfo, 0, len(revs))
 	for _, rc := range revs {
-		r, _, err := c.store.Revision(rc)
+		r, erased, err := c.revisionOrStub(rc)
 		if err != nil {
-			return nil, fmt.Errorf("catalogue: read revision %s: %w", rc, err)
+			return nil, err
 		}
 		info := RevisionInfo{
 			CID: rc, Op: r.Op, Author: r.Author, Seq: r.Seq, Clock: r.Clock,
-			Time: r.Clock.Time(), Parents: r.Parents, Head: heads[rc],
+			Time: r.Clock.Time(), Parents: r.Parents, Head: heads[rc], Erased: erased,
 		}
-		if r.Entry != nil {
+		if r.Entry != nil && erased == nil {
 			info.Title, _ = r.Entry.Meta["title"].(string)
 		}
 		out = append(out, info)
 	}
 	return out, nil
+}
+
+// revisionOrStub returns revision rc, or the stub of it that an
+// erasure left and the erasure.
+func (c *Catalogue) revisionOrStub(rc cid.Cid) (*protocol.Revision, *ErasedBy, error) {
+	r, _, err := c.store.Revision(rc)
+	if errors.Is(err, store.ErrErased) {
+		e, ok, eerr := c.store.Erased(rc)
+		if eerr == nil && ok && e.Stub != nil {
+			return e.Stub, erasedBy(e), nil
+		}
+		err = errors.Join(err, eerr)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalogue: read revision %s: %w", rc, err)
+	}
+	return r, nil, nil
 }
 
 // Revision returns a stored revision and its encoding.

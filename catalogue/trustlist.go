@@ -67,7 +67,7 @@ func (c *Catalogue) loadTrust() (prev *trust.Roster, err error) {
 	}
 	seen := make(map[cid.Cid]bool)
 	err = c.store.ChangesSince(mark, func(ch store.Change) error {
-		first := len(ch.Revs) == 0 && !seen[ch.Doc] // a change log record of format 1 names no revision
+		first := len(ch.Revs) == 0 && !ch.Erased && !seen[ch.Doc] // a change log record of format 1 names no revision
 		for _, it := range ch.Revs {
 			first = first || it.ID.Equals(ch.Doc)
 		}

@@ -52,6 +52,9 @@ type Doc struct {
 	// store was damaged.
 	Verified    bool
 	Attachments []Attachment
+	// Erased is set when the content of Head was erased by a
+	// moderation decision (Erase): Entry and HeadRev are nil then.
+	Erased *ErasedBy
 }
 
 // Conflict reports whether the document has concurrent edits that no
@@ -69,6 +72,9 @@ type Version struct {
 	// none for a retraction.
 	Entry       *entry.Entry
 	Attachments []Attachment
+	// Erased is set when the revision's content was erased (Erase):
+	// Entry is nil and Attachments empty then.
+	Erased *ErasedBy
 }
 
 // Attachment is a file attached to an entry.
@@ -88,6 +94,9 @@ type RevisionInfo struct {
 	Parents []cid.Cid
 	Title   string
 	Head    bool // one of the document's heads
+	// Erased is set when the revision's content was erased (Erase):
+	// Title is empty then.
+	Erased *ErasedBy
 }
 
 // MissingBlock is an attachment block that current entries refer to

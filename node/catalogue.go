@@ -66,6 +66,32 @@ type Catalogue interface {
 
 var _ Catalogue = (*catalogue.Catalogue)(nil)
 
+// erasedSet is what a catalogue that erases content (Erase,
+// docs/protocol.md §4.14) tells the node: the node never asks a peer
+// for a CID it erased, even one it never held.
+type erasedSet interface {
+	Erased(c cid.Cid) (by catalogue.ErasedBy, ok bool, err error)
+}
+
+var _ erasedSet = (*catalogue.Catalogue)(nil)
+
+// notErased returns cids without those the catalogue erased; cids as
+// they are if it erases nothing. A CID it cannot check stays.
+func (n *Node) notErased(cids []cid.Cid) []cid.Cid {
+	es, ok := n.cat.(erasedSet)
+	if !ok {
+		return cids
+	}
+	out := cids[:0:0]
+	for _, c := range cids {
+		if _, erased, err := es.Erased(c); err == nil && erased {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // MissingBlock is an attachment block referenced but not held.
 type MissingBlock = catalogue.MissingBlock
 

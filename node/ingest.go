@@ -97,7 +97,10 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		var rejected *catalogue.RejectedError
 		if errors.As(addErr, &rejected) {
 			for c, err := range rejected.Rejected {
-				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrNotEntitled) {
+				// Not vouched, not entitled or erased is no fault of the
+				// peer: it may hold a record this node lacks, or not
+				// follow the decision that erased the revision.
+				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrNotEntitled) || errors.Is(err, protocol.ErrErased) {
 					notVouched[c] = true
 				}
 			}

@@ -312,6 +312,8 @@ func itemCIDs(items []reconcile.Item) []cid.Cid {
 // newly stored.
 func (n *Node) fetchAndStore(ctx context.Context, p peer.ID, cids []cid.Cid) (stored int, err error) {
 	var unresolved int
+	// What was erased is never fetched again (docs/protocol.md §4.14).
+	cids = n.notErased(cids)
 	// What another transfer is receiving is left to it.
 	cids = n.index.claim(cids)
 	defer func() { n.index.release(cids) }()

@@ -28,6 +28,7 @@ const (
 	CodeNotVouched         Code = 12 // in a closed network, the author has no certificate valid at the revision's clock
 	CodeNotMember          Code = 13 // the peer is not an active node of the network
 	CodeNotEntitled        Code = 14 // the signer may not make this moderation record at its clock
+	CodeErased             Code = 15 // the block was erased by a moderation decision and is never stored again
 )
 
 var codeNames = map[Code]string{
@@ -46,6 +47,7 @@ var codeNames = map[Code]string{
 	CodeNotVouched:         "not vouched",
 	CodeNotMember:          "not a member",
 	CodeNotEntitled:        "not entitled",
+	CodeErased:             "erased",
 }
 
 func (c Code) String() string {
@@ -97,6 +99,7 @@ var (
 	ErrNotVouched         = &Error{Code: CodeNotVouched}
 	ErrNotMember          = &Error{Code: CodeNotMember}
 	ErrNotEntitled        = &Error{Code: CodeNotEntitled}
+	ErrErased             = &Error{Code: CodeErased}
 )
 
 // CodeOf returns the code carried by err, CodeInternal for a non-nil

@@ -103,3 +103,17 @@ func TestFederationCodes(t *testing.T) {
 		t.Error("ErrWrongNetwork does not match by code")
 	}
 }
+
+// TestErasedCode: the code of an erased block keeps its number, and
+// its sentinel matches errors of its code only.
+func TestErasedCode(t *testing.T) {
+	if CodeErased != 15 {
+		t.Fatalf("code renumbered: erased %d", CodeErased)
+	}
+	if !errors.Is(Errorf(CodeErased, "erased by decision"), ErrErased) || errors.Is(ErrErased, ErrNotFound) {
+		t.Error("ErrErased does not match by code")
+	}
+	if CodeOf(Errorf(CodeErased, "x")) != CodeErased || CodeErased.String() != "erased" {
+		t.Errorf("CodeErased reads %q", CodeErased)
+	}
+}

@@ -39,6 +39,9 @@ func (s *Store) PutBlocks(blocks []protocol.Block) error {
 	}
 	return s.update(op, func(txn *badger.Txn) error {
 		for _, b := range blocks {
+			if err := refuseErased(txn, b.CID); err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
 			k := blockKey(b.CID)
 			held, err := exists(txn, k)
 			if err != nil {
@@ -59,12 +62,13 @@ func (s *Store) PutBlocks(blocks []protocol.Block) error {
 }
 
 // Block returns the bytes of block c, a revision or a raw block;
-// ErrNotFound if it is not held.
+// ErrNotFound if it is not held, which matches ErrErased too if it was
+// erased.
 func (s *Store) Block(c cid.Cid) ([]byte, error) {
 	var data []byte
 	err := s.view(func(txn *badger.Txn) error {
 		var err error
-		data, err = getValue(txn, blockKey(c))
+		data, err = getBlock(txn, c)
 		return err
 	})
 	if err != nil {
@@ -88,7 +92,8 @@ func (s *Store) Has(c cid.Cid) (bool, error) {
 }
 
 // Revision returns revision c decoded, and its encoded bytes;
-// ErrNotFound if it is not held.
+// ErrNotFound if it is not held, which matches ErrErased too if it was
+// erased (Erased returns its stub).
 func (s *Store) Revision(c cid.Cid) (*protocol.Revision, []byte, error) {
 	var (
 		rev  *protocol.Revision
@@ -107,7 +112,7 @@ func readRevision(txn *badger.Txn, c cid.Cid) (*protocol.Revision, []byte, error
 	if !isRevisionCID(c) {
 		return nil, nil, fmt.Errorf("read revision %s: not a revision CID: %w", c, ErrNotFound)
 	}
-	data, err := getValue(txn, blockKey(c))
+	data, err := getBlock(txn, c)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read revision %s: %w", c, err)
 	}
@@ -116,4 +121,19 @@ func readRevision(txn *badger.Txn, c cid.Cid) (*protocol.Revision, []byte, error
 		return nil, nil, fmt.Errorf("read revision %s: %w: %v", c, ErrCorrupt, err)
 	}
 	return rev, data, nil
+}
+
+// getBlock returns the bytes of block c; ErrNotFound if it is not
+// held, an error matching ErrErased too if it was erased.
+func getBlock(txn *badger.Txn, c cid.Cid) ([]byte, error) {
+	data, err := getValue(txn, blockKey(c))
+	if !errors.Is(err, ErrNotFound) {
+		return data, err
+	}
+	if erased, eerr := exists(txn, erasedKey(c)); eerr != nil {
+		return nil, eerr
+	} else if erased {
+		return nil, erasedError{c}
+	}
+	return nil, err
 }

@@ -25,7 +25,9 @@ import (
 // (8 bytes, big-endian) and its CID. Records written by format 1 hold
 // the document's CID only. A record of format 4 that withdraws
 // revisions starts with the byte 0x00, which no CID starts with, then
-// goes on as above.
+// goes on as above. A record of format 5 that says the content of
+// some of the document's revisions was erased (Erase) is the byte 0x02
+// then the document's CID.
 
 // Change is one record of the change log: revisions stored, or
 // revisions withdrawn, never both.
@@ -34,10 +36,23 @@ type Change struct {
 	Doc     cid.Cid
 	Revs    []reconcile.Item // revisions newly stored for Doc; none in records of format 1
 	Removed []reconcile.Item // revisions withdrawn from Doc (Withdraw)
+	// Erased says the content of some of Doc's revisions was erased
+	// (Erase); the record lists no revision then.
+	Erased bool
 }
 
-// removalMark starts a record of revisions withdrawn.
-const removalMark = 0x00
+// removalMark starts a record of revisions withdrawn; erasureMark a
+// record of an erasure. No CID starts with either.
+const (
+	removalMark = 0x00
+	erasureMark = 0x02
+)
+
+// encodeErasure returns the value of a change log record of an
+// erasure.
+func encodeErasure(doc cid.Cid) []byte {
+	return append([]byte{erasureMark}, doc.Bytes()...)
+}
 
 // encodeChange returns the value of a change log record of revisions
 // stored.
@@ -62,14 +77,18 @@ func appendRecord(b []byte, revs []reconcile.Item) []byte {
 // decodeChange reads the value of a change log record.
 func decodeChange(seq uint64, v []byte) (Change, error) {
 	removal := len(v) > 0 && v[0] == removalMark
-	if removal {
+	erasure := len(v) > 0 && v[0] == erasureMark
+	if removal || erasure {
 		v = v[1:]
 	}
 	n, doc, err := cid.CidFromBytes(v)
 	if err != nil {
 		return Change{}, corruptf("change log record %d: %v", seq, err)
 	}
-	ch := Change{Seq: seq, Doc: doc}
+	ch := Change{Seq: seq, Doc: doc, Erased: erasure}
+	if erasure && len(v) != n {
+		return Change{}, corruptf("change log record %d: an erasure that lists revisions", seq)
+	}
 	items := &ch.Revs
 	if removal {
 		items = &ch.Removed

@@ -51,6 +51,7 @@ type checker struct {
 	// retracted.
 	retractedCount uint64
 	revCount       uint64 // revisions found through documents
+	erased         uint64 // of those, the erased ones (a stub, no block)
 	seqs           map[protocol.AuthorKey]uint64
 	logged         map[string]bool           // documents named by the change log
 	held           map[string]protocol.Clock // every revision found through documents, by CID key
@@ -184,7 +185,19 @@ func (c *checker) revision(txn *badger.Txn, id cid.Cid, r ref) (*protocol.Revisi
 	}
 	data, err := getValue(txn, blockKey(r.cid))
 	if errors.Is(err, ErrNotFound) {
-		c.problem("revision %s: no block", r.cid)
+		e, erased, err := readErasure(txn, r.cid)
+		switch {
+		case err != nil:
+			c.problem("revision %s: %v", r.cid, err)
+		case !erased || e.Stub == nil:
+			c.problem("revision %s: no block", r.cid)
+		default:
+			c.erased++
+			if e.Stub.Clock != r.clock || (e.Stub.Op == protocol.OpRetract) != info.retract {
+				c.problem("revision %s: clock or operation of its erased stub differ from its info record", r.cid)
+			}
+			return e.Stub, true, nil
+		}
 		return nil, false, nil
 	}
 	if err != nil {
@@ -269,8 +282,8 @@ func (c *checker) blocks() error {
 		}
 		return nil
 	})
-	if err == nil && revBlocks != c.revCount {
-		c.problem("%d revision blocks, the documents account for %d", revBlocks, c.revCount)
+	if err == nil && revBlocks+c.erased != c.revCount {
+		c.problem("%d revision blocks and %d erased, the documents account for %d", revBlocks, c.erased, c.revCount)
 	}
 	return err
 }
@@ -314,7 +327,7 @@ func (c *checker) changeLog() error {
 		}
 		last = ch.Seq
 		c.logged[ch.Doc.KeyString()] = true
-		if len(ch.Revs) == 0 && len(ch.Removed) == 0 {
+		if len(ch.Revs) == 0 && len(ch.Removed) == 0 && !ch.Erased {
 			complete = false
 		}
 		for _, it := range ch.Revs {

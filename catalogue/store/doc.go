@@ -26,6 +26,12 @@
 // it writes anything. PutEach is the best-effort form, for sync: it
 // stores what it can and reports the rest revision by revision.
 //
+// Erase removes the content of revisions (a moderation decision's
+// erasure of personal data) but keeps a stub of each, so that heads,
+// history and reconciliation stay as they were; the erased CIDs are
+// never stored again. It then rewrites the database so that no file
+// keeps the erased bytes (rewrite.go).
+//
 // Withdraw removes revisions and their descendants (a closed network's
 // revisions no longer vouched for), with the attachment blocks that no
 // revision left names, and leaves every document as Put would have
@@ -67,7 +73,9 @@
 //	a/<author key>                     highest sequence number seen for an author
 //	l/<seq>                            change log: sequence number → document ID, revisions stored or withdrawn
 //	m/<key>                            metadata of other packages
+//	e/<cid bytes>                      erased block: decision, time, category, and a revision's stub (erase.go)
 //	x/format, x/counts                 store format version; revision, document and retracted document counts
+//	x/rewrite                          an erasure whose files are not rewritten yet (rewrite.go)
 //
 // Clocks and sequence numbers are 8-byte big-endian, so that byte
 // order is numeric order. Document IDs are keyed by their text form

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -24,8 +25,11 @@ type Doc struct {
 	// written, to be shown as withdrawn; the retract itself is Retract.
 	Winner cid.Cid
 	// Rev is Winner decoded. Docs leaves it nil unless asked
-	// WithRevisions.
+	// WithRevisions; it is nil too when Winner was erased.
 	Rev *protocol.Revision
+	// Erased is the erasure of Winner, nil if its content is held
+	// (read with Rev only).
+	Erased *Erasure
 	// Retracted is final: it is true as soon as any retract revision
 	// of the document is held.
 	Retracted bool
@@ -80,7 +84,15 @@ func readDoc(txn *badger.Txn, id cid.Cid, withRev bool) (*Doc, error) {
 	}
 	d := st.doc()
 	if withRev {
-		if d.Rev, _, err = readRevision(txn, d.Winner); err != nil {
+		d.Rev, _, err = readRevision(txn, d.Winner)
+		if errors.Is(err, ErrErased) {
+			e, _, eerr := readErasure(txn, d.Winner)
+			if eerr != nil {
+				return nil, fmt.Errorf("read document %s: %w", id, eerr)
+			}
+			d.Rev, d.Erased, err = nil, &e, nil
+		}
+		if err != nil {
 			return nil, fmt.Errorf("read document %s: %w", id, err)
 		}
 	}
@@ -126,6 +138,10 @@ func (s *Store) Docs(fn func(*Doc) error, opts ...DocsOption) error {
 		}
 		if o.withRev {
 			rev, _, err := s.Revision(d.Winner)
+			if errors.Is(err, ErrErased) {
+				e, _, eerr := s.Erased(d.Winner)
+				rev, d.Erased, err = nil, &e, eerr
+			}
 			if err != nil {
 				return fmt.Errorf("read document %s: %w", d.ID, err)
 			}

@@ -13,3 +13,11 @@ func SetFreeSpace(f func(dir string) (uint64, bool)) (restore func()) {
 func OpenSmall(dir string) (*Store, error) {
 	return open(dir, Options{}, badgerOptions(dir, Options{}).WithMemTableSize(256<<10))
 }
+
+// SetBeforeRewrite makes every rewrite of the files after an erasure
+// call f first, and stop with its error; it returns what puts it back.
+func SetBeforeRewrite(f func() error) (restore func()) {
+	old := beforeRewrite
+	beforeRewrite = f
+	return func() { beforeRewrite = old }
+}

@@ -20,8 +20,10 @@ const (
 	prefixAuthor  = "a/"
 	prefixLog     = "l/"
 	prefixMeta    = "m/"
+	prefixErased  = "e/"
 	keyFormat     = "x/format"
 	keyCounts     = "x/counts"
+	keyRewrite    = "x/rewrite"
 )
 
 // key concatenates its parts into a new slice: badger keeps the keys

@@ -83,8 +83,8 @@ func TestMigrationToFormat4(t *testing.T) {
 	if err := s.view(func(txn *badger.Txn) error { v, err = getValue(txn, []byte(keyFormat)); return err }); err != nil {
 		t.Fatal(err)
 	}
-	if string(v) != string(be64(4)) {
-		t.Errorf("format after opening: %x, want 4", v)
+	if string(v) != string(be64(formatVersion)) {
+		t.Errorf("format after opening: %x, want %d", v, formatVersion)
 	}
 	if err := s.Check(); err != nil {
 		t.Error(err)
@@ -122,5 +122,44 @@ func TestCheckReplaysWithdrawals(t *testing.T) {
 	}
 	if err := s.Check(); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "held but not in the change log") {
 		t.Errorf("check of a log that withdrew a revision held: %v", err)
+	}
+}
+
+// TestMigrationToFormat5: a store of format 4 opens as format 5, the
+// one that may hold erasures, and is then erased and checked.
+func TestMigrationToFormat5(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := protocoltest.NewAuthor(t)
+	v := alice.Create(t)
+	if _, err := s.Put([]protocol.Verified{v}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keyFormat), be64(4)) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var f []byte
+	if err := s.view(func(txn *badger.Txn) error { f, err = getValue(txn, []byte(keyFormat)); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if string(f) != string(be64(5)) {
+		t.Errorf("format after opening: %x, want 5", f)
+	}
+	if _, err := s.Erase([]cid.Cid{v.Block.CID}, Erasure{Decision: v.Block.CID, Category: "donnees-personnelles"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
 	}
 }

@@ -125,6 +125,16 @@ func checkShape(v protocol.Verified, maxValue int) error {
 func (pl *planner) add(i int) error {
 	v := pl.revs[i]
 	c, rev := v.Block.CID, v.Rev
+	if err := refuseErased(pl.txn, c); err != nil {
+		if protocol.CodeOf(err) != protocol.CodeErased {
+			return err
+		}
+		pl.p.errs[i] = &RevisionError{CID: c, Err: err}
+		if pl.p.firstErr == nil {
+			pl.p.firstErr = pl.p.errs[i]
+		}
+		return nil
+	}
 	held, err := pl.held(c)
 	if err != nil || held {
 		return err
@@ -296,7 +306,7 @@ func (pl *planner) revision(c cid.Cid) (*protocol.Revision, error) {
 	if rev, ok := pl.decoded[k]; ok {
 		return rev, nil
 	}
-	rev, _, err := readRevision(pl.txn, c)
+	rev, err := readForRules(pl.txn, c)
 	if err != nil {
 		return nil, err
 	}

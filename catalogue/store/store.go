@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,7 @@ import (
 // formatVersion is the version of the key layout and records. A store
 // of an older version is brought up to it by migrations when opened; a
 // store of a later version is refused rather than misread.
-const formatVersion = 4
+const formatVersion = 5
 
 // migrations[v] turns a store of format v into one of format v+1,
 // inside the transaction that opens the store.
@@ -34,14 +35,20 @@ var migrations = map[uint64]func(txn *badger.Txn) error{
 	// to change, but a mutu that reads up to format 3 refuses the
 	// store rather than misread it.
 	3: func(*badger.Txn) error { return nil },
+	// Format 5 may hold erasures (e/ keys, erase.go): revisions held
+	// without a block, which format 4 would take for damage, and the
+	// rewrite mark. Nothing to change.
+	4: func(*badger.Txn) error { return nil },
 }
 
 // Store is a node's database of revisions and blocks. See the package
 // documentation for its rules, atomicity and concurrency.
 type Store struct {
-	dir      string // for messages; "(in memory)" for an in-memory store
-	maxValue int    // largest block held; see Options.InMemory
-	minFree  int64  // free space kept on the disk beyond the tables; 0 for no check (see space.go)
+	dir      string         // for messages; "(in memory)" for an in-memory store
+	path     string         // the directory; "" in memory
+	bopts    badger.Options // how it was opened; a rewrite (rewrite.go) reopens with them
+	maxValue int            // largest block held; see Options.InMemory
+	minFree  int64          // free space kept on the disk beyond the tables; 0 for no check (see space.go)
 
 	// life guards db: every operation holds it for reading, Close for
 	// writing, so that Close waits for operations in flight and later
@@ -130,6 +137,9 @@ func Open(dir string, opts Options) (*Store, error) {
 // them.
 func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 	if !opts.InMemory {
+		if err := recoverRewrite(dir); err != nil {
+			return nil, openError(dir, err)
+		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open store %s: %w", dir, err)
 		}
@@ -147,11 +157,32 @@ func open(dir string, opts Options, bopts badger.Options) (*Store, error) {
 	if opts.InMemory {
 		name = "(in memory)"
 	}
-	s := &Store{dir: name, db: db, maxValue: opts.maxValue(), minFree: opts.minFree(), changed: make(chan struct{})}
-	if err := s.load(); err != nil {
+	s := &Store{dir: name, bopts: bopts, db: db, maxValue: opts.maxValue(), minFree: opts.minFree(), changed: make(chan struct{})}
+	if !opts.InMemory {
+		s.path = dir
+	}
+	err = s.load()
+	if err == nil {
+		// An erasure whose rewrite a crash or an error stopped. If it
+		// fails again (a disk too full for the copy), the store opens
+		// all the same: the erased content is out of reach, only its
+		// bytes wait in the files for the next Open or Erase.
+		if rerr := s.rewrite(); rerr != nil && s.db != nil {
+			logger := opts.Logger
+			if logger == nil {
+				logger = slog.Default()
+			}
+			logger.Warn("the store's files still hold erased content: rewriting them failed, the next start tries again", "store", dir, "err", rerr)
+		} else if rerr != nil {
+			err = rerr
+		}
+	}
+	if err != nil {
 		err = fmt.Errorf("open store %s: %w", dir, err)
-		if cerr := db.Close(); cerr != nil {
-			err = errors.Join(err, storageError("close store "+dir, cerr))
+		if s.db != nil {
+			if cerr := s.db.Close(); cerr != nil {
+				err = errors.Join(err, storageError("close store "+dir, cerr))
+			}
 		}
 		return nil, err
 	}

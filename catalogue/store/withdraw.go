@@ -279,7 +279,7 @@ func planDoc(txn *badger.Txn, id cid.Cid, seeds map[string]bool) (*withdrawal, e
 		if err != nil {
 			return nil, err
 		}
-		rev, _, err := readRevision(txn, r.cid)
+		rev, err := readForRules(txn, r.cid)
 		if err != nil {
 			return nil, err
 		}
@@ -491,6 +491,15 @@ func (s *Store) RevisionsOf(author protocol.AuthorKey, from, until protocol.Cloc
 		var rev *protocol.Revision
 		err = s.view(func(txn *badger.Txn) error {
 			data, err := getValue(txn, blockKey(r.cid))
+			if errors.Is(err, ErrNotFound) {
+				// An erased revision: its stub names its author.
+				e, ok, eerr := readErasure(txn, r.cid)
+				if eerr != nil || !ok || e.Stub == nil {
+					return errors.Join(eerr, err)
+				}
+				rev = e.Stub
+				return nil
+			}
 			if err != nil || !bytes.Contains(data, author[:]) {
 				return err
 			}

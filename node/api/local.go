@@ -199,6 +199,9 @@ func (l *Local) Show(ctx context.Context, ref string, opts ShowOptions) (*Entry,
 		if err != nil {
 			return nil, err
 		}
+		if v.Erased != nil {
+			return nil, inputErrorf("revision %s of entry %s was erased on %s by decision %s (%s): its content is gone", v.CID, id, v.Erased.Time.Format(time.DateOnly), v.Erased.Decision, v.Erased.Category)
+		}
 		if v.Entry == nil {
 			return nil, inputErrorf("revision %s of entry %s is a retraction: it has no content to show", v.CID, id)
 		}

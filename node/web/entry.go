@@ -96,6 +96,24 @@ func (s *Server) retracted(w http.ResponseWriter, r *http.Request, d *catalogue.
 	s.fail(w, r, http.StatusGone, title, msg, link{"/", "Revenir à l'accueil"}, link{entryPath(d.ID) + "/historique", "Voir son historique"})
 }
 
+// erased answers for an entry whose shown content a moderation
+// decision erased (docs/protocol.md §4.14).
+func (s *Server) erased(w http.ResponseWriter, r *http.Request, d *catalogue.Doc) {
+	s.fail(w, r, http.StatusGone, "Contenu effacé",
+		erasedText(d.Erased)+". Une décision de modération a effacé ce contenu de ce nœud et de ceux qui la suivent ; l'historique de l'entrée reste consultable.",
+		link{"/", "Revenir à l'accueil"}, link{entryPath(d.ID) + "/historique", "Voir son historique"})
+}
+
+// erasedText says when and why content was erased: « Contenu effacé le
+// 7 décembre 2026 : données personnelles ».
+func erasedText(by *catalogue.ErasedBy) string {
+	why := by.Category.Label()
+	if why == "" {
+		why = string(by.Category)
+	}
+	return "Contenu effacé le " + frenchDate(by.Time) + " : " + why
+}
+
 // owns reports whether the visitor's account may revise d: it is its
 // author, or among the editors its author lists.
 func owns(v *visitor, d *catalogue.Doc) bool {
@@ -119,6 +137,10 @@ func owns(v *visitor, d *catalogue.Doc) bool {
 func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.loadDoc(w, r)
 	if !ok {
+		return
+	}
+	if d.Erased != nil && !d.Retracted {
+		s.erased(w, r, d)
 		return
 	}
 	if d.Retracted || d.Entry == nil {

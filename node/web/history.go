@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -52,6 +53,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	v.Title, v.Nav = v.Heading, "fiches"
 	for i, rv := range revs {
 		row := revisionView{CID: rv.CID.String(), Op: opLabel(rv), Author: s.authorName(rv.Author), Time: rv.Time, Title: rv.Title, Head: rv.Head}
+		if rv.Erased != nil {
+			row.Title = typo(erasedText(rv.Erased))
+		}
 		if len(rv.Parents) > 0 {
 			row.Diff = diffPath(d.ID, rv.Parents[0], rv.CID)
 		}
@@ -153,6 +157,11 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) {
 // retraction.
 func (s *Server) revisionText(c cid.Cid) (string, error) {
 	rev, _, err := s.cat.Revision(c)
+	if errors.Is(err, catalogue.ErrNotFound) {
+		if by, ok, eerr := s.cat.Erased(c); eerr == nil && ok {
+			return erasedText(&by) + "\n", nil
+		}
+	}
 	if err != nil {
 		return "", err
 	}

@@ -164,6 +164,10 @@ func (s *Server) revisableDoc(w http.ResponseWriter, r *http.Request) (*catalogu
 	if !ok {
 		return nil, false
 	}
+	if d.Erased != nil && !d.Retracted {
+		s.erased(w, r, d)
+		return nil, false
+	}
 	if d.Retracted || d.Entry == nil {
 		s.retracted(w, r, d)
 		return nil, false
