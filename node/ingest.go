@@ -63,9 +63,10 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		}
 	}()
 	asked, fetchedBytes := 0, 0 // ancestors
-	// Revisions whose authors the roster does not vouch for are no
-	// fault of the peer that holds them (docs/protocol.md §4.4): they
-	// are counted apart from those it failed to complete.
+	// Revisions whose authors the roster does not vouch for, or this
+	// node's moderation blocks, are no fault of the peer that holds
+	// them (docs/protocol.md §4.4): they are counted apart from those
+	// it failed to complete.
 	notVouched := make(map[cid.Cid]bool)
 	unresolved := func(still []protocol.Verified) []cid.Cid {
 		out := make([]cid.Cid, 0, len(still))
@@ -96,7 +97,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		var rejected *catalogue.RejectedError
 		if errors.As(addErr, &rejected) {
 			for c, err := range rejected.Rejected {
-				if errors.Is(err, protocol.ErrNotVouched) {
+				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrBlocked) {
 					notVouched[c] = true
 				}
 			}

@@ -27,6 +27,7 @@ const (
 	CodeInvalid            Code = 11 // well-formed but breaks a record or exchange rule
 	CodeNotVouched         Code = 12 // in a closed network, the author has no certificate valid at the revision's clock
 	CodeNotMember          Code = 13 // the peer is not an active node of the network
+	CodeBlocked            Code = 14 // the node's moderation blocks the revision's author
 )
 
 var codeNames = map[Code]string{
@@ -44,6 +45,7 @@ var codeNames = map[Code]string{
 	CodeInvalid:            "invalid",
 	CodeNotVouched:         "not vouched",
 	CodeNotMember:          "not a member",
+	CodeBlocked:            "blocked",
 }
 
 func (c Code) String() string {
@@ -94,6 +96,7 @@ var (
 	ErrInvalid            = &Error{Code: CodeInvalid}
 	ErrNotVouched         = &Error{Code: CodeNotVouched}
 	ErrNotMember          = &Error{Code: CodeNotMember}
+	ErrBlocked            = &Error{Code: CodeBlocked}
 )
 
 // CodeOf returns the code carried by err, CodeInternal for a non-nil
