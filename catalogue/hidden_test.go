@@ -183,7 +183,7 @@ func TestHiddenRevisionHidesTheEntryWhileShown(t *testing.T) {
 }
 
 // A blocked author's entries are hidden, and their new revisions are
-// refused with code 14 on every path (local publish and edit, a peer's
+// refused with code 16 on every path (local publish and edit, a peer's
 // gossip or sync, a bundle), stored nowhere, attachments included.
 func TestBlockedAuthorIsHiddenAndRefusedEverywhere(t *testing.T) {
 	ctx := context.Background()
@@ -209,7 +209,7 @@ func TestBlockedAuthorIsHiddenAndRefusedEverywhere(t *testing.T) {
 	attachment := []byte("pièce jointe de l'auteur bloqué")
 	_, err := c.Publish(ctx, alice, parse(t, "---\ntitle: Encore\n---\nTexte.\n"), []File{{Name: "x.txt", Data: bytes.NewReader(attachment)}})
 	if !errors.Is(err, protocol.ErrBlocked) || protocol.CodeOf(err) != protocol.CodeBlocked {
-		t.Fatalf("publish by a blocked author: %v, want code 14 blocked", err)
+		t.Fatalf("publish by a blocked author: %v, want code 16 blocked", err)
 	}
 	if ok, _ := c.Has(ctx, protocol.BlockCID(attachment)); ok {
 		t.Fatal("the blocked author's attachment was stored")

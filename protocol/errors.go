@@ -27,7 +27,7 @@ const (
 	CodeInvalid            Code = 11 // well-formed but breaks a record or exchange rule
 	CodeNotVouched         Code = 12 // in a closed network, the author has no certificate valid at the revision's clock
 	CodeNotMember          Code = 13 // the peer is not an active node of the network
-	CodeBlocked            Code = 14 // the node's moderation blocks the revision's author
+	CodeBlocked            Code = 16 // the node's moderation blocks the revision's author
 )
 
 var codeNames = map[Code]string{

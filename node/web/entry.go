@@ -44,6 +44,13 @@ type entryView struct {
 	// when the node can ask the other nodes for it, and Fetching while
 	// it does.
 	Missing, CanFetch, Fetching bool
+	// Hidden is the act that hides the entry on this node, shown to
+	// its moderators and its author; nil if none.
+	Hidden *actView
+	// Moderate: the visitor moderates, and the page shows the forms to
+	// hide the entry (or show it again) and block its author.
+	Moderate   bool
+	Categories []categoryOption
 }
 
 type attachmentView struct {
@@ -72,6 +79,10 @@ func (s *Server) loadDoc(w http.ResponseWriter, r *http.Request) (*catalogue.Doc
 	if err == nil {
 		var d *catalogue.Doc
 		if d, err = s.cat.Get(id); err == nil {
+			if d.Hidden != nil && !seesHidden(visitorOf(r), d) {
+				s.hiddenPage(w, r)
+				return nil, false
+			}
 			return d, true
 		}
 	}
@@ -177,6 +188,13 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Conflict() {
 		v.Heads = s.heads(d)
+	}
+	if d.Hidden != nil {
+		a := s.actView(*d.Hidden)
+		v.Hidden = &a
+	}
+	if visitorOf(r).account.moderates() && s.mod != nil {
+		v.Moderate, v.Categories = true, categoryOptions()
 	}
 	s.render(w, r, http.StatusOK, "entry", v)
 }

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/moderation"
+	"github.com/mutu-network/mutu/node/api"
+	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/trust"
+)
+
+// The node's own moderation on the web (docs/web.md, "Modération"):
+// the accounts with the moderator role, and operators, hide entries,
+// show them again and block authors, from an entry's page or the
+// Modération page, which lists what is hidden and the journal. A
+// hidden entry's page shows them, and its author, a banner saying who
+// hid it, when and why; other visitors get a page saying it is hidden.
+
+// categoryOption is a category of a moderation form.
+type categoryOption struct{ Value, Label string }
+
+// categoryOptions are the six categories, in the order forms show them.
+func categoryOptions() []categoryOption {
+	out := make([]categoryOption, len(trust.Categories))
+	for i, c := range trust.Categories {
+		out[i] = categoryOption{string(c), c.Label()}
+	}
+	return out
+}
+
+// actView is a moderation act as the pages show it.
+type actView struct {
+	Time     time.Time
+	By       string // the account, « l'opérateur du nœud », or the coordinating node of a decision
+	Action   string // in French: « masquage », « blocage de l'auteur »…
+	Undo     string // the action that undoes it; "" if none
+	Target   string // the target as it is typed in a form: an ID or a key
+	What     string // the target for people: an entry's title, a key
+	Href     string // the entry's page; "" for an author or a node
+	Category string // its French label
+	Raw      trust.Category
+	Reason   string
+	Decision string // the decision's CID, when the act is shared
+}
+
+var actionLabels = map[trust.Action]string{
+	trust.ActionHide:          "masquage",
+	trust.ActionUnhide:        "fin du masquage",
+	trust.ActionBlockAuthor:   "blocage de l'auteur",
+	trust.ActionUnblockAuthor: "fin du blocage de l'auteur",
+	trust.ActionBlockNode:     "blocage du nœud",
+	trust.ActionUnblockNode:   "fin du blocage du nœud",
+	trust.ActionErase:         "effacement",
+}
+
+var undoOf = map[trust.Action]trust.Action{
+	trust.ActionHide:        trust.ActionUnhide,
+	trust.ActionBlockAuthor: trust.ActionUnblockAuthor,
+	trust.ActionBlockNode:   trust.ActionUnblockNode,
+}
+
+// byName is who did an act, for people.
+func byName(a moderation.Act) string {
+	switch {
+	case a.By == moderation.Operator:
+		return "l'opérateur du nœud"
+	case a.Decision != "" && strings.HasPrefix(a.By, "ed25519:"):
+		return "décision du réseau"
+	}
+	return a.By
+}
+
+// view makes the page's view of act a.
+func (s *Server) actView(a moderation.Act) actView {
+	v := actView{Time: a.Time, By: byName(a), Action: actionLabels[a.Action], Undo: string(undoOf[a.Action]),
+		Category: a.Category.Label(), Raw: a.Category, Reason: a.Reason, Decision: a.Decision}
+	kind, value := moderation.SplitTarget(a.Target)
+	v.Target, v.What = value, value
+	switch kind {
+	case moderation.TargetEntry, moderation.TargetRevision:
+		doc := value
+		if kind == moderation.TargetRevision {
+			doc, v.Target = a.Entry, a.Entry
+		}
+		if id, err := cid.Decode(doc); err == nil {
+			v.Href = entryPath(id)
+			v.What = "entrée " + catalogue.ShortID(doc)
+			if d, err := s.cat.Get(id); err == nil && d.Entry != nil {
+				v.What = "« " + d.Entry.Title() + " »"
+			}
+			if kind == moderation.TargetRevision {
+				v.What += " (une version)"
+			}
+		}
+	case moderation.TargetAuthor:
+		if k, err := protocol.ParseAuthorKey(value); err == nil {
+			v.What = "auteur " + s.authorName(k)
+		}
+	case moderation.TargetNode:
+		v.What = "nœud " + value
+	}
+	return v
+}
+
+// hiddenPage answers a visitor who may not see a hidden entry.
+func (s *Server) hiddenPage(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusForbidden, "Entrée masquée",
+		"Cette entrée est masquée par la modération de ce nœud : elle n'y est plus montrée. Si vous pensez que c'est une erreur, adressez-vous à la personne qui gère le nœud.",
+		link{"/", "Revenir à l'accueil"}, link{"/recherche", "Rechercher"})
+}
+
+// seesHidden reports whether the visitor may see d although it is
+// hidden: a moderator, an operator, or its author.
+func seesHidden(v *visitor, d *catalogue.Doc) bool {
+	return v.account.moderates() || owns(v, d)
+}
+
+// moderationView is the Modération page.
+type moderationView struct {
+	base
+	InForce    []actView // what is hidden or blocked now, latest first
+	Journal    []actView // the node's own acts, latest first
+	Categories []categoryOption
+	Enabled    bool // the node keeps a moderation journal
+}
+
+// maxJournalShown bounds the acts the page lists.
+const maxJournalShown = 200
+
+func (s *Server) moderationPage(w http.ResponseWriter, r *http.Request) {
+	if !visitorOf(r).account.moderates() {
+		s.refuseModeration(w, r)
+		return
+	}
+	v := &moderationView{base: base{Title: "Modération", Nav: "moderation", Flash: flashes[r.URL.Query().Get("msg")]},
+		Categories: categoryOptions(), Enabled: s.mod != nil}
+	if s.mod != nil {
+		inForce := s.mod.State().InForce()
+		for _, a := range slices.Backward(inForce) {
+			v.InForce = append(v.InForce, s.actView(a))
+		}
+		journal := s.mod.Journal()
+		for i := len(journal) - 1; i >= 0 && len(v.Journal) < maxJournalShown; i-- {
+			v.Journal = append(v.Journal, s.actView(journal[i]))
+		}
+	}
+	s.render(w, r, http.StatusOK, "moderation", v)
+}
+
+// refuseModeration answers a visitor who is not a moderator.
+func (s *Server) refuseModeration(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusForbidden, "Réservé aux modérateurs",
+		"Seuls les comptes modérateurs et les opérateurs de ce nœud modèrent ses entrées. La personne qui gère le nœud donne ce rôle (mutu user add NOM --moderator).")
+}
+
+// moderatePost records an act from a form: action, cible (an entry's
+// ID or an author's key), version (one revision, for hide and unhide),
+// categorie, motif, and suite, the page to come back to.
+func (s *Server) moderatePost(w http.ResponseWriter, r *http.Request) {
+	vis := visitorOf(r)
+	if !vis.account.moderates() {
+		s.refuseModeration(w, r)
+		return
+	}
+	back := localPath(r.PostFormValue("suite"))
+	if s.mod == nil {
+		s.fail(w, r, http.StatusServiceUnavailable, "Modération indisponible", "Ce nœud ne tient pas de journal de modération.", link{back, "Revenir"})
+		return
+	}
+	action := trust.Action(r.PostFormValue("action"))
+	category := trust.Category(r.PostFormValue("categorie"))
+	reason := strings.TrimSpace(r.PostFormValue("motif"))
+	problem := ""
+	switch {
+	case actionLabels[action] == "" || action == trust.ActionErase:
+		problem = "Cette action de modération n'existe pas."
+	case !category.Valid():
+		problem = "Choisissez une catégorie."
+	case reason == "":
+		problem = "Donnez un motif : il est gardé dans le journal de modération."
+	case utf8.RuneCountInString(reason) > moderation.MaxReason:
+		problem = "Le motif dépasse 500 caractères : raccourcissez-le."
+	}
+	if problem != "" {
+		s.fail(w, r, http.StatusUnprocessableEntity, "Action de modération impossible", problem, link{back, "Revenir"})
+		return
+	}
+	_, err := api.ModerateAs(r.Context(), s.cat, s.mod, nil, vis.account.Name, api.ModerateRequest{
+		Action: action, Target: r.PostFormValue("cible"), Revision: r.PostFormValue("version"), Category: category, Reason: reason,
+	})
+	switch {
+	case errors.Is(err, catalogue.ErrNotFound), errors.Is(err, catalogue.ErrAmbiguous):
+		s.fail(w, r, http.StatusNotFound, "Entrée introuvable", "Aucune entrée de ce nœud ne porte cet identifiant.", link{back, "Revenir"})
+		return
+	case errors.Is(err, api.ErrInput):
+		s.fail(w, r, http.StatusUnprocessableEntity, "Action de modération impossible",
+			"La cible n'est ni une entrée de ce nœud ni une clé d'auteur (ed25519:…).", link{back, "Revenir"})
+		return
+	case err != nil:
+		s.internalError(w, r, err)
+		return
+	}
+	s.recent.invalidate()
+	sep := "?"
+	if strings.Contains(back, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, back+sep+"msg=modere", http.StatusSeeOther)
+}
