@@ -27,13 +27,17 @@ import (
 //   - judge reads the trust records of the batch (trust.Decode),
 //     refuses those of other networks, folds the others into the
 //     roster with the records held, and only then judges the batch's
-//     entries against that roster: a certificate vouches for the
-//     entries that come with it;
+//     moderation records (decisions, reports: Roster.Entitled) and
+//     entries against that roster: an admission entitles the
+//     decisions, a certificate vouches for the entries, that come
+//     with it;
 //   - storeJudged stores what judge kept; once the store holds new
 //     trust records, the roster is folded again from every record
 //     held (trust.Fold, a pure function of the set), RosterChanged
 //     fires, and what the new roster vouches for less than the old one
-//     goes to withdraw.
+//     goes to withdraw; moderation is folded again
+//     (trust.FoldModeration) and ModerationChanged fires. Decisions
+//     and reports alone leave the roster as it was.
 //
 // Trust records are no entries: the catalogue keeps the IDs of their
 // documents (each record is its own document) and leaves them out of
@@ -51,6 +55,9 @@ type trustHeld struct {
 	changed chan struct{} // closed when roster changes
 	mark    uint64        // the change log position the saved list covers
 	saved   int           // records in the saved list: the first ones of records
+
+	moderation *trust.Moderation // the decisions and reports of records that count, by roster
+	modChanged chan struct{}     // closed when moderation is folded again
 }
 
 // isDoc reports whether document id is a trust record.
@@ -92,6 +99,26 @@ func (c *Catalogue) RosterChanged() <-chan struct{} {
 	c.trust.mu.RLock()
 	defer c.trust.mu.RUnlock()
 	return c.trust.changed
+}
+
+// Moderation returns the moderation decisions and reports held that
+// count in the catalogue's network (docs/protocol.md, §4.12, §4.13):
+// trust.FoldModeration of the trust records held by the roster. It is
+// never nil, and is replaced, not changed, when records arrive or the
+// roster changes.
+func (c *Catalogue) Moderation() *trust.Moderation {
+	c.trust.mu.RLock()
+	defer c.trust.mu.RUnlock()
+	return c.trust.moderation
+}
+
+// ModerationChanged returns a channel closed when Moderation is folded
+// again (new decisions or reports, or a new roster, which may change
+// which count): take it, read Moderation, then wait on it.
+func (c *Catalogue) ModerationChanged() <-chan struct{} {
+	c.trust.mu.RLock()
+	defer c.trust.mu.RUnlock()
+	return c.trust.modChanged
 }
 
 // TrustRecords returns every trust record held, of the catalogue's
@@ -137,9 +164,20 @@ func (c *Catalogue) SetNetwork(ctx context.Context, id string) error {
 // it as every revision is stored: it appears in the change feed, and
 // the roster takes it in. A record for another network than the
 // catalogue's is refused with protocol.ErrWrongNetwork; a charter goes
-// through CreateNetwork. Whether an act counts is the fold's to say
-// (an admission signed by a member counts for nothing): it is stored
-// all the same, as a peer would store it.
+// through CreateNetwork. Whether a membership act counts is the fold's
+// to say (an admission signed by a member counts for nothing): it is
+// stored all the same, as a peer would store it.
+//
+// Moderation records are judged before they are stored, as from a
+// peer (docs/protocol.md, §4.12, §4.13): a decision signed with the
+// key of a node that is not a coordinator now, or a report with the
+// key of a node that is not a member, is refused with
+// protocol.ErrNotEntitled. An author publishes the erasure of personal
+// data from their own revisions with their author key as key: each
+// revision it names must be held here and signed by that key
+// (protocol.ErrNotAuthorized otherwise), unless key is a coordinator's.
+// A hide or an erasure that names a revision held here of another
+// entry than its Entry is refused with protocol.ErrInvalid.
 func (c *Catalogue) AddTrust(ctx context.Context, key ed25519.PrivateKey, b trust.Body) (trust.Record, error) {
 	network := c.Network()
 	switch b.(type) {
@@ -149,6 +187,18 @@ func (c *Catalogue) AddTrust(ctx context.Context, key ed25519.PrivateKey, b trus
 	rev, err := trust.NewRevision(network, b)
 	if err != nil {
 		return trust.Record{}, err
+	}
+	var decision *trust.Decision
+	switch d := b.(type) {
+	case trust.Decision:
+		decision = &d
+	case *trust.Decision:
+		decision = d
+	}
+	if decision != nil {
+		if err := c.checkDecision(decision, protocol.PublicKey(key)); err != nil {
+			return trust.Record{}, err
+		}
 	}
 	c.pubMu.Lock()
 	defer c.pubMu.Unlock()
@@ -163,6 +213,45 @@ func (c *Catalogue) AddTrust(ctx context.Context, key ed25519.PrivateKey, b trus
 	}
 	c.wakeIndexer() // which passes over it
 	return trust.Decode(v)
+}
+
+// checkDecision refuses, before it is signed here, a decision about a
+// trust record, one that names a revision held of another entry than
+// its own, and an author's erasure of revisions not held or signed by
+// another key (signer is not a coordinator now).
+func (c *Catalogue) checkDecision(d *trust.Decision, signer trust.Key) error {
+	if d.Entry != "" {
+		if id, err := cid.Decode(d.Entry); err == nil && c.trust.isDoc(id) {
+			return errorf(protocol.ErrInvalid, "%s is a trust record, not an entry: a decision hides or erases entries", d.Entry)
+		}
+	}
+	byAuthor := d.Action == trust.ActionErase && !c.Roster().Coordinator(signer)
+	for _, text := range d.Revisions {
+		id, err := cid.Decode(text)
+		if err != nil {
+			return errorf(protocol.ErrInvalid, "revision %q: %v", text, err) // NewRevision checked it
+		}
+		rev, _, err := c.store.Revision(id)
+		switch {
+		case errors.Is(err, store.ErrNotFound) && byAuthor:
+			return errorf(protocol.ErrNotAuthorized, "revision %s is not held here: an author erases personal data from their own revisions, held on their node; check its ID with `mutu history`", id)
+		case errors.Is(err, store.ErrNotFound):
+			continue
+		case err != nil:
+			return fmt.Errorf("catalogue: read revision %s: %w", id, err)
+		}
+		doc := rev.Doc
+		if !doc.Defined() {
+			doc = id
+		}
+		if doc.String() != d.Entry {
+			return errorf(protocol.ErrInvalid, "revision %s is of entry %s, not of %s: name revisions of the entry the decision is about", id, doc, d.Entry)
+		}
+		if byAuthor && rev.Author != signer {
+			return errorf(protocol.ErrNotAuthorized, "revision %s was signed by %s, not by you (%s): an author erases personal data from their own revisions only; ask a coordinator for the others", id, rev.Author, signer)
+		}
+	}
+	return nil
 }
 
 // CreateNetwork founds a network: it signs with key a charter ch and
@@ -313,9 +402,34 @@ func (c *Catalogue) judge(network string, batch []protocol.Verified, rejected ma
 		fresh, freshRevs = append(fresh, rec), append(freshRevs, v)
 	}
 	networks := acceptedNetworks(network, held, fresh)
-	batchIDs := make(map[cid.Cid]bool, len(fresh))
+	var accepted []int // indexes in fresh
+	membership := false
 	for i, rec := range fresh {
-		if err := rec.CheckNetwork(networks...); err != nil {
+		err := rec.CheckNetwork(networks...)
+		if err == nil && isModeration(rec) && rec.Network != network {
+			err = protocol.Errorf(protocol.CodeWrongNetwork, "%s %s: of network %s, this node judges only its own network's moderation, %s", rec.Body.Kind(), rec.CID, rec.Network, network)
+		}
+		if err != nil {
+			rejected[rec.CID] = err
+			continue
+		}
+		accepted = append(accepted, i)
+		membership = membership || !isModeration(rec)
+	}
+	if membership || j.roster == nil {
+		var records []trust.Record
+		for _, i := range accepted {
+			records = append(records, fresh[i])
+		}
+		j.roster = trust.Fold(network, slices.Concat(held, records))
+	}
+	// Moderation records are judged against the roster with the
+	// batch's membership records in: an admission vouches for the
+	// decisions that come with it.
+	batchIDs := make(map[cid.Cid]bool, len(accepted))
+	for _, i := range accepted {
+		rec := fresh[i]
+		if _, err := j.roster.Entitled(rec); err != nil {
 			rejected[rec.CID] = err
 			continue
 		}
@@ -324,9 +438,6 @@ func (c *Catalogue) judge(network string, batch []protocol.Verified, rejected ma
 			batchIDs[rec.CID] = true
 			j.records = append(j.records, rec)
 		}
-	}
-	if len(j.records) > 0 || j.roster == nil {
-		j.roster = trust.Fold(network, slices.Concat(held, j.records))
 	}
 
 	nTrust := len(j.ok)
@@ -458,9 +569,14 @@ func (c *Catalogue) storeJudged(ctx context.Context, j judged, put func([]protoc
 	if len(stored) > 0 {
 		t.records = append(t.records, stored...)
 		t.network = j.network // another one for CreateNetwork only
-		if len(stored) == len(j.records) {
+		membership := slices.ContainsFunc(stored, func(rec trust.Record) bool { return !isModeration(rec) })
+		switch {
+		case !membership && j.network == network:
+			// The roster stays: only moderation is folded again.
+			c.setModerationLocked()
+		case len(stored) == len(j.records):
 			c.setRosterLocked(j.roster)
-		} else {
+		default:
 			c.setRosterLocked(trust.Fold(j.network, t.records))
 		}
 	}
@@ -481,11 +597,32 @@ func (c *Catalogue) storeJudged(ctx context.Context, j judged, put func([]protoc
 }
 
 // setRosterLocked makes r the roster and tells those waiting on
-// RosterChanged. The caller holds trust.mu.
+// RosterChanged; moderation is folded again by it. The caller holds
+// trust.mu.
 func (c *Catalogue) setRosterLocked(r *trust.Roster) {
 	c.trust.roster = r
 	close(c.trust.changed)
 	c.trust.changed = make(chan struct{})
+	c.setModerationLocked()
+}
+
+// setModerationLocked folds moderation again from the records held by
+// the roster, and tells those waiting on ModerationChanged. The caller
+// holds trust.mu.
+func (c *Catalogue) setModerationLocked() {
+	c.trust.moderation = trust.FoldModeration(c.trust.roster, c.trust.records)
+	close(c.trust.modChanged)
+	c.trust.modChanged = make(chan struct{})
+}
+
+// isModeration reports whether rec is a decision or a report: a record
+// that changes nothing of the roster.
+func isModeration(rec trust.Record) bool {
+	switch rec.Body.(type) {
+	case *trust.Decision, *trust.Report:
+		return true
+	}
+	return false
 }
 
 // networkChanged withdraws, once the catalogue belongs to another

@@ -46,6 +46,7 @@ func (c *Catalogue) loadTrust() (prev *trust.Roster, err error) {
 	t.network = c.opts.Network
 	t.ids = make(map[cid.Cid]bool)
 	t.changed = make(chan struct{})
+	t.modChanged = make(chan struct{})
 	saved, mark, found, err := c.readTrustList()
 	if err != nil {
 		return nil, err
@@ -80,6 +81,7 @@ func (c *Catalogue) loadTrust() (prev *trust.Roster, err error) {
 		return nil, fmt.Errorf("catalogue: read the trust records stored: %w", err)
 	}
 	t.roster = trust.Fold(t.network, t.records)
+	t.moderation = trust.FoldModeration(t.roster, t.records)
 	t.loaded = true
 	return prev, nil
 }

@@ -64,8 +64,9 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 	}()
 	asked, fetchedBytes := 0, 0 // ancestors
 	// Revisions whose authors the roster does not vouch for, or this
-	// node's moderation blocks, are no fault of the peer that holds
-	// them (docs/protocol.md §4.4): they are counted apart from those
+	// node's moderation blocks, and moderation records whose signers
+	// it does not entitle, are no fault of the peer that holds them
+	// (docs/protocol.md §4.4, §4.12): they are counted apart from those
 	// it failed to complete.
 	notVouched := make(map[cid.Cid]bool)
 	unresolved := func(still []protocol.Verified) []cid.Cid {
@@ -97,7 +98,7 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		var rejected *catalogue.RejectedError
 		if errors.As(addErr, &rejected) {
 			for c, err := range rejected.Rejected {
-				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrBlocked) {
+				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrNotEntitled) || errors.Is(err, protocol.ErrBlocked) {
 					notVouched[c] = true
 				}
 			}

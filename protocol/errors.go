@@ -27,6 +27,7 @@ const (
 	CodeInvalid            Code = 11 // well-formed but breaks a record or exchange rule
 	CodeNotVouched         Code = 12 // in a closed network, the author has no certificate valid at the revision's clock
 	CodeNotMember          Code = 13 // the peer is not an active node of the network
+	CodeNotEntitled        Code = 14 // the signer may not make this moderation record at its clock
 	CodeBlocked            Code = 16 // the node's moderation blocks the revision's author
 )
 
@@ -45,6 +46,7 @@ var codeNames = map[Code]string{
 	CodeInvalid:            "invalid",
 	CodeNotVouched:         "not vouched",
 	CodeNotMember:          "not a member",
+	CodeNotEntitled:        "not entitled",
 	CodeBlocked:            "blocked",
 }
 
@@ -96,6 +98,7 @@ var (
 	ErrInvalid            = &Error{Code: CodeInvalid}
 	ErrNotVouched         = &Error{Code: CodeNotVouched}
 	ErrNotMember          = &Error{Code: CodeNotMember}
+	ErrNotEntitled        = &Error{Code: CodeNotEntitled}
 	ErrBlocked            = &Error{Code: CodeBlocked}
 )
 

@@ -95,6 +95,10 @@ func TestFederationCodes(t *testing.T) {
 	if !errors.Is(Errorf(CodeNotMember, "revoked"), ErrNotMember) || ErrNotMember.Error() != "protocol: not a member" {
 		t.Errorf("ErrNotMember: %v", ErrNotMember)
 	}
+	if CodeNotEntitled != 14 || !errors.Is(Errorf(CodeNotEntitled, "not a coordinator"), ErrNotEntitled) || errors.Is(ErrNotEntitled, ErrNotVouched) ||
+		ErrNotEntitled.Error() != "protocol: not entitled" {
+		t.Errorf("ErrNotEntitled: code %d, %v", CodeNotEntitled, ErrNotEntitled)
+	}
 	if !errors.Is(Errorf(CodeWrongNetwork, "other"), ErrWrongNetwork) {
 		t.Error("ErrWrongNetwork does not match by code")
 	}

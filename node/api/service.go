@@ -101,7 +101,7 @@ var kinds = []struct {
 	{KindNotFound, http.StatusNotFound, ExitInput, []error{catalogue.ErrNotFound}},
 	// Gone for good, as the entry's web page answers.
 	{KindRetracted, http.StatusGone, ExitInput, []error{catalogue.ErrRetracted}},
-	{KindForbidden, http.StatusForbidden, ExitInput, []error{protocol.ErrNotAuthorized, ErrNotCoordinator, protocol.ErrNotVouched, protocol.ErrBlocked}},
+	{KindForbidden, http.StatusForbidden, ExitInput, []error{protocol.ErrNotAuthorized, ErrNotCoordinator, protocol.ErrNotVouched, protocol.ErrNotEntitled, protocol.ErrBlocked}},
 	// An attachment over 1 GiB, more than 64 of them.
 	{KindTooLarge, http.StatusRequestEntityTooLarge, ExitInput, []error{protocol.ErrTooLarge}},
 	{KindInput, http.StatusUnprocessableEntity, ExitInput, []error{

@@ -16,7 +16,11 @@
 // act. IsTrust tells one from an entry, Decode reads one from a
 // verified revision and checks every rule of §4.2, NewRevision makes
 // the unsigned revision of one, and Record.CheckNetwork refuses
-// another network's.
+// another network's. Two more kinds serve moderation (§4.12, §4.13):
+// a decision, by which a coordinator hides, blocks or erases (or an
+// author erases personal data from their own revisions), and a
+// report, by which a member node tells moderators about an entry on
+// behalf of one of its accounts.
 //
 // # The fold
 //
@@ -77,6 +81,19 @@
 // late record by which a certificate no longer counts),
 // Roster.Withdrawals says, by author, which clocks are no longer
 // vouched for, and the catalogue withdraws those revisions.
+//
+// # Moderation
+//
+// Decisions and reports change nothing of the roster; FoldModeration
+// keeps, from the same set of records, those whose signers were
+// entitled at their point of the replay (Roster.Entitled): a
+// coordinator for a decision, an author certified at its clock for
+// the erasure of personal data from their own revisions, an active
+// node for a report. So a decision by a coordinator revoked before its
+// clock counts for nothing, whenever either arrives. Resolve then
+// gives, per target (an entry, a revision, an author), the latest
+// decision of the signers a node follows: an unhide after a hide
+// cancels it.
 //
 // The package imports no libp2p: node keys are protocol.AuthorKey, and
 // turning one into a peer ID is the node's business.

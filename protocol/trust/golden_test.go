@@ -27,16 +27,26 @@ func goldenKey() ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed)
 }
 
+// The CIDs of the golden entry of package protocol: its first
+// revision (first.hex), which is its document, and an edit (edit.hex).
+const (
+	goldenFirst = "bafyreihhflei2tmmqfdo3ncason7ldz2544vrjfxz63dqzba5ih7juqa2a"
+	goldenEdit  = "bafyreifbxjauosicyvqtrarncdw3pfgavf3enmb5atqzolrlbnehz7o6py"
+)
+
 type golden struct {
 	name string // the file: testdata/golden/<name>.hex
 	body Body
 }
 
 // goldenRecords signs one record of each kind with goldenKey, seq 1
-// to 7 and clocks a minute apart from 2026-09-01 08:00 UTC, in the
+// to 9 and clocks a minute apart from 2026-09-01 08:00 UTC, in the
 // order of a network's life: the charter (whose CID is the network of
 // the others), a join request, the admission that approves it, a
-// certificate and its end, addresses and a revocation.
+// certificate and its end, addresses and a revocation; then a
+// decision that erases two revisions of the golden entry of package
+// protocol (protocol/testdata/golden: first.hex and edit.hex), and a
+// report on it.
 func goldenRecords(t *testing.T) ([]golden, []protocol.Verified) {
 	priv := goldenKey()
 	other := protocol.PublicKey(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize)))
@@ -53,6 +63,10 @@ func goldenRecords(t *testing.T) ([]golden, []protocol.Verified) {
 		{"certificate-end", &CertificateEnd{Author: other}},
 		{"addresses", &Addresses{Addrs: []string{"/ip4/192.0.2.10/tcp/4001", "/ip4/192.0.2.10/udp/4001/quic-v1"}}},
 		{"revocation", &Revocation{Node: other, Reason: "Le lycée a rejoint un autre réseau."}},
+		{"decision", &Decision{Action: ActionErase, Entry: goldenFirst, Revisions: []string{goldenFirst, goldenEdit},
+			Category: CategoryPersonalData, Reason: "La fiche cite le nom d'un élève et le revenu de sa famille."}},
+		{"report", &Report{Entry: goldenFirst, Revision: goldenEdit, Category: CategoryPersonalData,
+			Comment: "Le deuxième paragraphe nomme un élève.\nMerci de le retirer.", Reporter: "Mme Durand"}},
 	}
 	start := protocol.MakeClock(time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC))
 	var network string

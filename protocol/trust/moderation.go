@@ -81,3 +81,49 @@ const MaxComment = 1000
 
 func (Decision) Kind() Kind { return KindDecision }
 func (Report) Kind() Kind   { return KindReport }
+
+// decisionActions are the actions a Decision may take: the node-level
+// ones stay local.
+var decisionActions = []string{string(ActionHide), string(ActionUnhide), string(ActionBlockAuthor), string(ActionUnblockAuthor), string(ActionErase)}
+
+// decision reads the fields of a decision record (docs/protocol.md,
+// §4.12): which of entry, revisions and author it has depends on its
+// action.
+func (f *fields) decision() *Decision {
+	d := &Decision{Action: Action(f.oneOf("action", decisionActions...))}
+	switch d.Action {
+	case ActionHide, ActionUnhide:
+		d.Entry = f.cid("entry", true)
+		d.Revisions = f.cids("revisions", false, 1)
+		f.absent("author", d.Action)
+	case ActionErase:
+		d.Entry = f.cid("entry", true)
+		d.Revisions = f.cids("revisions", true, MaxErased)
+		f.absent("author", d.Action)
+	case ActionBlockAuthor, ActionUnblockAuthor:
+		d.Author = f.key("author")
+		f.absent("entry", d.Action)
+		f.absent("revisions", d.Action)
+	}
+	d.Category = f.category("category")
+	d.Reason = f.text("reason", true, MaxReason)
+	return d
+}
+
+// absent fails if field, which a decision of action does not use, is
+// present.
+func (f *fields) absent(field string, action Action) {
+	f.read[field] = true
+	if _, ok := f.meta[field]; ok {
+		f.fail(field, "a %s decision has none", action)
+	}
+}
+
+// category reads a required category.
+func (f *fields) category(field string) Category {
+	names := make([]string, len(Categories))
+	for i, c := range Categories {
+		names[i] = string(c)
+	}
+	return Category(f.oneOf(field, names...))
+}

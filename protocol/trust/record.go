@@ -20,7 +20,9 @@ type Key = protocol.AuthorKey
 // Kind is the kind of a trust record, the value of entry.meta.record.
 type Kind string
 
-// The seven kinds of trust record (docs/protocol.md, §4.2).
+// The kinds of trust record of a network's membership
+// (docs/protocol.md, §4.2); KindDecision and KindReport are the two of
+// moderation (§4.12, §4.13).
 const (
 	KindCharter        Kind = "charter"
 	KindAdmission      Kind = "admission"
@@ -31,7 +33,7 @@ const (
 	KindJoinRequest    Kind = "join-request"
 )
 
-var kinds = []Kind{KindCharter, KindAdmission, KindRevocation, KindCertificate, KindCertificateEnd, KindAddresses, KindJoinRequest}
+var kinds = []Kind{KindCharter, KindAdmission, KindRevocation, KindCertificate, KindCertificateEnd, KindAddresses, KindJoinRequest, KindDecision, KindReport}
 
 // Policy says who may take part in a network: its admitted nodes and
 // the authors they vouch for (closed), or anyone (open).
@@ -55,8 +57,8 @@ const (
 // author vouched for with no end in sight.
 const Forever protocol.Clock = math.MaxUint64
 
-// Limits of trust records (docs/protocol.md, §4.2 and §4.10). Text
-// limits count characters, not bytes.
+// Limits of trust records (docs/protocol.md, §4.2, §4.10, §4.12 and
+// §4.13). Text limits count characters, not bytes.
 const (
 	MaxRecordSize   = 16 << 10 // one encoded trust record, signature included
 	MaxCoordinators = 16       // coordinators named in a charter
@@ -66,11 +68,13 @@ const (
 	MaxAcademie     = 100
 	MaxFunction     = 100
 	MaxInvitation   = 64
-	MaxReason       = 500
+	MaxReason       = 500 // a revocation's reason, a decision's
+	MaxErased       = 128 // revisions named by one erasure decision
 )
 
-// Body is what a trust record says; one of the seven types below, as
-// a pointer in what Decode returns.
+// Body is what a trust record says; one of the seven types below, or
+// Decision or Report (moderation.go), as a pointer in what Decode
+// returns.
 type Body interface{ Kind() Kind }
 
 // Charter founds a network: its CID is the network's identifier.
@@ -270,6 +274,10 @@ func pointer(b Body) Body {
 		return &x
 	case JoinRequest:
 		return &x
+	case Decision:
+		return &x
+	case Report:
+		return &x
 	case *Charter:
 		if x != nil {
 			return x
@@ -295,6 +303,14 @@ func pointer(b Body) Body {
 			return x
 		}
 	case *JoinRequest:
+		if x != nil {
+			return x
+		}
+	case *Decision:
+		if x != nil {
+			return x
+		}
+	case *Report:
 		if x != nil {
 			return x
 		}
@@ -348,6 +364,27 @@ func encode(b Body) map[string]any {
 		put("academie", x.Academie)
 		put("contact", x.Contact)
 		put("invitation", x.Invitation)
+	case *Decision:
+		put("action", string(x.Action))
+		put("entry", x.Entry)
+		if len(x.Revisions) > 0 {
+			l := make([]any, len(x.Revisions))
+			for i, r := range x.Revisions {
+				l[i] = r
+			}
+			m["revisions"] = l
+		}
+		if x.Author != (Key{}) {
+			m["author"] = x.Author.String()
+		}
+		put("category", string(x.Category))
+		put("reason", x.Reason)
+	case *Report:
+		put("entry", x.Entry)
+		put("revision", x.Revision)
+		put("category", string(x.Category))
+		put("comment", x.Comment)
+		put("reporter", x.Reporter)
 	}
 	return m
 }
@@ -416,6 +453,16 @@ func decodeEntry(e *protocol.Entry) (Body, string, error) {
 			Contact:    f.text("contact", false, MaxName),
 			Invitation: f.text("invitation", true, MaxInvitation),
 		}
+	case KindDecision:
+		b = f.decision()
+	case KindReport:
+		b = &Report{
+			Entry:    f.cid("entry", true),
+			Revision: f.cid("revision", true),
+			Category: f.category("category"),
+			Comment:  f.textLines("comment", false, MaxComment),
+			Reporter: f.text("reporter", false, MaxName),
+		}
 	}
 	if _, ok := e.Meta[metaNetwork]; ok && kind == KindCharter {
 		f.fail(metaNetwork, "a charter has none: its CID is the network's identifier")
@@ -458,6 +505,16 @@ func (f *fields) get(field string, required bool) (any, bool) {
 // text reads a text field of at most max characters, without control
 // characters. An optional field is absent rather than empty.
 func (f *fields) text(field string, required bool, max int) string {
+	return f.readText(field, required, max, forbidden)
+}
+
+// textLines reads a text field like text, which may hold line feeds
+// (a report's comment).
+func (f *fields) textLines(field string, required bool, max int) string {
+	return f.readText(field, required, max, func(r rune) bool { return r != '\n' && forbidden(r) })
+}
+
+func (f *fields) readText(field string, required bool, max int, forbidden func(rune) bool) string {
 	v, ok := f.get(field, required)
 	if !ok {
 		return ""
@@ -475,7 +532,11 @@ func (f *fields) text(field string, required bool, max int) string {
 	case utf8.RuneCountInString(s) > max:
 		f.fail(field, "%d characters, limit %d", utf8.RuneCountInString(s), max)
 	case strings.ContainsFunc(s, forbidden):
-		f.fail(field, "holds a control character (line break, tab…): write it on one line")
+		if forbidden('\n') {
+			f.fail(field, "holds a control character (line break, tab…): write it on one line")
+		} else {
+			f.fail(field, "holds a control character (tab, carriage return…): only line feeds may break it")
+		}
 	}
 	return s
 }
@@ -594,12 +655,34 @@ func (f *fields) cid(field string, required bool) string {
 	if !ok {
 		return ""
 	}
+	return f.parseCID(field, v)
+}
+
+func (f *fields) parseCID(field string, v any) string {
 	s, _ := v.(string)
 	c, err := protocol.ParseCID(s)
 	if err != nil || c.Prefix().Codec != protocol.CodecDagCBOR || c.String() != s {
 		f.fail(field, "want the CID of a record in text (bafyrei…), have %s", show(v))
 	}
 	return s
+}
+
+// cids reads a list of 1 to max distinct revision CIDs in text.
+func (f *fields) cids(field string, required bool, max int) []string {
+	if _, ok := f.meta[field]; !ok && !required {
+		f.read[field] = true
+		return nil
+	}
+	l := f.list(field, max)
+	out := make([]string, 0, len(l))
+	for _, v := range l {
+		s := f.parseCID(field, v)
+		if slices.Contains(out, s) {
+			f.fail(field, "%s listed twice", s)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // uai reads an optional UAI, the French school identifier: 7 digits

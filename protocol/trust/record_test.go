@@ -1,7 +1,10 @@
 package trust
 
 import (
+	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +17,14 @@ import (
 
 // netID is a network identifier for the record tests: a charter's CID.
 var netID = protocol.RevisionCID([]byte("charte")).String()
+
+// docID, revID and rev2ID are an entry's document and two of its
+// revisions, for moderation records.
+var (
+	docID  = protocol.RevisionCID([]byte("fiche")).String()
+	revID  = protocol.RevisionCID([]byte("fiche, révision 2")).String()
+	rev2ID = protocol.RevisionCID([]byte("fiche, révision 3")).String()
+)
 
 // validBodies returns a record of each kind with every field set, and
 // one with only the required fields, as node 1 may sign them.
@@ -35,6 +46,17 @@ func validBodies() map[string]Body {
 		"join-request": &JoinRequest{Node: pub(4), Label: "Lycée Z", Academie: "lyon", Contact: "Mme Petit",
 			Invitation: "fedcba9876543210"},
 		"join-request, bare": &JoinRequest{Node: pub(4), Label: "Lycée Z", Invitation: "fedcba9876543210"},
+		"decision, hide":     &Decision{Action: ActionHide, Entry: docID, Category: CategorySpam, Reason: "Publicité pour un logiciel payant."},
+		"decision, hide of a revision": &Decision{Action: ActionHide, Entry: docID, Revisions: []string{revID},
+			Category: CategoryWrong, Reason: "Le taux cité n'est plus en vigueur depuis 2025."},
+		"decision, unhide":         &Decision{Action: ActionUnhide, Entry: docID, Category: CategorySpam, Reason: "Erreur de modération."},
+		"decision, block-author":   &Decision{Action: ActionBlockAuthor, Author: pub(9), Category: CategoryIllegal, Reason: "Contenu illicite répété."},
+		"decision, unblock-author": &Decision{Action: ActionUnblockAuthor, Author: pub(9), Category: CategoryIllegal, Reason: "Compte rendu à son titulaire."},
+		"decision, erase": &Decision{Action: ActionErase, Entry: docID, Revisions: []string{docID, revID, rev2ID},
+			Category: CategoryPersonalData, Reason: "Nom et revenus d'une famille."},
+		"report": &Report{Entry: docID, Revision: revID, Category: CategoryPersonalData,
+			Comment: "La fiche cite le nom d'un élève.\nEt le revenu de sa famille.", Reporter: "Mme Durand"},
+		"report, bare": &Report{Entry: docID, Revision: docID, Category: CategoryOther},
 	}
 }
 
@@ -180,6 +202,13 @@ func TestDecodeRefusesEveryMalformedRecord(t *testing.T) {
 		}
 		return l
 	}
+	cids := func(n int) []any {
+		l := make([]any, n)
+		for i := range l {
+			l[i] = protocol.RevisionCID([]byte{byte(i), byte(i >> 8)}).String()
+		}
+		return l
+	}
 	addrs := func(n int) []any {
 		l := make([]any, n)
 		for i := range l {
@@ -270,6 +299,50 @@ func TestDecodeRefusesEveryMalformedRecord(t *testing.T) {
 		{"join request label with a line separator", "join-request", set("label", "Lycée\u2028Z"), 0, `"label"`},
 		{"join request label with a C1 control (NEL)", "join-request", set("label", "Lycée\u0085Z"), 0, `"label"`},
 		{"join request label with a carriage return", "join-request", set("label", "Lycée\rZ"), 0, `"label"`},
+
+		{"decision without action", "decision, hide", del("action"), 0, `"action"`},
+		{"decision action unknown", "decision, hide", set("action", "delete"), 0, `"action"`},
+		{"decision action of a node's own (block-node)", "decision, hide", set("action", string(ActionBlockNode)), 0, `"action"`},
+		{"decision without category", "decision, hide", del("category"), 0, `"category"`},
+		{"decision category unknown", "decision, hide", set("category", "grossier"), 0, `"category"`},
+		{"decision category a label", "decision, hide", set("category", "données personnelles"), 0, `"category"`},
+		{"decision without reason", "decision, hide", del("reason"), 0, `"reason"`},
+		{"decision reason empty", "decision, hide", set("reason", ""), 0, `"reason"`},
+		{"decision reason too long", "decision, hide", set("reason", strings.Repeat("é", MaxReason+1)), 0, `"reason"`},
+		{"decision reason with a line break", "decision, hide", set("reason", "a\nb"), 0, `"reason"`},
+		{"hide without entry", "decision, hide", del("entry"), 0, `"entry"`},
+		{"hide entry not a CID", "decision, hide", set("entry", "la fiche"), 0, `"entry"`},
+		{"hide entry a raw CID", "decision, hide", set("entry", protocol.BlockCID([]byte("x")).String()), 0, `"entry"`},
+		{"hide of two revisions", "decision, hide of a revision", set("revisions", []any{revID, rev2ID}), 0, `"revisions"`},
+		{"hide revisions empty", "decision, hide of a revision", set("revisions", []any{}), 0, `"revisions"`},
+		{"hide revisions not a list", "decision, hide of a revision", set("revisions", revID), 0, `"revisions"`},
+		{"hide with an author", "decision, hide", set("author", pub(9).String()), 0, `"author"`},
+		{"unhide with an author", "decision, unhide", set("author", pub(9).String()), 0, `"author"`},
+		{"block-author without author", "decision, block-author", del("author"), 0, `"author"`},
+		{"block-author author not a key", "decision, block-author", set("author", "Mme Durand"), 0, `"author"`},
+		{"block-author with an entry", "decision, block-author", set("entry", docID), 0, `"entry"`},
+		{"unblock-author with revisions", "decision, unblock-author", set("revisions", []any{revID}), 0, `"revisions"`},
+		{"erase without revisions", "decision, erase", del("revisions"), 0, `"revisions"`},
+		{"erase without entry", "decision, erase", del("entry"), 0, `"entry"`},
+		{"erase of too many revisions", "decision, erase", set("revisions", cids(MaxErased+1)), 0, `"revisions"`},
+		{"erase of a revision twice", "decision, erase", set("revisions", []any{revID, revID}), 0, `"revisions"`},
+		{"erase of a revision not a CID", "decision, erase", set("revisions", []any{revID, int64(2)}), 0, `"revisions"`},
+		{"decision with a comment", "decision, hide", set("comment", "texte"), 0, `"comment"`},
+
+		{"report without entry", "report", del("entry"), 0, `"entry"`},
+		{"report without revision", "report", del("revision"), 0, `"revision"`},
+		{"report revision not a CID", "report", set("revision", "v2"), 0, `"revision"`},
+		{"report without category", "report", del("category"), 0, `"category"`},
+		{"report category unknown", "report", set("category", "inapproprié"), 0, `"category"`},
+		{"report comment too long", "report", set("comment", strings.Repeat("é", MaxComment+1)), 0, `"comment"`},
+		{"report comment empty", "report", set("comment", ""), 0, `"comment"`},
+		{"report comment with a tab", "report", set("comment", "a\tb"), 0, `"comment"`},
+		{"report comment with a carriage return", "report", set("comment", "a\r\nb"), 0, `"comment"`},
+		{"report comment not text", "report", set("comment", int64(3)), 0, `"comment"`},
+		{"report reporter with a line break", "report", set("reporter", "Mme\nDurand"), 0, `"reporter"`},
+		{"report reporter too long", "report", set("reporter", strings.Repeat("a", MaxName+1)), 0, `"reporter"`},
+		{"report with a reason", "report", set("reason", "texte"), 0, `"reason"`},
+		{"report with a body", "report", func(r *protocol.Revision) { r.Entry.Body = "texte" }, 0, `"body"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := validBodies()[tc.kind]
@@ -304,8 +377,25 @@ func TestDecodeRefusesEveryMalformedRecord(t *testing.T) {
 // FuzzDecode: whatever bytes come in, read as a revision or as the
 // meta of one, Decode returns a record or an error, never panics, and
 // a record it accepts is written back by NewRevision exactly as it was
-// read.
+// read. The seeds are a record of each kind (moderation records
+// among them) and the golden vectors.
 func FuzzDecode(f *testing.F) {
+	golden, err := filepath.Glob(filepath.Join("testdata", "golden", "*.hex"))
+	if err != nil || len(golden) < len(kinds) {
+		f.Fatalf("golden vectors: %d files, %v; want one per kind", len(golden), err)
+	}
+	for _, path := range golden {
+		text, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(text)), "\n")
+		data, err := hex.DecodeString(lines[len(lines)-1])
+		if err != nil {
+			f.Fatalf("%s: %v", path, err)
+		}
+		f.Add(data)
+	}
 	for _, body := range validBodies() {
 		v := sign(f, nodeKey(1), networkOf(body), body, at(1))
 		f.Add(v.Data)
@@ -345,6 +435,12 @@ func check(t *testing.T, v protocol.Verified) {
 	r := Fold(network, []Record{rec})
 	_, _, _ = r.Nodes(), r.Certificates(), r.Pending()
 	_, _ = r.Vouched(rec.Signer, rec.Clock), r.Withdrawals(Fold(network, nil))
+	_, _ = r.Entitled(rec)
+	m := FoldModeration(r, []Record{rec, rec})
+	for _, d := range m.Decisions() {
+		_, _ = d.Targets(), d.AppliesTo(rec.Signer)
+	}
+	_, _ = m.Reports(), Resolve(m.Decisions(), nil)
 	again, err := NewRevision(rec.Network, rec.Body)
 	if err != nil {
 		t.Fatalf("a record Decode accepted cannot be written: %v", err)

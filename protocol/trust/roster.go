@@ -66,7 +66,17 @@ type Roster struct {
 	certs        []CertInfo // in the order of the replay
 	certsOf      map[Key][]int
 	vouchEnd     map[Key]protocol.Clock
-	pending      []PendingRequest // by clock then CID
+	pending      []PendingRequest      // by clock then CID
+	history      map[Key][]stateChange // node -> what it was from each point of the replay on, in replay order
+}
+
+// stateChange is what a node is from a point of the replay on: the
+// record at (clock, CID) made it active or not, with a role.
+type stateChange struct {
+	clock  protocol.Clock
+	cid    string // the record's CID.KeyString(); "" for the charter's coordinators, before every record
+	active bool
+	role   Role
 }
 
 // Fold computes the roster of network from trust records held, in any
@@ -87,6 +97,7 @@ func Fold(network string, records []Record) *Roster {
 		nodes:    make(map[Key]*NodeInfo),
 		certsOf:  make(map[Key][]int),
 		vouchEnd: make(map[Key]protocol.Clock),
+		history:  make(map[Key][]stateChange),
 	}
 	if IsName(network) {
 		r.open = true
@@ -113,6 +124,7 @@ func Fold(network string, records []Record) *Roster {
 	for _, k := range ch.Coordinators {
 		if _, ok := r.nodes[k]; !ok {
 			r.nodes[k] = &NodeInfo{Key: k, Role: RoleCoordinator, AdmittedBy: r.charter.Signer, Since: r.charterClock}
+			r.history[k] = []stateChange{{clock: r.charterClock, active: true, role: RoleCoordinator}}
 		}
 	}
 	netText := id.String()
@@ -185,6 +197,9 @@ func (f *folder) apply(rec Record) {
 			n.AdmittedBy, n.Since = rec.Signer, rec.Clock
 			n.Revoked, n.RevokedBy, n.RevokedAt, n.Reason = false, Key{}, 0, ""
 		}
+		if !ok || n.Revoked || n.Role != b.Role {
+			f.history[b.Node] = append(f.history[b.Node], stateChange{clock: rec.Clock, cid: rec.CID.KeyString(), active: true, role: b.Role})
+		}
 		n.Role, n.Label, n.Academie, n.Contact = b.Role, b.Label, b.Academie, b.Contact
 		delete(f.requests, b.Node)
 	case *Revocation:
@@ -193,6 +208,7 @@ func (f *folder) apply(rec Record) {
 		}
 		n := f.nodes[b.Node]
 		n.Revoked, n.RevokedBy, n.RevokedAt, n.Reason = true, rec.Signer, rec.Clock, b.Reason
+		f.history[b.Node] = append(f.history[b.Node], stateChange{clock: rec.Clock, cid: rec.CID.KeyString(), role: n.Role})
 		for _, i := range f.issued[b.Node] {
 			f.end(i, rec.Clock)
 		}
@@ -305,6 +321,56 @@ func (r *Roster) Coordinator(k Key) bool {
 	n, ok := r.nodes[k]
 	return ok && !n.Revoked && n.Role == RoleCoordinator
 }
+
+// ActiveAt reports whether k was an active node at the point of the
+// replay (docs/protocol.md, §4.3) where a record with clock t and CID
+// id falls: after every record before it in (clock, CID) order. Never
+// before the charter's clock, nor without the charter.
+func (r *Roster) ActiveAt(k Key, t protocol.Clock, id cid.Cid) bool {
+	s, ok := r.stateAt(k, t, id)
+	return ok && s.active
+}
+
+// CoordinatorAt reports whether k was an active coordinator at the
+// point of the replay where a record with clock t and CID id falls,
+// as ActiveAt.
+func (r *Roster) CoordinatorAt(k Key, t protocol.Clock, id cid.Cid) bool {
+	s, ok := r.stateAt(k, t, id)
+	return ok && s.active && s.role == RoleCoordinator
+}
+
+func (r *Roster) stateAt(k Key, t protocol.Clock, id cid.Cid) (stateChange, bool) {
+	if !r.hasCharter || t < r.charterClock {
+		return stateChange{}, false
+	}
+	h, key := r.history[k], id.KeyString()
+	// The first change at or after (t, id); the one before it holds.
+	i, _ := slices.BinarySearchFunc(h, stateChange{clock: t, cid: key}, func(a, b stateChange) int {
+		return cmp.Or(cmp.Compare(a.clock, b.clock), cmp.Compare(a.cid, b.cid))
+	})
+	if i == 0 {
+		return stateChange{}, false
+	}
+	return h[i-1], true
+}
+
+// CertifiedAt reports whether author held, at clock t, a certificate
+// that counted: issued at or before t and not ended by t. Unlike
+// Vouched, it does not reach back before a certificate, nor before
+// the charter, and it says nothing of an open network (Open), where
+// no author needs a certificate.
+func (r *Roster) CertifiedAt(author Key, t protocol.Clock) bool {
+	for _, i := range r.certsOf[author] {
+		if c := r.certs[i]; c.Clock <= t && (c.End == 0 || c.End > t) {
+			return true
+		}
+	}
+	return false
+}
+
+// Open reports whether every author is vouched for: a network by name,
+// or one whose charter, held, says it is open.
+func (r *Roster) Open() bool { return r.open }
 
 // Node returns what the roster knows of k, active or revoked.
 func (r *Roster) Node(k Key) (NodeInfo, bool) {
