@@ -184,7 +184,8 @@ func runNode(c *cli.Context) error {
 	}
 	defer n.Close()
 
-	local := &api.Local{Cat: cat, Author: h.author, Net: n.API(), NodeKey: h.nodeKey(), Invites: nodeInvites{n}, Moderation: mod}
+	local := &api.Local{Cat: cat, Author: h.author, Net: n.API(), NodeKey: h.nodeKey(), Invites: nodeInvites{n}, Moderation: mod,
+		ReportLimit: api.NewReportLimiter(0)}
 	webSrv, err := web.New(web.Config{
 		Cat:           cat,
 		Net:           n.API(),

@@ -81,6 +81,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			networkCommand(),
 			userCommand(),
 			moderateCommand(),
+			reportCommand(),
+			reportsCommand(),
 		},
 		HideHelpCommand:      false,
 		EnableBashCompletion: true,

@@ -50,6 +50,8 @@ type Local struct {
 	// Moderation is the node's own moderation (its journal); nil: it
 	// keeps none, and Moderate fails.
 	Moderation *moderation.Moderator
+	// ReportLimit bounds the operator's reports (Report); nil: none.
+	ReportLimit *ReportLimiter
 }
 
 var _ Service = (*Local)(nil)

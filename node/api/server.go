@@ -63,6 +63,8 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("DELETE /api/v1/certificates/{author}", h.write(httplimit.Write, h.endCertificate))
 	mux.HandleFunc("POST /api/v1/moderation", h.write(httplimit.Write, h.moderate))
 	mux.HandleFunc("GET /api/v1/moderation/journal", h.private(h.moderationJournal))
+	mux.HandleFunc("POST /api/v1/reports", h.write(httplimit.Write, h.report))
+	mux.HandleFunc("GET /api/v1/reports", h.private(h.reports))
 	return noSniff(h.refusePages(h.routeErrors(mux)))
 }
 

@@ -115,7 +115,7 @@ var kinds = []struct {
 	{KindMethodNotAllowed, http.StatusMethodNotAllowed, ExitInput, nil},
 	// Nothing was done and the same command works later, as when the
 	// node could not be reached: scripts that retry on 4 retry it.
-	{KindRateLimited, http.StatusTooManyRequests, ExitNetwork, nil},
+	{KindRateLimited, http.StatusTooManyRequests, ExitNetwork, []error{ErrRateLimited}},
 	{KindInternal, http.StatusInternalServerError, ExitInternal, nil},
 }
 

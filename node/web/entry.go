@@ -14,6 +14,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/render"
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -51,6 +52,11 @@ type entryView struct {
 	// hide the entry (or show it again) and block its author.
 	Moderate   bool
 	Categories []categoryOption
+	// CanReport: the visitor is logged in and the node signs reports
+	// (the form « Signaler »); Reports are those on the entry, shown to
+	// its author and to moderators.
+	CanReport bool
+	Reports   []reportView
 }
 
 type attachmentView struct {
@@ -193,8 +199,18 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 		a := s.actView(*d.Hidden)
 		v.Hidden = &a
 	}
-	if visitorOf(r).account.moderates() && s.mod != nil {
-		v.Moderate, v.Categories = true, categoryOptions()
+	vis := visitorOf(r)
+	if vis.account.moderates() && s.mod != nil {
+		v.Moderate = true
+	}
+	if vis.account != nil && s.canReport() {
+		v.CanReport = true
+	}
+	if v.Moderate || v.CanReport {
+		v.Categories = categoryOptions()
+	}
+	if v.Owner || vis.account.moderates() {
+		v.Reports = reportViews(api.ReportsOn(s.cat, d.ID.String(), s.nodeKey))
 	}
 	s.render(w, r, http.StatusOK, "entry", v)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/moderation"
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
 	"github.com/mutu-network/mutu/protocol/trust"
 )
@@ -192,5 +194,83 @@ func TestBlockedAuthorCannotPublishFromTheWeb(t *testing.T) {
 	}
 	if after, _ := e.cat.Counts(); after.Revisions != before.Revisions {
 		t.Fatal("a revision was stored")
+	}
+}
+
+// A logged-in reader reports an entry from its page with one of the six
+// categories and a comment; the report is signed by the node, hides
+// nothing, reaches the Modération page and the author's view of the
+// entry, names the reporter only if they agreed, and an account's
+// reports are limited per hour.
+func TestReportFromTheEntryPage(t *testing.T) {
+	e, coord, _, _ := closedEnv(t)
+	e.moderator()
+	ctx := context.Background()
+	author, key := e.account("marie")
+	if _, err := e.cat.AddTrust(ctx, coord, &trust.Certificate{Author: protocol.PublicKey(key), Name: "Mme Durand", Function: "gestionnaire"}); err != nil {
+		t.Fatal(err)
+	}
+	id := e.publish(key, map[string]any{"title": "Bourses 2019"}, "Le taux de 2019.")
+	page := "/entree/" + id
+	paul, _ := e.account("paul")
+	mod, _ := e.accountWith("claire", AddOptions{Moderator: true})
+
+	body := paul.get(page).body
+	if !strings.Contains(body, "Signaler cette entrée") {
+		t.Fatalf("no report form for a logged-in reader:\n%s", body)
+	}
+	for _, c := range trust.Categories {
+		if !strings.Contains(body, `<option value="`+string(c)+`">`+c.Label()+`</option>`) {
+			t.Errorf("the form lacks category %s (%s)", c, c.Label())
+		}
+	}
+	if strings.Contains(e.client().get(page).body, "Signaler cette entrée") {
+		t.Error("a visitor without an account has the report form")
+	}
+	report := func(c *client, form url.Values) response {
+		return c.submit(page, page+"/signaler", form)
+	}
+	res := report(paul, url.Values{"categorie": {"erronee-obsolete"}, "commentaire": {"Le taux a changé en 2024."}})
+	if res.status != http.StatusSeeOther || !strings.Contains(res.header.Get("Location"), "msg=signale") {
+		t.Fatalf("report: %d\n%s", res.status, res.body)
+	}
+	reports := e.cat.Moderation().Reports()
+	if len(reports) != 1 || reports[0].Reporter != "" || reports[0].Node != protocol.PublicKey(coord) || reports[0].Entry != id {
+		t.Fatalf("reports held: %+v", reports)
+	}
+	if res := e.client().get(page); res.status != 200 || !strings.Contains(res.body, "Bourses 2019") {
+		t.Fatal("a report hid the entry")
+	}
+	if body := author.get(page).body; !strings.Contains(body, "Le taux a changé en 2024.") || !strings.Contains(body, "anonyme") {
+		t.Fatalf("the author does not see the report:\n%s", body)
+	}
+	if body := mod.get("/moderation").body; !strings.Contains(body, "Le taux a changé en 2024.") || !strings.Contains(body, "fait ici") {
+		t.Fatalf("the Modération page does not list the report:\n%s", body)
+	}
+	report(paul, url.Values{"categorie": {"autre"}, "commentaire": {"Je signe."}, "montrer_nom": {"1"}})
+	if r := e.cat.Moderation().Reports(); len(r) != 2 || r[1].Reporter != "paul" {
+		t.Fatalf("a report with the name shown: %+v", r)
+	}
+	if res := report(paul, url.Values{"categorie": {"autre"}}); res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a report without comment: %d", res.status)
+	}
+	e.srv.reports = api.NewReportLimiter(2)
+	report(paul, url.Values{"categorie": {"spam"}, "commentaire": {"un"}})
+	report(paul, url.Values{"categorie": {"spam"}, "commentaire": {"deux"}})
+	if res := report(paul, url.Values{"categorie": {"spam"}, "commentaire": {"trois"}}); res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "Trop de signalements") {
+		t.Fatalf("a report over the account's limit: %d", res.status)
+	}
+	if n := len(e.cat.Moderation().Reports()); n != 4 {
+		t.Fatalf("%d reports held, want 4", n)
+	}
+}
+
+// In an open network, no node signs reports: the form is not shown.
+func TestNoReportFormInAnOpenNetwork(t *testing.T) {
+	e := newEnv(t)
+	c, key := e.account("marie")
+	id := e.publish(key, map[string]any{"title": "Régie"}, "Texte.")
+	if strings.Contains(c.get("/entree/"+id).body, "Signaler cette entrée") {
+		t.Fatal("report form in an open network")
 	}
 }

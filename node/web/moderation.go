@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -126,8 +127,9 @@ func seesHidden(v *visitor, d *catalogue.Doc) bool {
 // moderationView is the Modération page.
 type moderationView struct {
 	base
-	InForce    []actView // what is hidden or blocked now, latest first
-	Journal    []actView // the node's own acts, latest first
+	InForce    []actView    // what is hidden or blocked now, latest first
+	Reports    []reportView // the reports for this node's moderators, latest first
+	Journal    []actView    // the node's own acts, latest first
 	Categories []categoryOption
 	Enabled    bool // the node keeps a moderation journal
 }
@@ -147,6 +149,9 @@ func (s *Server) moderationPage(w http.ResponseWriter, r *http.Request) {
 		for _, a := range slices.Backward(inForce) {
 			v.InForce = append(v.InForce, s.actView(a))
 		}
+		queue := api.ReportQueue(s.cat, s.nodeKey)
+		slices.Reverse(queue)
+		v.Reports = reportViews(queue)
 		journal := s.mod.Journal()
 		for i := len(journal) - 1; i >= 0 && len(v.Journal) < maxJournalShown; i-- {
 			v.Journal = append(v.Journal, s.actView(journal[i]))
@@ -214,4 +219,70 @@ func (s *Server) moderatePost(w http.ResponseWriter, r *http.Request) {
 		sep = "&"
 	}
 	http.Redirect(w, r, back+sep+"msg=modere", http.StatusSeeOther)
+}
+
+// reportPost signs a report of the entry from its page's form:
+// categorie, commentaire and montrer_nom (the reporter agrees to show
+// their account's name). Each account makes at most
+// Config.ReportsPerHour reports an hour.
+func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
+	vis := visitorOf(r)
+	d, ok := s.loadDoc(w, r)
+	if !ok {
+		return
+	}
+	back := entryPath(d.ID)
+	category := trust.Category(r.PostFormValue("categorie"))
+	comment := strings.TrimSpace(r.PostFormValue("commentaire"))
+	problem := ""
+	switch {
+	case !s.canReport():
+		problem = "Les signalements passent par les nœuds d'un réseau fermé, dont ce nœud n'est pas membre actif."
+	case !category.Valid():
+		problem = "Choisissez une catégorie."
+	case comment == "":
+		problem = "Dites en quelques mots ce qui ne va pas dans l'entrée."
+	case utf8.RuneCountInString(comment) > trust.MaxComment:
+		problem = "Le commentaire dépasse 1 000 caractères : raccourcissez-le."
+	}
+	if problem != "" {
+		s.fail(w, r, http.StatusUnprocessableEntity, "Signalement impossible", problem, link{back, "Revenir à l'entrée"})
+		return
+	}
+	if !s.reports.Allow(vis.account.Name, s.now()) {
+		s.fail(w, r, http.StatusTooManyRequests, "Trop de signalements",
+			"Vous avez fait "+strconv.Itoa(s.reports.PerHour())+" signalements dans l'heure, le plus qu'un compte puisse faire. Réessayez plus tard.",
+			link{back, "Revenir à l'entrée"})
+		return
+	}
+	_, err := api.ReportAs(r.Context(), s.cat, s.nodeKey, vis.account.Name, api.ReportRequest{
+		Entry: d.ID.String(), Category: category, Comment: comment, ShowName: r.PostFormValue("montrer_nom") != "",
+	})
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, back+"?msg=signale", http.StatusSeeOther)
+}
+
+// canReport reports whether this node signs reports: an active member
+// of a closed network.
+func (s *Server) canReport() bool {
+	r := s.cat.Roster()
+	return s.nodeKey != nil && r.Closed() && r.Active(protocol.PublicKey(s.nodeKey))
+}
+
+// reportView is a report as the pages show it.
+type reportView struct {
+	api.ReportView
+	CategoryLabel string
+	Href          string
+}
+
+func reportViews(list []api.ReportView) []reportView {
+	out := make([]reportView, len(list))
+	for i, r := range list {
+		out[i] = reportView{ReportView: r, CategoryLabel: r.Category.Label(), Href: "/entree/" + r.Entry}
+	}
+	return out
 }

@@ -143,6 +143,7 @@ var flashes = map[string]string{
 	"admis":      "Le nœud est admis : il rejoint le réseau dès sa prochaine tentative.",
 	"revoque":    "Le nœud est révoqué : les nœuds du réseau s'en déconnectent.",
 	"modere":     "L'action de modération est enregistrée dans le journal ; elle s'applique dès maintenant sur ce nœud.",
+	"signale":    "Votre signalement est envoyé aux modérateurs de ce nœud et du nœud de l'auteur. Il ne masque rien par lui-même.",
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
