@@ -251,3 +251,32 @@ func TestModeratorAppliesEachActAndKeepsItAcrossRestarts(t *testing.T) {
 		t.Fatal("the hide was lost across a restart")
 	}
 }
+
+func TestParseFollow(t *testing.T) {
+	k := testKey(t)
+	other := testKey(t)
+	for _, tc := range []struct {
+		word       string
+		keys       []string
+		follows    bool
+		followsAny bool
+		bad        bool
+	}{
+		{word: "all", follows: true, followsAny: true},
+		{word: "", follows: true, followsAny: true},
+		{word: "none"},
+		{keys: []string{k.String()}, follows: true},
+		{keys: []string{}},
+		{word: "some", bad: true},
+		{keys: []string{"marie"}, bad: true},
+	} {
+		f, err := ParseFollow(tc.word, tc.keys)
+		if (err != nil) != tc.bad {
+			t.Errorf("ParseFollow(%q, %v): %v", tc.word, tc.keys, err)
+			continue
+		}
+		if !tc.bad && (f.Follows(k) != tc.follows || f.Follows(other) != tc.followsAny) {
+			t.Errorf("ParseFollow(%q, %v) = %+v: follows %v and %v", tc.word, tc.keys, f, f.Follows(k), f.Follows(other))
+		}
+	}
+}

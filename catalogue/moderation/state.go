@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -184,4 +185,42 @@ func sortActs(acts []Act) {
 	slices.SortFunc(acts, func(a, b Act) int {
 		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Target, b.Target))
 	})
+}
+
+// Follow is whose shared decisions a node follows (config.yaml,
+// moderation.follow): every coordinator of its network (All), none, or
+// the coordinators named (Keys). Only decisions that the network's
+// roster entitles count at all (trust.Resolve); Follow picks among
+// them.
+type Follow struct {
+	All  bool
+	Keys []protocol.AuthorKey
+}
+
+// ParseFollow reads the value of moderation.follow: "all", "none", or
+// a list of node keys (ed25519:…).
+func ParseFollow(word string, keys []string) (Follow, error) {
+	if keys != nil {
+		f := Follow{Keys: make([]protocol.AuthorKey, 0, len(keys))}
+		for _, s := range keys {
+			k, err := protocol.ParseAuthorKey(s)
+			if err != nil {
+				return Follow{}, fmt.Errorf("moderation.follow: %q is not a node key (ed25519:…, as mutu members --json prints it)", s)
+			}
+			f.Keys = append(f.Keys, k)
+		}
+		return f, nil
+	}
+	switch word {
+	case "all", "":
+		return Follow{All: true}, nil
+	case "none":
+		return Follow{}, nil
+	}
+	return Follow{}, fmt.Errorf("moderation.follow is %q: give all, none, or a list of coordinators' node keys", word)
+}
+
+// Follows reports whether the node follows the decisions of issuer.
+func (f Follow) Follows(issuer protocol.AuthorKey) bool {
+	return f.All || slices.Contains(f.Keys, issuer)
 }
