@@ -81,6 +81,8 @@ type Catalogue struct {
 	writeMu sync.Mutex
 	// trust holds the trust records held and the roster.
 	trust trustHeld
+	// mod holds what the node's moderation hides (hidden.go).
+	mod hiddenHeld
 }
 
 // Files and directories of a catalogue directory.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -339,10 +340,14 @@ func (c *Catalogue) IndexBacklog() uint64 {
 // what is indexed so far rather than wait for the indexer.
 const searchCatchUp = 64
 
-// Search runs a query over the catalogue.
+// Search runs a query over the catalogue; entries the moderation
+// hides are left out of its hits, total and facets.
 func (c *Catalogue) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
 	if q.Now.IsZero() {
 		q.Now = c.now()
+	}
+	if hidden := c.mod.hiddenIDs(); len(hidden) > 0 {
+		q.Exclude = append(slices.Clip(q.Exclude), hidden...)
 	}
 	if behind := c.store.ChangeSeq() - c.indexed.Load(); behind > 0 && behind <= searchCatchUp && !c.rebuilding.Load() {
 		if err := c.catchUpIndex(ctx); err != nil && ctx.Err() == nil {

@@ -95,7 +95,24 @@ func (c *Catalogue) Counts() (Counts, error) {
 		return Counts{}, fmt.Errorf("catalogue: count entries: %w", err)
 	}
 	t := c.trust.count()
-	return Counts{Revisions: n.Revisions, Entries: n.Docs - n.Retracted - t, Retracted: n.Retracted, Trust: t}, nil
+	h := c.hiddenEntries()
+	return Counts{Revisions: n.Revisions, Entries: n.Docs - n.Retracted - t - h, Retracted: n.Retracted, Trust: t, Hidden: h}, nil
+}
+
+// hiddenEntries counts the entries held, not retracted, that the
+// moderation hides.
+func (c *Catalogue) hiddenEntries() int {
+	n := 0
+	for _, s := range c.mod.hiddenIDs() {
+		id, err := cid.Parse(s)
+		if err != nil || c.trust.isDoc(id) {
+			continue
+		}
+		if d, err := c.store.Doc(id); err == nil && !d.Retracted {
+			n++
+		}
+	}
+	return n
 }
 
 // notEntry is the error of a look-up of a trust record's document
@@ -128,6 +145,9 @@ func (c *Catalogue) Get(id cid.Cid) (*Doc, error) {
 		Retracted:  d.Retracted,
 		Retraction: d.Retract,
 		Verified:   true,
+	}
+	if a, ok := c.Hidden(id); ok {
+		doc.Hidden = &a
 	}
 	if d.Erased != nil {
 		doc.Erased = erasedBy(*d.Erased)
@@ -210,6 +230,11 @@ func (c *Catalogue) Version(id cid.Cid, ref string) (*Version, error) {
 		return nil, err
 	}
 	v := &Version{CID: found[0], Op: r.Op, Author: r.Author, Time: r.Clock.Time(), Erased: erased}
+	if a, ok := c.ModerationState().HiddenRevision(found[0]); ok {
+		v.Hidden = &a
+	} else if a, ok := c.Hidden(id); ok {
+		v.Hidden = &a
+	}
 	if erased != nil {
 		return v, nil
 	}
@@ -248,11 +273,11 @@ type ListOptions struct {
 }
 
 // List returns the entries, most recently updated first; never a
-// trust record.
+// trust record, nor an entry the moderation hides.
 func (c *Catalogue) List(opts ListOptions) ([]Summary, error) {
 	var out []Summary
 	err := c.store.Docs(func(d *store.Doc) error {
-		if d.Retracted && !opts.Retracted || c.trust.isDoc(d.ID) {
+		if d.Retracted && !opts.Retracted || c.trust.isDoc(d.ID) || c.mod.isHidden(d.ID) {
 			return nil
 		}
 		if opts.Kind != "" && entry.Kind(d.Kind) != opts.Kind {

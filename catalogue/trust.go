@@ -321,6 +321,9 @@ func (c *Catalogue) storeLocal(ctx context.Context, network string, batch []prot
 		if errors.Is(err, protocol.ErrNotVouched) {
 			return notVouched(v.Rev.Author, network)
 		}
+		if a, ok := c.mod.blocked(v.Rev.Author); ok && errors.Is(err, protocol.ErrBlocked) {
+			return blockedAuthor(v.Rev.Author, a)
+		}
 		return err
 	}
 	_, _, err := c.storeJudged(ctx, j, func(ok []protocol.Verified) (store.Changes, []error, error) {
@@ -334,10 +337,13 @@ func (c *Catalogue) storeLocal(ctx context.Context, network string, batch []prot
 }
 
 // checkVouched refuses, before a local write stores its attachments,
-// an author the roster does not vouch for now; storeLocal checks the
-// revision itself.
+// an author the node's moderation blocks or the roster does not vouch
+// for now; storeLocal checks the revision itself.
 func (c *Catalogue) checkVouched(author ed25519.PrivateKey) error {
 	me := protocol.PublicKey(author)
+	if a, ok := c.mod.blocked(me); ok {
+		return blockedAuthor(me, a)
+	}
 	if r := c.Roster(); !r.Vouched(me, protocol.MakeClock(c.now())) {
 		return notVouched(me, r.Network())
 	}
@@ -440,7 +446,11 @@ func (c *Catalogue) judge(network string, batch []protocol.Verified, rejected ma
 		if trust.IsTrust(v.Rev) {
 			continue
 		}
-		if err := judgeEntry(j.roster, heldIDs, batchIDs, v); err != nil {
+		err := judgeEntry(j.roster, heldIDs, batchIDs, v)
+		if a, blocked := c.mod.blocked(v.Rev.Author); err == nil && blocked {
+			err = blockedRevision(v, a)
+		}
+		if err != nil {
 			rejected[v.CID] = err
 			if refused == nil {
 				refused = make(map[cid.Cid]bool)
@@ -458,9 +468,9 @@ func (c *Catalogue) judge(network string, batch []protocol.Verified, rejected ma
 
 // refuseDescendants returns the entries of ok that descend from no
 // revision of refused, and puts the others in rejected (and refused):
-// what descends from a revision not vouched for is not stored either
-// (docs/protocol.md, §4.4), and saying so spares the sender a search
-// for a parent it cannot give.
+// what descends from a revision not vouched for, or of a blocked
+// author, is not stored either (docs/protocol.md, §4.4), and saying so
+// spares the sender a search for a parent it cannot give.
 func refuseDescendants(ok []protocol.Verified, refused map[cid.Cid]bool, rejected map[cid.Cid]error) []protocol.Verified {
 	for changed := true; changed; {
 		changed = false
@@ -471,7 +481,12 @@ func refuseDescendants(ok []protocol.Verified, refused map[cid.Cid]bool, rejecte
 				kept = append(kept, v)
 				continue
 			}
-			rejected[v.CID] = protocol.Errorf(protocol.CodeNotVouched, "revision %s descends from revision %s, which is not vouched for", v.CID, v.Rev.Parents[i])
+			p := v.Rev.Parents[i]
+			if code := protocol.CodeOf(rejected[p]); code == protocol.CodeBlocked {
+				rejected[v.CID] = protocol.Errorf(code, "revision %s descends from revision %s, whose author is blocked", v.CID, p)
+			} else {
+				rejected[v.CID] = protocol.Errorf(protocol.CodeNotVouched, "revision %s descends from revision %s, which is not vouched for", v.CID, p)
+			}
 			refused[v.CID], changed = true, true
 		}
 		ok = kept
@@ -567,6 +582,7 @@ func (c *Catalogue) storeJudged(ctx context.Context, j judged, put func([]protoc
 	}
 	roster := t.roster
 	t.mu.Unlock()
+	c.hideStored(j.ok, added, len(stored) > 0)
 	switch {
 	case len(stored) == 0:
 	case j.network != network:

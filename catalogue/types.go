@@ -6,6 +6,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/moderation"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -18,6 +19,7 @@ type Counts struct {
 	Entries   int // current entries: the documents not retracted, trust records left out
 	Retracted int // retracted documents
 	Trust     int // trust records of the network (docs/protocol.md, Part 4), each a document of one revision
+	Hidden    int // entries the node's moderation hides, not counted in Entries
 }
 
 // Summary is a line of a listing.
@@ -55,6 +57,9 @@ type Doc struct {
 	// Erased is set when the content of Head was erased by a
 	// moderation decision (Erase): Entry and HeadRev are nil then.
 	Erased *ErasedBy
+	// Hidden is the moderation act that hides the document from
+	// readers (who, when, why), nil if none: only moderators see it.
+	Hidden *moderation.Act
 }
 
 // Conflict reports whether the document has concurrent edits that no
@@ -75,6 +80,9 @@ type Version struct {
 	// Erased is set when the revision's content was erased (Erase):
 	// Entry is nil and Attachments empty then.
 	Erased *ErasedBy
+	// Hidden is the moderation act that hides the revision, or its
+	// whole document, from readers; nil if none.
+	Hidden *moderation.Act
 }
 
 // Attachment is a file attached to an entry.

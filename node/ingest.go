@@ -63,10 +63,11 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		}
 	}()
 	asked, fetchedBytes := 0, 0 // ancestors
-	// Revisions whose authors the roster does not vouch for, and
-	// moderation records whose signers it does not entitle, are no
-	// fault of the peer that holds them (docs/protocol.md §4.4,
-	// §4.12): they are counted apart from those it failed to complete.
+	// Revisions whose authors the roster does not vouch for, or this
+	// node's moderation blocks, and moderation records whose signers
+	// it does not entitle, are no fault of the peer that holds them
+	// (docs/protocol.md §4.4, §4.12): they are counted apart from those
+	// it failed to complete.
 	notVouched := make(map[cid.Cid]bool)
 	unresolved := func(still []protocol.Verified) []cid.Cid {
 		out := make([]cid.Cid, 0, len(still))
@@ -97,10 +98,11 @@ func (n *Node) ingest(ctx context.Context, p peer.ID, revs []protocol.Verified, 
 		var rejected *catalogue.RejectedError
 		if errors.As(addErr, &rejected) {
 			for c, err := range rejected.Rejected {
-				// Not vouched, not entitled or erased is no fault of the
-				// peer: it may hold a record this node lacks, or not
-				// follow the decision that erased the revision.
-				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrNotEntitled) || errors.Is(err, protocol.ErrErased) {
+				// Not vouched, not entitled, erased or blocked is no
+				// fault of the peer: it may hold a record this node
+				// lacks, or not follow the moderation that refuses
+				// the revision.
+				if errors.Is(err, protocol.ErrNotVouched) || errors.Is(err, protocol.ErrNotEntitled) || errors.Is(err, protocol.ErrErased) || errors.Is(err, protocol.ErrBlocked) {
 					notVouched[c] = true
 				}
 			}

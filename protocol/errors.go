@@ -29,6 +29,7 @@ const (
 	CodeNotMember          Code = 13 // the peer is not an active node of the network
 	CodeNotEntitled        Code = 14 // the signer may not make this moderation record at its clock
 	CodeErased             Code = 15 // the block was erased by a moderation decision and is never stored again
+	CodeBlocked            Code = 16 // the node's moderation blocks the revision's author
 )
 
 var codeNames = map[Code]string{
@@ -48,6 +49,7 @@ var codeNames = map[Code]string{
 	CodeNotMember:          "not a member",
 	CodeNotEntitled:        "not entitled",
 	CodeErased:             "erased",
+	CodeBlocked:            "blocked",
 }
 
 func (c Code) String() string {
@@ -100,6 +102,7 @@ var (
 	ErrNotMember          = &Error{Code: CodeNotMember}
 	ErrNotEntitled        = &Error{Code: CodeNotEntitled}
 	ErrErased             = &Error{Code: CodeErased}
+	ErrBlocked            = &Error{Code: CodeBlocked}
 )
 
 // CodeOf returns the code carried by err, CodeInternal for a non-nil

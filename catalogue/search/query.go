@@ -85,6 +85,10 @@ type Query struct {
 	Offset, Limit int
 	// Now is the time review dates are compared to; time.Now() when zero.
 	Now time.Time
+	// Exclude lists entries (their IDs) left out of the search as if
+	// they were not indexed: totals, facets and pages count without
+	// them. The catalogue fills it with what its moderation hides.
+	Exclude []string
 }
 
 // Check returns an error, an ErrInvalidQuery, if Search would refuse
@@ -177,6 +181,13 @@ func (q Query) filters() []query.Query {
 		dq.SetField(fieldReviewBy)
 		dq.SetBoost(0)
 		must = append(must, dq)
+	}
+	if len(q.Exclude) > 0 {
+		// Alone in a boolean query, a must-not clause keeps every
+		// other entry.
+		ex := query.NewBooleanQuery(nil, nil, []query.Query{query.NewDocIDQuery(q.Exclude)})
+		ex.SetBoost(0)
+		must = append(must, ex)
 	}
 	return must
 }

@@ -99,6 +99,11 @@ func runNode(c *cli.Context) error {
 	}
 	defer cat.Close()
 	ctx := c.Context
+	mod, journal, err := openModeration(h, cat, log)
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
 
 	token, err := newToken()
 	if err != nil {
@@ -110,7 +115,7 @@ func runNode(c *cli.Context) error {
 	// catalogue alone and a status that says so.
 	var front swapHandler
 	waiting := &api.Local{Cat: cat, Author: h.author, NodeKey: h.nodeKey(), Invites: fileInvites{filepath.Join(h.dir, invitationsFile)},
-		Joining: func() string { return "pending" }}
+		Joining: func() string { return "pending" }, Moderation: mod}
 	front.set(api.Handler(waiting, token, log, api.WithGuard(guard)))
 	srv, limited := httplimit.Server(&front, ln, limits)
 	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
@@ -179,7 +184,8 @@ func runNode(c *cli.Context) error {
 	}
 	defer n.Close()
 
-	local := &api.Local{Cat: cat, Author: h.author, Net: n.API(), NodeKey: h.nodeKey(), Invites: nodeInvites{n}}
+	local := &api.Local{Cat: cat, Author: h.author, Net: n.API(), NodeKey: h.nodeKey(), Invites: nodeInvites{n}, Moderation: mod,
+		ReportLimit: api.NewReportLimiter(0)}
 	webSrv, err := web.New(web.Config{
 		Cat:           cat,
 		Net:           n.API(),
@@ -189,6 +195,7 @@ func runNode(c *cli.Context) error {
 		SecureCookies: h.config.WebSecureCookies,
 		Guard:         guard,
 		NodeKey:       h.nodeKey(),
+		Moderation:    mod,
 	})
 	if err != nil {
 		return err

@@ -42,8 +42,8 @@ func showCommand() *cli.Command {
 }
 
 // printEntry writes e to w: as JSON, as HTML, or as the Markdown file
-// `mutu edit` takes back. A conflict is said on stderr, so that w stays
-// a valid entry file.
+// `mutu edit` takes back. A conflict, or the act that hides the entry,
+// is said on stderr, so that w stays a valid entry file.
 func printEntry(w, stderr io.Writer, e *api.Entry, html, asJSON bool) error {
 	switch {
 	case asJSON:
@@ -57,6 +57,10 @@ func printEntry(w, stderr io.Writer, e *api.Entry, html, asJSON bool) error {
 			"`mutu diff %s` shows how they differ, `mutu show %s --revision CID` the others; "+
 			"edit the entry (`mutu edit %s FILE`) to merge them.\n",
 			shortID(e.ID), len(e.Heads), e.Head, shortID(e.ID), shortID(e.ID), shortID(e.ID))
+	}
+	if a := e.Hidden; a != nil {
+		fmt.Fprintf(stderr, "hidden: entry %s is hidden from this node's readers by %s on %s (%s: %s); `mutu moderate unhide %s` shows it again.\n",
+			shortID(e.ID), term(a.By), a.Time.UTC().Format("2006-01-02"), a.Category, term(a.Reason), shortID(e.ID))
 	}
 	_, err := io.WriteString(w, termText(e.Markdown))
 	return err

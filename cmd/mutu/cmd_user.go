@@ -120,6 +120,7 @@ func userCommand() *cli.Command {
 					"valid 72 hours; send it to the person by a channel you trust.",
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "operator", Usage: "the account also sees the node's invitation code, and admits and revokes nodes on the Réseau page of a coordinator"},
+					&cli.BoolFlag{Name: "moderator", Usage: "the account also moderates the node's entries from the web: hides them, blocks authors (docs/web.md)"},
 					&cli.StringFlag{Name: "full-name", Usage: "closed networks: the person's `NAME` in the certificate of the account's author key (« Mme Durand »; default: the account's NAME)"},
 					&cli.StringFlag{Name: "function", Value: "gestionnaire", Usage: "closed networks: the person's `FUNCTION` in the certificate (gestionnaire, agent comptable, référent numérique…)"},
 					&cli.StringFlag{Name: "etablissement", Usage: "closed networks: the person's établissement in the certificate"},
@@ -131,7 +132,7 @@ func userCommand() *cli.Command {
 					if err := needArgs(c, 1, 1, "NAME"); err != nil {
 						return err
 					}
-					return runUserAdd(userOptions{home: c.String("home"), name: c.Args().First(), operator: c.Bool("operator"), url: c.String("url"), json: c.Bool("json"),
+					return runUserAdd(userOptions{home: c.String("home"), name: c.Args().First(), operator: c.Bool("operator"), moderator: c.Bool("moderator"), url: c.String("url"), json: c.Bool("json"),
 						cert: api.CertifyRequest{Name: c.String("full-name"), Function: c.String("function"), Etablissement: c.String("etablissement"), UAI: c.String("uai")}}, c.App.Writer)
 				},
 			},
@@ -203,12 +204,13 @@ func userCommand() *cli.Command {
 
 // userOptions are the options of the user subcommands.
 type userOptions struct {
-	home     string
-	name     string
-	operator bool
-	url      string // base address for the link; "" to find it
-	json     bool
-	end      bool // sessions: end them
+	home      string
+	name      string
+	operator  bool
+	moderator bool
+	url       string // base address for the link; "" to find it
+	json      bool
+	end       bool // sessions: end them
 	// cert is the certificate of a new account's author key, in a
 	// closed network.
 	cert api.CertifyRequest
@@ -246,7 +248,7 @@ func runUserAdd(opts userOptions, out io.Writer) error {
 		return err
 	}
 	path := filepath.Join(h.dir, web.UsersFile)
-	token, err := web.AddAccount(path, opts.name, web.AddOptions{Operator: opts.operator})
+	token, err := web.AddAccount(path, opts.name, web.AddOptions{Operator: opts.operator, Moderator: opts.moderator})
 	if err != nil {
 		return userError(err)
 	}
@@ -263,7 +265,7 @@ func runUserAdd(opts userOptions, out io.Writer) error {
 	}
 	link := web.ActivationURL(webBase(h, opts.url), token)
 	if opts.json {
-		return printJSON(out, userLink{Name: opts.name, Operator: opts.operator, Link: link, ValidHours: int(web.ActivationTTL / time.Hour)})
+		return printJSON(out, userLink{Name: opts.name, Operator: opts.operator, Moderator: opts.moderator, Link: link, ValidHours: int(web.ActivationTTL / time.Hour)})
 	}
 	fmt.Fprintf(out, "Account %q created. To choose a password, %s opens this link (valid %d hours, once):\n\n  %s\n",
 		opts.name, opts.name, int(web.ActivationTTL/time.Hour), link)
@@ -275,6 +277,7 @@ func runUserAdd(opts userOptions, out io.Writer) error {
 type userLink struct {
 	Name       string `json:"name"`
 	Operator   bool   `json:"operator,omitempty"`
+	Moderator  bool   `json:"moderator,omitempty"`
 	Link       string `json:"link"`
 	ValidHours int    `json:"valid_hours"`
 }
@@ -393,6 +396,7 @@ func runUserSessions(opts userOptions, out io.Writer) error {
 type userListing struct {
 	Name      string    `json:"name"`
 	Operator  bool      `json:"operator"`
+	Moderator bool      `json:"moderator"`
 	Author    string    `json:"author"`
 	Created   time.Time `json:"created"`
 	Activated bool      `json:"activated"`
@@ -411,7 +415,7 @@ func runUserList(opts userOptions, out io.Writer) error {
 	}
 	list := make([]userListing, len(accounts))
 	for i, a := range accounts {
-		list[i] = userListing{Name: a.Name, Operator: a.Operator, Author: a.Author.String(), Created: a.Created, Activated: a.Activated, Disabled: a.Disabled, Pending: a.Pending}
+		list[i] = userListing{Name: a.Name, Operator: a.Operator, Moderator: a.Moderator, Author: a.Author.String(), Created: a.Created, Activated: a.Activated, Disabled: a.Disabled, Pending: a.Pending}
 	}
 	if opts.json {
 		return printJSON(out, list)
@@ -431,8 +435,11 @@ func runUserList(opts userOptions, out io.Writer) error {
 			state = "active, new-password link pending"
 		}
 		role := ""
-		if a.Operator {
+		switch {
+		case a.Operator:
 			role = " (operator)"
+		case a.Moderator:
+			role = " (moderator)"
 		}
 		fmt.Fprintf(out, "%-24s %s%s  %s\n", term(a.Name), shortKey(a.Author), role, state)
 	}

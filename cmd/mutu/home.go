@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mutu-network/mutu/catalogue/atomicfile"
+	"github.com/mutu-network/mutu/catalogue/moderation"
 	"github.com/mutu-network/mutu/node/httplimit"
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -49,6 +50,30 @@ type config struct {
 	AttachmentAutoFetch *uint64    `yaml:"attachment_auto_fetch"` // nil: the node's default; 0: on demand only
 	WebSecureCookies    bool       `yaml:"web_secure_cookies"`
 	HTTPLimits          httpLimits `yaml:"http_limits"`
+	Moderation          struct {
+		// Follow is "all", "none" or a list of node keys: read it with
+		// follow().
+		Follow yaml.Node `yaml:"follow"`
+	} `yaml:"moderation"`
+}
+
+// follow returns whose shared moderation decisions the node follows
+// (moderation.follow; every coordinator when absent).
+func (c *config) follow() (moderation.Follow, error) {
+	n := c.Moderation.Follow
+	switch n.Kind {
+	case 0:
+		return moderation.Follow{All: true}, nil
+	case yaml.SequenceNode:
+		keys := []string{}
+		if err := n.Decode(&keys); err != nil {
+			return moderation.Follow{}, fmt.Errorf("moderation.follow: %w", err)
+		}
+		return moderation.ParseFollow("", keys)
+	case yaml.ScalarNode:
+		return moderation.ParseFollow(n.Value, nil)
+	}
+	return moderation.Follow{}, fmt.Errorf("moderation.follow: give all, none, or a list of coordinators' node keys")
 }
 
 // httpLimits is the http_limits block of config.yaml: the limits of the
@@ -234,6 +259,9 @@ func parseConfig(data []byte, c *config) error {
 	}
 	if c.Network != "" && strings.TrimSpace(c.Network) != c.Network {
 		return fmt.Errorf(`invalid config: "network" %q has spaces around it; remove them`, c.Network)
+	}
+	if _, err := c.follow(); err != nil {
+		return fmt.Errorf("invalid config: %w", err)
 	}
 	return c.HTTPLimits.check()
 }

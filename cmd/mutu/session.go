@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/moderation"
 	"github.com/mutu-network/mutu/node/api"
 )
 
@@ -23,17 +24,22 @@ const tokenFile = "api.token" // written by `mutu run`, 0600: the API write toke
 // session is what a command works with: the home and a service, either
 // a running daemon's API or the catalogue opened in this process.
 type session struct {
-	home  *home
-	svc   api.Service
-	local *api.Local // nil when svc goes through a daemon
-	cat   *catalogue.Catalogue
+	home    *home
+	svc     api.Service
+	local   *api.Local // nil when svc goes through a daemon
+	cat     *catalogue.Catalogue
+	journal *moderation.Journal // the moderation journal, with cat
 }
 
 func (s *session) Close() error {
-	if s.cat != nil {
-		return s.cat.Close()
+	var err error
+	if s.journal != nil {
+		err = s.journal.Close()
 	}
-	return nil
+	if s.cat != nil {
+		err = errors.Join(err, s.cat.Close())
+	}
+	return err
 }
 
 // openSession opens the home and reaches its daemon if one runs;
@@ -50,16 +56,21 @@ func openSession(c *cli.Context) (*session, error) {
 }
 
 func openLocal(ctx context.Context, h *home, stderr io.Writer) (*session, error) {
-	cat, err := catalogue.Open(ctx, filepath.Join(h.dir, storeDir), h.catalogueOptions(
-		slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), progressPrinter(stderr, "reindexing")))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cat, err := catalogue.Open(ctx, filepath.Join(h.dir, storeDir), h.catalogueOptions(log, progressPrinter(stderr, "reindexing")))
 	if errors.Is(err, catalogue.ErrLocked) {
 		return nil, homeError{fmt.Errorf("the catalogue of %s is in use by another mutu process whose API does not answer; wait for it to end, or stop it, then try again", h.dir)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	l := &api.Local{Cat: cat, Author: h.author, NodeKey: h.nodeKey(), Invites: fileInvites{filepath.Join(h.dir, invitationsFile)}}
-	return &session{home: h, svc: l, local: l, cat: cat}, nil
+	mod, journal, err := openModeration(h, cat, log)
+	if err != nil {
+		cat.Close()
+		return nil, err
+	}
+	l := &api.Local{Cat: cat, Author: h.author, NodeKey: h.nodeKey(), Invites: fileInvites{filepath.Join(h.dir, invitationsFile)}, Moderation: mod}
+	return &session{home: h, svc: l, local: l, cat: cat, journal: journal}, nil
 }
 
 // daemonClient returns a client for the daemon whose address the home

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/moderation"
 	"github.com/mutu-network/mutu/catalogue/render"
 	"github.com/mutu-network/mutu/protocol"
 )
@@ -46,6 +47,11 @@ type Local struct {
 	// Joining, when set, tells how a join of this home stands
 	// ("pending" while a coordinator has not approved it).
 	Joining func() string
+	// Moderation is the node's own moderation (its journal); nil: it
+	// keeps none, and Moderate fails.
+	Moderation *moderation.Moderator
+	// ReportLimit bounds the operator's reports (Report); nil: none.
+	ReportLimit *ReportLimiter
 }
 
 var _ Service = (*Local)(nil)
@@ -256,6 +262,7 @@ func metadata(d *catalogue.Doc) *Entry {
 	if d.Retracted {
 		e.Retraction = d.Retraction.String()
 	}
+	e.Hidden = d.Hidden
 	if d.HeadRev != nil {
 		for _, k := range d.HeadRev.Editors {
 			e.Editors = append(e.Editors, k.String())

@@ -61,6 +61,10 @@ func Handler(svc Service, token string, log *slog.Logger, opts ...Option) http.H
 	mux.HandleFunc("DELETE /api/v1/invitations/{id}", h.write(httplimit.Write, h.withdrawInvitation))
 	mux.HandleFunc("POST /api/v1/certificates", h.write(httplimit.Write, h.certify))
 	mux.HandleFunc("DELETE /api/v1/certificates/{author}", h.write(httplimit.Write, h.endCertificate))
+	mux.HandleFunc("POST /api/v1/moderation", h.write(httplimit.Write, h.moderate))
+	mux.HandleFunc("GET /api/v1/moderation/journal", h.private(h.moderationJournal))
+	mux.HandleFunc("POST /api/v1/reports", h.write(httplimit.Write, h.report))
+	mux.HandleFunc("GET /api/v1/reports", h.private(h.reports))
 	return noSniff(h.refusePages(h.routeErrors(mux)))
 }
 
@@ -302,6 +306,12 @@ func (h *handler) retract(w http.ResponseWriter, r *http.Request) {
 func (h *handler) show(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	out, err := h.svc.Show(r.Context(), r.PathValue("id"), ShowOptions{Markdown: q.Has("markdown"), HTML: q.Has("html"), Revision: q.Get("revision")})
+	if err == nil && out.Hidden != nil && !h.authorized(r) {
+		// Hidden from readers: only the operator, who holds the token,
+		// sees it (with who hid it, when and why).
+		h.fail(w, &Error{Kind: KindForbidden, Message: fmt.Sprintf("entry %s is hidden by this node's moderation; its operator sees it with the token in the node's home (file api.token)", out.ID)})
+		return
+	}
 	h.reply(w, out, err)
 }
 

@@ -101,7 +101,7 @@ var kinds = []struct {
 	{KindNotFound, http.StatusNotFound, ExitInput, []error{catalogue.ErrNotFound}},
 	// Gone for good, as the entry's web page answers.
 	{KindRetracted, http.StatusGone, ExitInput, []error{catalogue.ErrRetracted}},
-	{KindForbidden, http.StatusForbidden, ExitInput, []error{protocol.ErrNotAuthorized, ErrNotCoordinator, protocol.ErrNotVouched, protocol.ErrNotEntitled}},
+	{KindForbidden, http.StatusForbidden, ExitInput, []error{protocol.ErrNotAuthorized, ErrNotCoordinator, protocol.ErrNotVouched, protocol.ErrNotEntitled, protocol.ErrBlocked}},
 	// An attachment over 1 GiB, more than 64 of them.
 	{KindTooLarge, http.StatusRequestEntityTooLarge, ExitInput, []error{protocol.ErrTooLarge}},
 	{KindInput, http.StatusUnprocessableEntity, ExitInput, []error{
@@ -115,7 +115,7 @@ var kinds = []struct {
 	{KindMethodNotAllowed, http.StatusMethodNotAllowed, ExitInput, nil},
 	// Nothing was done and the same command works later, as when the
 	// node could not be reached: scripts that retry on 4 retry it.
-	{KindRateLimited, http.StatusTooManyRequests, ExitNetwork, nil},
+	{KindRateLimited, http.StatusTooManyRequests, ExitNetwork, []error{ErrRateLimited}},
 	{KindInternal, http.StatusInternalServerError, ExitInternal, nil},
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/moderation"
 )
 
 // Summary is one entry of a listing.
@@ -56,6 +57,9 @@ type Entry struct {
 	Markdown string `json:"markdown,omitempty"`
 	// HTML is the sanitized rendering of the body.
 	HTML string `json:"html,omitempty"`
+	// Hidden is the act of this node's moderation that hides the entry
+	// from its lists and searches (who, when, why); absent if none.
+	Hidden *moderation.Act `json:"hidden,omitempty"`
 }
 
 // Attachment is a file attached to an entry.

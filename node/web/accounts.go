@@ -64,9 +64,13 @@ type usersFile struct {
 
 // account is one person's account.
 type account struct {
-	Name     string    `json:"name"`
-	Operator bool      `json:"operator,omitempty"` // sees the invitation code
-	Created  time.Time `json:"created"`
+	Name     string `json:"name"`
+	Operator bool   `json:"operator,omitempty"` // sees the invitation code, and moderates
+	// Moderator moderates the node's entries from the web: hides and
+	// shows them again, blocks authors (docs/web.md, "Modération").
+	// Absent from the files written before moderation: false.
+	Moderator bool      `json:"moderator,omitempty"`
+	Created   time.Time `json:"created"`
 	// AuthorKey is the account's private author key, as
 	// protocol.MarshalAuthorKey writes it.
 	AuthorKey string `json:"author_key"`
@@ -86,6 +90,10 @@ type account struct {
 	key ed25519.PrivateKey // AuthorKey decoded
 }
 
+// moderates reports whether the account may moderate: a moderator or
+// an operator.
+func (a *account) moderates() bool { return a != nil && (a.Moderator || a.Operator) }
+
 // activation is a one-time token, kept as its SHA-256: a 256-bit
 // random token needs no slow hash, and the file never holds a usable
 // link.
@@ -98,6 +106,7 @@ type activation struct {
 type AccountInfo struct {
 	Name      string
 	Operator  bool
+	Moderator bool
 	Created   time.Time
 	Author    protocol.AuthorKey
 	Activated bool      // a password is set
@@ -121,6 +130,8 @@ func (a *account) newSessionGen() {
 type AddOptions struct {
 	// Operator lets the account see the node's invitation code.
 	Operator bool
+	// Moderator lets the account moderate the node's entries.
+	Moderator bool
 	// Now is the current time; zero means time.Now().
 	Now time.Time
 }
@@ -145,7 +156,7 @@ func AddAccount(path, name string, opts AddOptions) (token string, err error) {
 		if f.find(name) != nil {
 			return fmt.Errorf("%w: %q (to send a new activation link, use `mutu user reset %s`)", ErrAccountExists, name, name)
 		}
-		a := &account{Name: name, Operator: opts.Operator, Created: now.UTC(), AuthorKey: string(protocol.MarshalAuthorKey(key))}
+		a := &account{Name: name, Operator: opts.Operator, Moderator: opts.Moderator, Created: now.UTC(), AuthorKey: string(protocol.MarshalAuthorKey(key))}
 		a.newSessionGen()
 		token, err = a.newActivation(now)
 		if err != nil {
@@ -277,7 +288,7 @@ func ListAccounts(path string) ([]AccountInfo, error) {
 	}
 	out := make([]AccountInfo, 0, len(f.Accounts))
 	for _, a := range f.Accounts {
-		info := AccountInfo{Name: a.Name, Operator: a.Operator, Created: a.Created, Author: protocol.PublicKey(a.key), Activated: a.Password != "", Disabled: a.Disabled}
+		info := AccountInfo{Name: a.Name, Operator: a.Operator, Moderator: a.Moderator, Created: a.Created, Author: protocol.PublicKey(a.key), Activated: a.Password != "", Disabled: a.Disabled}
 		if a.Activation != nil {
 			info.Pending = a.Activation.Expires
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/render"
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
 )
 
@@ -44,6 +45,18 @@ type entryView struct {
 	// when the node can ask the other nodes for it, and Fetching while
 	// it does.
 	Missing, CanFetch, Fetching bool
+	// Hidden is the act that hides the entry on this node, shown to
+	// its moderators and its author; nil if none.
+	Hidden *actView
+	// Moderate: the visitor moderates, and the page shows the forms to
+	// hide the entry (or show it again) and block its author.
+	Moderate   bool
+	Categories []categoryOption
+	// CanReport: the visitor is logged in and the node signs reports
+	// (the form « Signaler »); Reports are those on the entry, shown to
+	// its author and to moderators.
+	CanReport bool
+	Reports   []reportView
 }
 
 type attachmentView struct {
@@ -72,6 +85,10 @@ func (s *Server) loadDoc(w http.ResponseWriter, r *http.Request) (*catalogue.Doc
 	if err == nil {
 		var d *catalogue.Doc
 		if d, err = s.cat.Get(id); err == nil {
+			if d.Hidden != nil && !seesHidden(visitorOf(r), d) {
+				s.hiddenPage(w, r)
+				return nil, false
+			}
 			return d, true
 		}
 	}
@@ -199,6 +216,23 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Conflict() {
 		v.Heads = s.heads(d)
+	}
+	if d.Hidden != nil {
+		a := s.actView(*d.Hidden)
+		v.Hidden = &a
+	}
+	vis := visitorOf(r)
+	if vis.account.moderates() && s.mod != nil {
+		v.Moderate = true
+	}
+	if vis.account != nil && s.canReport() {
+		v.CanReport = true
+	}
+	if v.Moderate || v.CanReport {
+		v.Categories = categoryOptions()
+	}
+	if v.Owner || vis.account.moderates() {
+		v.Reports = reportViews(api.ReportsOn(s.cat, d.ID.String(), s.nodeKey))
 	}
 	s.render(w, r, http.StatusOK, "entry", v)
 }

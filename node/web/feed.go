@@ -117,7 +117,8 @@ func (fc *feedCache) put(key string, revisions uint64, body []byte) {
 func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, category string) {
 	revs := s.cat.Indexed()
 	origin := siteOrigin(r, s.sessions.secure)
-	key := origin + " " + category
+	// What the moderation hides changes the feeds as a new revision does.
+	key := fmt.Sprintf("%s %d %s", origin, s.cat.ModerationVersion(), category)
 	body := s.feeds.get(key, revs)
 	if body == nil {
 		var err error

@@ -221,7 +221,14 @@ func (c *client) login(name, password string) response {
 // account's key.
 func (e *env) account(name string) (*client, ed25519.PrivateKey) {
 	e.t.Helper()
-	token, err := AddAccount(e.users, name, AddOptions{Now: e.clock.Now()})
+	return e.accountWith(name, AddOptions{})
+}
+
+// accountWith is account, made with opts (a role).
+func (e *env) accountWith(name string, opts AddOptions) (*client, ed25519.PrivateKey) {
+	e.t.Helper()
+	opts.Now = e.clock.Now()
+	token, err := AddAccount(e.users, name, opts)
 	if err != nil {
 		e.t.Fatal(err)
 	}

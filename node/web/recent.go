@@ -39,6 +39,7 @@ type recentCache struct {
 // recentLists is the content of the home page at one revision count.
 type recentLists struct {
 	revisions uint64 // catalogue.Indexed when they were computed
+	mod       uint64 // catalogue.ModerationVersion when they were computed
 	byKind    map[string]kindList
 }
 
@@ -57,7 +58,8 @@ func (rc *recentCache) get(ctx context.Context) (*recentLists, error) {
 	revs := rc.s.cat.Indexed()
 	rc.mu.Lock()
 	lists := rc.lists
-	if rc.stale {
+	if rc.stale || lists != nil && lists.mod != rc.s.cat.ModerationVersion() {
+		// A moderation act shows at once, as a write made here does.
 		lists = nil
 	}
 	if lists != nil && lists.revisions != revs && !rc.refreshing && time.Since(rc.started) >= refreshInterval {
@@ -84,7 +86,7 @@ func (rc *recentCache) get(ctx context.Context) (*recentLists, error) {
 // later revision count were kept meanwhile.
 func (rc *recentCache) refresh(ctx context.Context) (*recentLists, error) {
 	revs := rc.s.cat.Indexed()
-	lists := &recentLists{revisions: revs, byKind: make(map[string]kindList)}
+	lists := &recentLists{revisions: revs, mod: rc.s.cat.ModerationVersion(), byKind: make(map[string]kindList)}
 	now := rc.s.now()
 	for _, k := range entry.Kinds() {
 		res, err := rc.s.cat.Search(ctx, catalogue.SearchQuery{Kind: string(k), Sort: catalogue.SortUpdated, Limit: recentPerKind, Now: now})
@@ -140,6 +142,8 @@ var flashes = map[string]string{
 	"recues":     "Les pièces jointes sont sur ce nœud : vous pouvez les télécharger.",
 	"admis":      "Le nœud est admis : il rejoint le réseau dès sa prochaine tentative.",
 	"revoque":    "Le nœud est révoqué : les nœuds du réseau s'en déconnectent.",
+	"modere":     "L'action de modération est enregistrée dans le journal ; elle s'applique dès maintenant sur ce nœud.",
+	"signale":    "Votre signalement est envoyé aux modérateurs de ce nœud et du nœud de l'auteur. Il ne masque rien par lui-même.",
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {

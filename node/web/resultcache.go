@@ -12,7 +12,7 @@ import (
 // time (the menu's "Fiches pratiques", a category's link, a facet),
 // and ranking every entry again for them costs tens of milliseconds on
 // a large catalogue. Entries are keyed by the query and the
-// catalogue's revision count, so that any change makes them
+// catalogue's revision count and moderation, so that any change makes them
 // unreachable; the cache is emptied when full.
 type resultCache struct {
 	mu      sync.Mutex // guards results
@@ -31,9 +31,10 @@ const maxCachedResults = 256
 func newResultCache() *resultCache { return &resultCache{results: make(map[string]*searchData)} }
 
 // resultKey identifies query q run on the catalogue at revision count
-// revs. Review dates are compared with the day, not the instant.
-func resultKey(revs uint64, q catalogue.SearchQuery) string {
-	return fmt.Sprintf("%d|%s|%q|%q|%q|%q|%q|%q|%v|%s|%d|%d", revs, q.Now.Format("2006-01-02"),
+// revs and moderation version mod (what the node's moderation hides).
+// Review dates are compared with the day, not the instant.
+func resultKey(revs, mod uint64, q catalogue.SearchQuery) string {
+	return fmt.Sprintf("%d|%d|%s|%q|%q|%q|%q|%q|%q|%v|%s|%d|%d", revs, mod, q.Now.Format("2006-01-02"),
 		q.Text, q.Kind, q.Category, q.Tag, q.Academie, q.Audience, q.Outdated, q.Sort, q.Offset, q.Limit)
 }
 

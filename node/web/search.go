@@ -267,7 +267,7 @@ func (s *Server) queryOverLimits(w http.ResponseWriter, r *http.Request, f filte
 // searchCards runs q, through the result cache, and reads its hits.
 // With snippets, a hit's search extract stands in for its summary.
 func (s *Server) searchCards(ctx context.Context, q catalogue.SearchQuery, snippets bool) (*searchData, error) {
-	key := resultKey(s.cat.Indexed(), q)
+	key := resultKey(s.cat.Indexed(), s.cat.ModerationVersion(), q)
 	if d := s.results.get(key); d != nil {
 		return d, nil
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/moderation"
 	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/node/httplimit"
 )
@@ -56,6 +57,12 @@ type Config struct {
 	// on a coordinator's node, it signs the admissions and revocations
 	// an operator makes on the Réseau page. nil: none.
 	NodeKey ed25519.PrivateKey
+	// ReportsPerHour is how many reports an account makes in an hour
+	// at most; api.ReportsPerHour (10) when 0.
+	ReportsPerHour int
+	// Moderation is the node's own moderation: its moderators act
+	// through it from the pages. nil: the pages moderate nothing.
+	Moderation *moderation.Moderator
 	// Guard limits the rate of each client's searches, writes and
 	// fetches (429 past it), and lets uploads and downloads of
 	// attachments last past the server's timeouts while they move.
@@ -81,6 +88,8 @@ type Server struct {
 	guard    *httplimit.Guard
 	handler  http.Handler
 	nodeKey  ed25519.PrivateKey
+	mod      *moderation.Moderator // nil: no moderation
+	reports  *api.ReportLimiter    // reports per account
 
 	fetches   fetches       // background fetches of attachments
 	fetchWait time.Duration // how long a request for one waits for it
@@ -128,6 +137,8 @@ func New(cfg Config) (*Server, error) {
 		cat:      cfg.Cat,
 		net:      cfg.Net,
 		nodeKey:  cfg.NodeKey,
+		mod:      cfg.Moderation,
+		reports:  api.NewReportLimiter(cfg.ReportsPerHour),
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		accounts: accounts,
@@ -244,6 +255,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /reseau/admettre", s.needAccount(s.limit(httplimit.Write, s.admitPost)))
 	mux.HandleFunc("GET /reseau/revoquer", s.needAccount(s.revokeForm))
 	mux.HandleFunc("POST /reseau/revoquer", s.needAccount(s.limit(httplimit.Write, s.revokePost)))
+	mux.HandleFunc("POST /entree/{id}/signaler", s.needAccount(s.limit(httplimit.Write, s.reportPost)))
+	mux.HandleFunc("GET /moderation", s.needAccount(s.moderationPage))
+	mux.HandleFunc("POST /moderation/agir", s.needAccount(s.limit(httplimit.Write, s.moderatePost)))
 	mux.HandleFunc("GET /connexion", s.loginForm)
 	mux.HandleFunc("POST /connexion", s.loginPost)
 	mux.HandleFunc("POST /deconnexion", s.logout)

@@ -104,8 +104,11 @@ type base struct {
 	Flash    string // a status message ("Fiche publiée.")
 	User     string // account name; "" when not logged in
 	Operator bool
-	CSRF     string // token for the page's POST forms
-	StyleURL string
+	// Moderator: the account moderates (a moderator or an operator):
+	// the menu shows the Modération page.
+	Moderator bool
+	CSRF      string // token for the page's POST forms
+	StyleURL  string
 	// ScriptURL and Nonce load the form's toolbar (editor.go); "" on
 	// the pages that run no script.
 	ScriptURL, Nonce string
@@ -131,7 +134,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	b := v.basePart()
 	vis := visitorOf(r)
 	if vis.account != nil {
-		b.User, b.Operator = vis.account.Name, vis.account.Operator
+		b.User, b.Operator, b.Moderator = vis.account.Name, vis.account.Operator, vis.account.moderates()
 	}
 	if vis.id != "" {
 		b.CSRF = s.sessions.csrfToken(vis.id)

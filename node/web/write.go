@@ -351,6 +351,10 @@ func (s *Server) writeFailed(w http.ResponseWriter, r *http.Request, v *formView
 	case errors.Is(err, catalogue.ErrRetracted):
 		s.fail(w, r, http.StatusGone, "Entrée retirée", "Cette entrée a été retirée : elle ne peut plus être modifiée. Publiez une nouvelle entrée.")
 		return
+	case errors.Is(err, protocol.ErrBlocked):
+		s.fail(w, r, http.StatusForbidden, "Publication refusée",
+			"La modération de ce nœud a bloqué votre clé d'auteur : ce que vous écrivez n'y est plus enregistré. Adressez-vous à la personne qui gère le nœud.")
+		return
 	case errors.Is(err, protocol.ErrTooLarge):
 		v.addErrors([]fieldError{{Field: "pieces", Message: "Une pièce jointe dépasse la taille permise.", Detail: err.Error()}})
 	case errors.Is(err, protocol.ErrInvalid), errors.Is(err, entry.ErrInvalid):
