@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,14 +17,52 @@ import (
 	"github.com/mutu-network/mutu/protocol/trust"
 )
 
-// openModeration opens the home's moderation journal and gives its
-// state to cat, now and at every act.
+// openModeration opens the home's moderation journal and gives cat the
+// state it makes with the network's decisions the node follows, now
+// and at every act.
 func openModeration(h *home, cat *catalogue.Catalogue, log *slog.Logger) (*moderation.Moderator, *moderation.Journal, error) {
+	follow, err := h.config.follow()
+	if err != nil {
+		return nil, nil, inputError{err}
+	}
 	j, err := moderation.OpenJournal(filepath.Join(h.dir, moderation.JournalFile), log)
 	if err != nil {
 		return nil, nil, homeError{err}
 	}
-	return moderation.New(j, cat.SetModeration, nil), j, nil
+	m := moderation.New(j, cat.SetModeration, nil)
+	m.SetFollowed(cat.FollowedActs(follow))
+	return m, j, nil
+}
+
+// erasureRecheck is how often a running node looks again for the
+// revisions an author's erasure names that arrived after it.
+const erasureRecheck = 30 * time.Second
+
+// followDecisions keeps a running node's moderation in step with the
+// network's decisions until ctx ends: at each change of the decisions
+// held (or of the roster, which says whose count), it hands the
+// decisions in force it follows to mod and carries out the erasures
+// that apply (docs/protocol.md §4.12, §4.14).
+func followDecisions(ctx context.Context, cat *catalogue.Catalogue, mod *moderation.Moderator, follow moderation.Follow, log *slog.Logger) {
+	recheck := time.NewTicker(erasureRecheck)
+	defer recheck.Stop()
+	for {
+		changed := cat.ModerationChanged()
+		mod.SetFollowed(cat.FollowedActs(follow))
+		n, err := cat.ApplyErasures(ctx, follow)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("erasure by a moderation decision not carried out; retried at the next change", "err", err)
+		}
+		if n > 0 {
+			log.Info("erased revisions by moderation decisions", "revisions", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-recheck.C:
+		}
+	}
 }
 
 // moderateCommand is `mutu moderate`: the node's own moderation.
@@ -38,6 +78,7 @@ func moderateCommand() *cli.Command {
 		{trust.ActionUnblockAuthor, "KEY", "lift the block of an author", false},
 		{trust.ActionBlockNode, "NODE", "hide the entries of the authors a node certifies", false},
 		{trust.ActionUnblockNode, "NODE", "lift the block of a node", false},
+		{trust.ActionErase, "ID", "erase the content of an entry (or of one revision, --revision) from every node: your own, for personal data; any, as a coordinator with --network", true},
 	}
 	var subs []*cli.Command
 	for _, a := range acts {

@@ -184,6 +184,21 @@ func runNode(c *cli.Context) error {
 	}
 	defer n.Close()
 
+	follow, err := h.config.follow()
+	if err != nil {
+		return inputError{err}
+	}
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	following := make(chan struct{})
+	go func() {
+		defer close(following)
+		followDecisions(followCtx, cat, mod, follow, log)
+	}()
+	defer func() {
+		stopFollowing()
+		<-following
+	}()
+
 	local := &api.Local{Cat: cat, Author: h.author, Net: n.API(), NodeKey: h.nodeKey(), Invites: nodeInvites{n}, Moderation: mod,
 		ReportLimit: api.NewReportLimiter(0)}
 	webSrv, err := web.New(web.Config{

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/moderation"
 	"github.com/mutu-network/mutu/protocol"
@@ -52,6 +54,9 @@ type ModerateRequest struct {
 func (l *Local) Moderate(ctx context.Context, req ModerateRequest) (*moderation.Act, error) {
 	if l.Moderation == nil {
 		return nil, fmt.Errorf("%w: this node keeps no moderation journal", ErrOffline)
+	}
+	if req.Action == trust.ActionErase {
+		return eraseAs(ctx, l.Cat, l.Moderation, l.NodeKey, l.Author, moderation.Operator, req)
 	}
 	return ModerateAs(ctx, l.Cat, l.Moderation, l.NodeKey, moderation.Operator, req)
 }
@@ -110,29 +115,19 @@ func ModerateAs(ctx context.Context, cat *catalogue.Catalogue, m *moderation.Mod
 			a.Target, d.Author = moderation.AuthorTarget(k), k
 		}
 	case trust.ActionErase:
-		return nil, inputErrorf("erase is not a moderation act of this command: see `mutu moderate erase`")
+		return nil, inputErrorf("an erasure removes content from every node: the node's operator makes it, with `mutu moderate erase`")
 	default:
 		return nil, inputErrorf("unknown moderation action %q: want hide, unhide, block-author, unblock-author, block-node or unblock-node", req.Action)
 	}
-	if !req.Category.Valid() {
-		return nil, inputErrorf("category %q is not one of %s", req.Category, moderation.CategoryList())
-	}
-	if a.Reason == "" {
-		return nil, inputErrorf("the reason is missing: say in a few words why (it is kept in the moderation journal)")
-	}
-	if n := len([]rune(a.Reason)); n > moderation.MaxReason {
-		return nil, inputErrorf("the reason is %d characters, over %d: shorten it", n, moderation.MaxReason)
+	if err := checkWhy(req.Category, a.Reason); err != nil {
+		return nil, err
 	}
 	if req.Network {
 		if req.Action == trust.ActionBlockNode || req.Action == trust.ActionUnblockNode {
 			return nil, inputErrorf("a node is not blocked for the whole network by a decision: a coordinator revokes it (mutu members revoke NODE)")
 		}
-		r := cat.Roster()
-		if !r.Closed() {
-			return nil, fmt.Errorf("%w: the network %s is open, it has none; --network needs a closed network", ErrNotCoordinator, r.Network())
-		}
-		if nodeKey == nil || !r.Coordinator(protocol.PublicKey(nodeKey)) {
-			return nil, fmt.Errorf("%w: this node is not one (see mutu network); without --network the act applies to this node only", ErrNotCoordinator)
+		if err := checkCoordinator(cat, nodeKey); err != nil {
+			return nil, err
 		}
 		rec, err := cat.AddTrust(ctx, nodeKey, &d)
 		if err != nil {
@@ -188,4 +183,103 @@ func (h *handler) moderationJournal(w http.ResponseWriter, r *http.Request) {
 		out, err := m.ModerationJournal(r.Context())
 		h.reply(w, out, err)
 	}
+}
+
+// checkWhy checks the category and the reason of a moderation act.
+func checkWhy(category trust.Category, reason string) error {
+	if !category.Valid() {
+		return inputErrorf("category %q is not one of %s", category, moderation.CategoryList())
+	}
+	if reason == "" {
+		return inputErrorf("the reason is missing: say in a few words why (it is kept in the moderation journal)")
+	}
+	if n := len([]rune(reason)); n > moderation.MaxReason {
+		return inputErrorf("the reason is %d characters, over %d: shorten it", n, moderation.MaxReason)
+	}
+	return nil
+}
+
+// checkCoordinator returns ErrNotCoordinator unless nodeKey is a
+// coordinator's of cat's closed network.
+func checkCoordinator(cat *catalogue.Catalogue, nodeKey ed25519.PrivateKey) error {
+	r := cat.Roster()
+	if !r.Closed() {
+		return fmt.Errorf("%w: the network %s is open, it has none; --network needs a closed network", ErrNotCoordinator, r.Network())
+	}
+	if nodeKey == nil || !r.Coordinator(protocol.PublicKey(nodeKey)) {
+		return fmt.Errorf("%w: this node is not one (see mutu network); without --network the act applies to this node only", ErrNotCoordinator)
+	}
+	return nil
+}
+
+// eraseAs erases the content of an entry's revisions (all those not
+// erased yet, or req.Revision alone) on this node at once and on every
+// node that applies the decision it publishes (docs/protocol.md
+// §4.12, §4.14): with req.Network, a coordinator's decision signed by
+// nodeKey; without, the author's erasure of their own revisions,
+// signed by author, for personal data only. The act is kept in m's
+// journal with the decision's CID.
+func eraseAs(ctx context.Context, cat *catalogue.Catalogue, m *moderation.Moderator, nodeKey, author ed25519.PrivateKey, by string, req ModerateRequest) (*moderation.Act, error) {
+	id, err := cat.Resolve(strings.TrimSpace(req.Target))
+	if err != nil {
+		return nil, err
+	}
+	a := moderation.Act{By: by, Action: trust.ActionErase, Target: moderation.EntryTarget(id), Category: req.Category, Reason: strings.TrimSpace(req.Reason)}
+	if err := checkWhy(req.Category, a.Reason); err != nil {
+		return nil, err
+	}
+	signer := author
+	if req.Network {
+		if err := checkCoordinator(cat, nodeKey); err != nil {
+			return nil, err
+		}
+		signer = nodeKey
+	} else if req.Category != trust.CategoryPersonalData {
+		return nil, inputErrorf("without --network, only an entry's author erases it, and only for personal data (--category %s); a coordinator erases with --network, and `mutu moderate hide` hides it on this node", trust.CategoryPersonalData)
+	}
+	var only cid.Cid
+	if req.Revision != "" {
+		v, err := cat.Version(id, req.Revision)
+		if err != nil {
+			return nil, err
+		}
+		only = v.CID
+		a.Target, a.Entry = moderation.RevisionTarget(v.CID), id.String()
+	}
+	hist, err := cat.History(id)
+	if err != nil {
+		return nil, err
+	}
+	var revs []cid.Cid
+	for _, h := range hist {
+		if h.Erased != nil || (only.Defined() && h.CID != only) || (!req.Network && h.Author != protocol.PublicKey(author)) {
+			continue
+		}
+		revs = append(revs, h.CID)
+	}
+	switch {
+	case len(revs) == 0 && !req.Network:
+		return nil, inputErrorf("no revision of %s left to erase is yours: only its author, or a coordinator with --network, erases it", id)
+	case len(revs) == 0:
+		return nil, inputErrorf("the content of %s is erased already", id)
+	case len(revs) > trust.MaxErased:
+		return nil, inputErrorf("%s has %d revisions to erase, and one erasure names at most %d: erase them in parts with --revision", id, len(revs), trust.MaxErased)
+	}
+	d := trust.Decision{Action: trust.ActionErase, Entry: id.String(), Category: req.Category, Reason: a.Reason}
+	for _, r := range revs {
+		d.Revisions = append(d.Revisions, r.String())
+	}
+	rec, err := cat.AddTrust(ctx, signer, &d)
+	if err != nil {
+		return nil, err
+	}
+	a.Decision = rec.CID.String()
+	if err := cat.Erase(ctx, revs, catalogue.ErasedBy{Decision: rec.CID, Time: rec.Clock.Time(), Category: req.Category}); err != nil {
+		return nil, err
+	}
+	done, err := m.Act(a)
+	if err != nil {
+		return nil, err
+	}
+	return &done, nil
 }
