@@ -24,11 +24,21 @@ const memberTimeout = time.Minute
 // with no --peer), labelled B, C… It returns once every node is
 // connected to every other.
 func closedNetwork(h *harness.Harness, members int) harness.Nodes {
+	return closedNetworkWith(h, members, nil)
+}
+
+// closedNetworkWith is closedNetwork that calls prepare, when not nil,
+// with every node once the members have joined and before they start
+// (A runs already): to change a member's config.yaml or flags.
+func closedNetworkWith(h *harness.Harness, members int, prepare func(harness.Nodes)) harness.Nodes {
 	nodes := h.NewNodes(1 + members)
 	a := nodes[0].OwnNetwork().Init()
 	a.Start()
 	for _, m := range nodes[1:] {
 		m.Join(a.Invite("--label", m.Name), m.Name)
+	}
+	if prepare != nil {
+		prepare(nodes)
 	}
 	for _, m := range nodes[1:] {
 		m.Start()
