@@ -42,8 +42,9 @@ func showCommand() *cli.Command {
 }
 
 // printEntry writes e to w: as JSON, as HTML, or as the Markdown file
-// `mutu edit` takes back. A conflict, or the act that hides the entry,
-// is said on stderr, so that w stays a valid entry file.
+// `mutu edit` takes back. A conflict, the act that hides the entry, or
+// the erasure of its content, is said on stderr, so that w stays a
+// valid entry file.
 func printEntry(w, stderr io.Writer, e *api.Entry, html, asJSON bool) error {
 	switch {
 	case asJSON:
@@ -61,6 +62,10 @@ func printEntry(w, stderr io.Writer, e *api.Entry, html, asJSON bool) error {
 	if a := e.Hidden; a != nil {
 		fmt.Fprintf(stderr, "hidden: entry %s is hidden from this node's readers by %s on %s (%s: %s); `mutu moderate unhide %s` shows it again.\n",
 			shortID(e.ID), term(a.By), a.Time.UTC().Format("2006-01-02"), a.Category, term(a.Reason), shortID(e.ID))
+	}
+	if x := e.Erased; x != nil && e.Revision == "" {
+		fmt.Fprintf(stderr, "erased: the content of entry %s was erased on %s by decision %s (%s); `mutu history %s` lists its revisions.\n",
+			shortID(e.ID), x.Time.UTC().Format("2006-01-02"), x.Decision, x.Category, shortID(e.ID))
 	}
 	_, err := io.WriteString(w, termText(e.Markdown))
 	return err

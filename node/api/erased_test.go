@@ -15,7 +15,8 @@ import (
 
 // TestShowErasedRevision: asking for an erased revision says it was
 // erased, when, by which decision and why, instead of calling it a
-// retraction; the entry itself is still shown without content.
+// retraction; the entry itself is still shown without content, saying
+// it was erased, and so is the revision in the history.
 func TestShowErasedRevision(t *testing.T) {
 	srv, l := newTestServer(t)
 	p := publishNote(t, l, "Fonds social", "La procédure.")
@@ -35,5 +36,18 @@ func TestShowErasedRevision(t *testing.T) {
 	}
 	if status, apiErr := getJSON(t, srv, "/api/v1/entries/"+p.ID, &e); status != 200 || e.Body != "" || e.Title != "" {
 		t.Errorf("show the entry whose head was erased: %d %+v %+v", status, apiErr, e)
+	}
+	want := Erasure{Decision: by.Decision.String(), Time: by.Time, Category: trust.CategoryPersonalData}
+	if e.Erased == nil || *e.Erased != want {
+		t.Errorf("the entry whose head was erased says erased %+v, want %+v", e.Erased, want)
+	}
+	var history []Revision
+	if status, apiErr := getJSON(t, srv, "/api/v1/entries/"+p.ID+"/history", &history); status != 200 || len(history) != 2 {
+		t.Fatalf("history: %d %+v %+v", status, apiErr, history)
+	}
+	for _, r := range history {
+		if erased := r.CID == e2.Revision; (r.Erased != nil) != erased || (erased && *r.Erased != want) {
+			t.Errorf("history: revision %s says erased %+v", r.CID, r.Erased)
+		}
 	}
 }

@@ -263,12 +263,21 @@ func metadata(d *catalogue.Doc) *Entry {
 		e.Retraction = d.Retraction.String()
 	}
 	e.Hidden = d.Hidden
+	e.Erased = erasure(d.Erased)
 	if d.HeadRev != nil {
 		for _, k := range d.HeadRev.Editors {
 			e.Editors = append(e.Editors, k.String())
 		}
 	}
 	return e
+}
+
+// erasure returns what an Erasure says of by, nil for nil.
+func erasure(by *catalogue.ErasedBy) *Erasure {
+	if by == nil {
+		return nil
+	}
+	return &Erasure{Decision: by.Decision.String(), Time: by.Time.UTC(), Category: by.Category}
 }
 
 func strs(cs []cid.Cid) []string {
@@ -292,7 +301,7 @@ func (l *Local) History(ctx context.Context, ref string) ([]Revision, error) {
 	out := make([]Revision, len(revs))
 	for i, r := range revs {
 		out[i] = Revision{CID: r.CID.String(), Op: string(r.Op), Author: r.Author.String(), Seq: r.Seq,
-			Time: r.Time, Parents: strs(r.Parents), Title: r.Title, Head: r.Head}
+			Time: r.Time, Parents: strs(r.Parents), Title: r.Title, Head: r.Head, Erased: erasure(r.Erased)}
 	}
 	return out, nil
 }

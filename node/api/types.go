@@ -14,6 +14,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/moderation"
+	"github.com/mutu-network/mutu/protocol/trust"
 )
 
 // Summary is one entry of a listing.
@@ -60,6 +61,17 @@ type Entry struct {
 	// Hidden is the act of this node's moderation that hides the entry
 	// from its lists and searches (who, when, why); absent if none.
 	Hidden *moderation.Act `json:"hidden,omitempty"`
+	// Erased says when and why a moderation decision erased the
+	// content of the entry's head (docs/operator.md, "Erasure"): kind,
+	// title, body and attachments are absent then; absent if not.
+	Erased *Erasure `json:"erased,omitempty"`
+}
+
+// Erasure is the moderation decision that erased a revision's content.
+type Erasure struct {
+	Decision string         `json:"decision"` // the decision record's CID
+	Time     time.Time      `json:"time"`     // when it was decided
+	Category trust.Category `json:"category"` // donnees-personnelles for personal data
 }
 
 // Attachment is a file attached to an entry.
@@ -125,6 +137,9 @@ type Revision struct {
 	Parents []string  `json:"parents"`
 	Title   string    `json:"title,omitempty"`
 	Head    bool      `json:"head"`
+	// Erased is set when the revision's content was erased; Title is
+	// empty then.
+	Erased *Erasure `json:"erased,omitempty"`
 }
 
 // Published is the result of a write.
