@@ -489,21 +489,35 @@ func TestErasureLeavesTheMarkerInNoHome(t *testing.T) {
 	})
 	t.Logf("D carried the erasure out %v after its restart", got.Sub(restarted).Round(time.Millisecond))
 
+	type erasure struct {
+		Decision string `json:"decision"`
+		Category string `json:"category"`
+	}
 	for _, n := range nodes {
+		var e struct {
+			Title  string   `json:"title"`
+			Body   string   `json:"body"`
+			Erased *erasure `json:"erased"`
+		}
+		if err := n.Get("/api/v1/entries/"+url.PathEscape(x.ID), &e); err != nil {
+			t.Errorf("node %s: the erased entry: %v", n.Name, err)
+		} else if e.Erased == nil || e.Erased.Category != "donnees-personnelles" || e.Title != "" || e.Body != "" {
+			t.Errorf("node %s shows the erased entry as %+v (erased %+v)", n.Name, e, e.Erased)
+		}
 		var history []struct {
-			CID string `json:"cid"`
+			CID    string   `json:"cid"`
+			Erased *erasure `json:"erased"`
 		}
 		if err := n.Get("/api/v1/entries/"+url.PathEscape(x.ID)+"/history", &history); err != nil {
 			t.Errorf("node %s: history of the erased entry: %v", n.Name, err)
 			continue
 		}
-		if !slices.ContainsFunc(history, func(r struct {
-			CID string `json:"cid"`
-		}) bool {
-			return r.CID == x.Revision
-		}) {
-			t.Errorf("node %s: the history %+v lacks the erased revision %s", n.Name, history, x.Revision)
+		if len(history) != 1 || history[0].CID != x.Revision || history[0].Erased == nil {
+			t.Errorf("node %s: the history %+v, want the erased revision %s", n.Name, history, x.Revision)
 		}
+	}
+	if res := d.MustRun("show", x.ID); len(res.Stdout) != 0 || !strings.Contains(string(res.Stderr), "erased: the content of entry") {
+		t.Errorf("mutu show of the erased entry on D: want no file and a word of its erasure on stderr\n%v", res)
 	}
 
 	harness.Nodes(nodes).Stop()
