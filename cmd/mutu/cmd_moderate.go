@@ -149,6 +149,7 @@ func runModerate(c *cli.Context, m api.Moderation, req api.ModerateRequest) erro
 	done := map[trust.Action]string{
 		trust.ActionHide: "Hidden", trust.ActionUnhide: "Shown again", trust.ActionBlockAuthor: "Blocked",
 		trust.ActionUnblockAuthor: "Unblocked", trust.ActionBlockNode: "Blocked", trust.ActionUnblockNode: "Unblocked",
+		trust.ActionErase: "Erased",
 	}[a.Action]
 	fmt.Fprintf(c.App.Writer, "%s: %s (%s: %s).\n", done, targetText(*a), a.Category, term(a.Reason))
 	if a.Decision != "" {

@@ -62,6 +62,10 @@ func printEntry(w, stderr io.Writer, e *api.Entry, html, asJSON bool) error {
 		fmt.Fprintf(stderr, "hidden: entry %s is hidden from this node's readers by %s on %s (%s: %s); `mutu moderate unhide %s` shows it again.\n",
 			shortID(e.ID), term(a.By), a.Time.UTC().Format("2006-01-02"), a.Category, term(a.Reason), shortID(e.ID))
 	}
+	if a := e.Erased; a != nil {
+		fmt.Fprintf(stderr, "erased: the content of entry %s was erased on %s by decision %s (%s); nothing of it is left to show.\n",
+			shortID(e.ID), a.Time.Format("2006-01-02"), a.Decision, a.Category)
+	}
 	_, err := io.WriteString(w, termText(e.Markdown))
 	return err
 }

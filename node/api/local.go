@@ -263,6 +263,9 @@ func metadata(d *catalogue.Doc) *Entry {
 		e.Retraction = d.Retraction.String()
 	}
 	e.Hidden = d.Hidden
+	if by := d.Erased; by != nil {
+		e.Erased = &Erasure{Decision: by.Decision.String(), Time: by.Time.UTC(), Category: by.Category}
+	}
 	if d.HeadRev != nil {
 		for _, k := range d.HeadRev.Editors {
 			e.Editors = append(e.Editors, k.String())

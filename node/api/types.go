@@ -14,6 +14,7 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/moderation"
+	"github.com/mutu-network/mutu/protocol/trust"
 )
 
 // Summary is one entry of a listing.
@@ -60,6 +61,17 @@ type Entry struct {
 	// Hidden is the act of this node's moderation that hides the entry
 	// from its lists and searches (who, when, why); absent if none.
 	Hidden *moderation.Act `json:"hidden,omitempty"`
+	// Erased says that the content of the revision the entry shows was
+	// erased by a moderation decision (docs/protocol.md §4.14): Meta,
+	// Body and the attachments are gone; absent if not.
+	Erased *Erasure `json:"erased,omitempty"`
+}
+
+// Erasure is the decision that erased the content of a revision.
+type Erasure struct {
+	Decision string         `json:"decision"` // the decision record's CID
+	Time     time.Time      `json:"time"`     // when it was decided
+	Category trust.Category `json:"category"`
 }
 
 // Attachment is a file attached to an entry.
