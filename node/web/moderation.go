@@ -283,6 +283,9 @@ func reportViews(list []api.ReportView) []reportView {
 	out := make([]reportView, len(list))
 	for i, r := range list {
 		out[i] = reportView{ReportView: r, CategoryLabel: r.Category.Label(), Href: "/entree/" + r.Entry}
+		if r.Revoke != "" {
+			out[i].Href = "/reseau"
+		}
 	}
 	return out
 }
