@@ -61,24 +61,7 @@ func TestFollowedActsAreThoseOfTheCoordinatorsFollowed(t *testing.T) {
 func TestApplyErasuresCarriesOutWhatApplies(t *testing.T) {
 	ctx := context.Background()
 	c := openTest(t, t.TempDir())
-	node, me, other := newKey(t), newKey(t), newKey(t)
-	if _, err := c.CreateNetwork(ctx, node, trust.Charter{Name: "Bassin Lyon Est", Policy: trust.PolicyClosed,
-		Coordinators: []trust.Key{protocol.PublicKey(node)}}, trust.Admission{Label: "Agence comptable"}); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range [][]byte{me, other} {
-		if _, err := c.AddTrust(ctx, node, trust.Certificate{Author: protocol.PublicKey(k), Name: "Mme Durand", Function: "gestionnaire"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mine, err := c.Publish(ctx, me, parse(t, "---\ntitle: Bourses\n---\nLa famille Dupont.\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := c.Publish(ctx, other, parse(t, "---\ntitle: Fonds social\n---\nLa famille Martin.\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	node, me, _, mine, theirs := twoAuthors(t, c)
 	erase := func(doc, rev cid.Cid) trust.Decision {
 		return trust.Decision{Action: trust.ActionErase, Entry: doc.String(), Revisions: []string{rev.String()},
 			Category: trust.CategoryPersonalData, Reason: "Nom d'une famille."}
