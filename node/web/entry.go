@@ -86,7 +86,7 @@ func (s *Server) loadDoc(w http.ResponseWriter, r *http.Request) (*catalogue.Doc
 		var d *catalogue.Doc
 		if d, err = s.cat.Get(id); err == nil {
 			if d.Hidden != nil && !seesHidden(visitorOf(r), d) {
-				s.hiddenPage(w, r)
+				s.hiddenPage(w, r, *d.Hidden)
 				return nil, false
 			}
 			return d, true

@@ -116,7 +116,8 @@ func TestModeratorHidesAnEntryFromItsPage(t *testing.T) {
 		t.Fatalf("the author sees no banner:\n%s", body)
 	}
 	res = reader.get(page)
-	if res.status != http.StatusForbidden || !strings.Contains(res.body, "masquée par la modération de ce nœud") || strings.Contains(res.body, "Zorglub") {
+	if res.status != http.StatusForbidden || !strings.Contains(res.body, "masquée sur ce nœud par claire le ") ||
+		!strings.Contains(res.body, "publicité déguisée (publicité ou spam)") || strings.Contains(res.body, "Zorglub") {
 		t.Fatalf("a reader's page of a hidden entry: %d\n%s", res.status, res.body)
 	}
 	for _, p := range []string{page + "/historique", "/recherche?q=zorglub", "/"} {
@@ -272,5 +273,25 @@ func TestNoReportFormInAnOpenNetwork(t *testing.T) {
 	id := e.publish(key, map[string]any{"title": "Régie"}, "Texte.")
 	if strings.Contains(c.get("/entree/"+id).body, "Signaler cette entrée") {
 		t.Fatal("report form in an open network")
+	}
+}
+
+// TestFollowedDecisionNamesItsCoordinator: an act that follows a
+// coordinator's decision names, on the pages, that coordinator's node
+// by its label; the node's operator and accounts by themselves.
+func TestFollowedDecisionNamesItsCoordinator(t *testing.T) {
+	e, coord, _, _ := closedEnv(t)
+	for _, tc := range []struct {
+		act  moderation.Act
+		want string
+	}{
+		{moderation.Act{By: protocol.PublicKey(coord).String(), Decision: "bafyreidecision"}, "la coordination du réseau (Bassin A)"},
+		{moderation.Act{By: protocol.PublicKey(newTestKey(t)).String(), Decision: "bafyreidecision"}, "la coordination du réseau"},
+		{moderation.Act{By: moderation.Operator}, "l'opérateur du nœud"},
+		{moderation.Act{By: "claire"}, "claire"},
+	} {
+		if got := e.srv.byName(tc.act); got != tc.want {
+			t.Errorf("byName(%q) = %q, want %q", tc.act.By, got, tc.want)
+		}
 	}
 }
