@@ -159,7 +159,7 @@ func (s *Server) moderationPage(w http.ResponseWriter, r *http.Request) {
 		}
 		queue := api.ReportQueue(s.cat, s.nodeKey)
 		slices.Reverse(queue)
-		v.Reports = reportViews(queue)
+		v.Reports = s.queueViews(queue)
 		journal := s.mod.Journal()
 		for i := len(journal) - 1; i >= 0 && len(v.Journal) < maxJournalShown; i-- {
 			v.Journal = append(v.Journal, s.actView(journal[i]))
@@ -285,6 +285,10 @@ type reportView struct {
 	api.ReportView
 	CategoryLabel string
 	Href          string
+	// On the Modération page: Held, the entry is in this node's
+	// catalogue, and Hidden, it is hidden already. The page offers to
+	// hide a held entry that is not.
+	Held, Hidden bool
 }
 
 func reportViews(list []api.ReportView) []reportView {
@@ -293,6 +297,22 @@ func reportViews(list []api.ReportView) []reportView {
 		out[i] = reportView{ReportView: r, CategoryLabel: r.Category.Label(), Href: "/entree/" + r.Entry}
 		if r.Revoke != "" {
 			out[i].Href = "/reseau"
+		}
+	}
+	return out
+}
+
+// queueViews is reportViews for the Modération page, with Held and
+// Hidden.
+func (s *Server) queueViews(list []api.ReportView) []reportView {
+	out := reportViews(list)
+	for i := range out {
+		id, err := cid.Decode(out[i].Entry)
+		if err != nil {
+			continue
+		}
+		if d, err := s.cat.Get(id); err == nil {
+			out[i].Held, out[i].Hidden = true, d.Hidden != nil
 		}
 	}
 	return out
