@@ -218,3 +218,20 @@ func TestDescriptionLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestByteOrderMarkAndCRLF: a file saved by Windows tools, with a
+// byte-order mark and CRLF line ends, reads as the same file.
+func TestByteOrderMarkAndCRLF(t *testing.T) {
+	want, _, err := Import("publiccode.yml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	windows := "\uFEFF" + strings.ReplaceAll(minimal, "\n", "\r\n")
+	got, warns, err := Import("publiccode.yml", []byte(windows))
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("%v %v", err, warns)
+	}
+	if got.Body != want.Body || got.Title() != want.Title() {
+		t.Errorf("read differently: %q %q", got.Title(), got.Body)
+	}
+}
