@@ -47,7 +47,7 @@ func frenchWhat(p entry.Problem) string {
 	case CodeSyntax:
 		return "le YAML ne se lit pas (" + p.Value + ")\u00a0; vérifiez l’indentation, et qu’une espace suit chaque deux-points et chaque tiret"
 	case CodeRequired:
-		return "clé obligatoire absente ou vide\u00a0; ajoutez-la"
+		return "absente ou vide, alors que le standard l’exige\u00a0; ajoutez-la"
 	case CodeType:
 		want := frenchTypes[p.Suggest]
 		if want == "" {

@@ -57,7 +57,7 @@ func TestPublishFormTakesPubliccode(t *testing.T) {
 	broken := readPubliccodeCorpus(t, "Chrisdo82__kolibri.publiccode.yml")
 	res := sendPubliccode(t, e, c, "publier", broken)
 	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "clé description.de.features, ligne 31") ||
-		!strings.Contains(res.body, "clé obligatoire absente ou vide") {
+		!strings.Contains(res.body, "absente ou vide, alors que le standard l’exige") {
 		t.Fatalf("broken file: %d\n%s", res.status, res.body)
 	}
 	if n := entryCount(t, e, ""); n != 0 {
