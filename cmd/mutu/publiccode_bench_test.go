@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -33,7 +34,10 @@ func publiccodeThousand(tb testing.TB, dir string) {
 			tb.Fatal(err)
 		}
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-		data = topName.ReplaceAllFunc(data, func(line []byte) []byte { return fmt.Appendf(nil, "%s %04d", bytes.TrimRight(line, " "), i) })
+		data = topName.ReplaceAllFunc(data, func(line []byte) []byte {
+			name := strings.Trim(strings.TrimSpace(strings.TrimPrefix(string(line), "name:")), `"'`)
+			return fmt.Appendf(nil, "name: %s", strconv.Quote(fmt.Sprintf("%s %04d", name, i)))
+		})
 		data = topURL.ReplaceAllLiteral(data, fmt.Appendf(nil, "url: https://forge.example.fr/logiciel-%04d", i))
 		name := fmt.Sprintf("%04d-%s", i, strings.TrimSuffix(filepath.Base(src), ".publiccode.yml")) + ".publiccode.yml"
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -51,8 +55,8 @@ func publiccodeThousand(tb testing.TB, dir string) {
 func BenchmarkImportPubliccode1000(b *testing.B) {
 	src := b.TempDir()
 	publiccodeThousand(b, src)
-	for b.Loop() {
-		b.StopTimer()
+	b.StopTimer()
+	for range b.N {
 		home := filepath.Join(b.TempDir(), "home")
 		var o, e bytes.Buffer
 		if code := run([]string{"mutu", "--home", home, "init"}, strings.NewReader(""), &o, &e); code != 0 {
@@ -63,10 +67,11 @@ func BenchmarkImportPubliccode1000(b *testing.B) {
 		b.StartTimer()
 		code := run([]string{"mutu", "--home", home, "import", "--publiccode", src}, strings.NewReader(""), &o, &e)
 		b.StopTimer()
-		if code != 1 || !strings.Contains(o.String(), "1000 files: ") {
+		if code != 1 || !strings.Contains(o.String(), "1000 files: 546 published, 0 edited, 0 unchanged, 454 refused") { // 546 valid (see the corpus verdicts)
 			b.Fatalf("import: exit %d\n%s", code, o.String())
 		}
 		b.Log(strings.TrimSpace(o.String()))
 	}
+	b.StartTimer()
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/import")
 }
