@@ -128,3 +128,27 @@ func TestSoftwarePageOffersPubliccode(t *testing.T) {
 		t.Errorf("a note's publiccode.yml: %d", res.status)
 	}
 }
+
+// TestPublishFormWithoutPubliccode: the file field left empty, as a
+// browser sends it, leaves the form to publish what its fields say.
+func TestPublishFormWithoutPubliccode(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.account("marie")
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", c.csrf("/publier"))
+	mw.WriteField("kind", "note")
+	mw.WriteField("title", "Régie d'avances")
+	mw.WriteField("body", "Texte.")
+	mw.WriteField("action", "publier")
+	mw.CreateFormFile("publiccode", "")
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/publier", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if res := c.do(req); res.status != http.StatusSeeOther {
+		t.Fatalf("publish: %d\n%s", res.status, res.body)
+	}
+	if l := summariesOf(t, e, entry.KindNote); len(l) != 1 || l[0].Title != "Régie d'avances" {
+		t.Fatalf("published: %+v", l)
+	}
+}
