@@ -61,8 +61,13 @@ func (c *Catalogue) Erase(ctx context.Context, revs []cid.Cid, by ErasedBy) erro
 		// Erased, but the store's files are not rewritten yet: the
 		// index is rebuilt all the same.
 	}
-	c.log.Info("content erased", "err", err, "decision", by.Decision, "category", by.Category,
-		"revisions", len(erased.Revisions), "blocks", len(erased.Blocks), "entries", len(erased.Docs))
+	attrs := []any{"decision", by.Decision, "category", by.Category,
+		"revisions", len(erased.Revisions), "blocks", len(erased.Blocks), "entries", len(erased.Docs)}
+	if err != nil {
+		c.log.Warn("content erased, but the store's files still hold it until they are rewritten", append(attrs, "err", err)...)
+	} else {
+		c.log.Info("content erased", attrs...)
+	}
 	if len(erased.Revisions)+len(erased.Blocks) == 0 {
 		return nil
 	}

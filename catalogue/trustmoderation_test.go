@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -308,24 +309,7 @@ func TestModerationRecordsNeverAmongEntries(t *testing.T) {
 func TestAuthorPublishesTheErasureOfTheirOwnRevisions(t *testing.T) {
 	ctx := context.Background()
 	c := openTest(t, "")
-	node, me, other := newKey(t), newKey(t), newKey(t)
-	if _, err := c.CreateNetwork(ctx, node, trust.Charter{Name: "Bassin Lyon Est", Policy: trust.PolicyClosed,
-		Coordinators: []trust.Key{protocol.PublicKey(node)}}, trust.Admission{Label: "Agence comptable"}); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range [][]byte{me, other} {
-		if _, err := c.AddTrust(ctx, node, trust.Certificate{Author: protocol.PublicKey(k), Name: "Mme Durand", Function: "gestionnaire"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mine, err := c.Publish(ctx, me, parse(t, "---\ntitle: Bourses\n---\nLa famille Dupont.\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := c.Publish(ctx, other, parse(t, "---\ntitle: Fonds social\n---\nTexte.\n"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	node, me, other, mine, theirs := twoAuthors(t, c)
 	erase := func(entry cid.Cid, revs ...cid.Cid) trust.Decision {
 		d := trust.Decision{Action: trust.ActionErase, Entry: entry.String(), Category: trust.CategoryPersonalData, Reason: "Nom d'une famille."}
 		for _, r := range revs {
@@ -377,4 +361,29 @@ func TestModerationReadBackAtOpen(t *testing.T) {
 	if got := decisionIDs(c); len(got) != 1 || !got[0].Equals(d.CID) {
 		t.Errorf("decisions after reopening: %v, want %s", got, d.CID)
 	}
+}
+
+// twoAuthors founds on c a closed network whose coordinator node
+// certifies two authors, me and other, and publishes an entry of each.
+func twoAuthors(t *testing.T, c *Catalogue) (node, me, other ed25519.PrivateKey, mine, theirs *Published) {
+	t.Helper()
+	ctx := context.Background()
+	node, me, other = newKey(t), newKey(t), newKey(t)
+	if _, err := c.CreateNetwork(ctx, node, trust.Charter{Name: "Bassin Lyon Est", Policy: trust.PolicyClosed,
+		Coordinators: []trust.Key{protocol.PublicKey(node)}}, trust.Admission{Label: "Agence comptable"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []ed25519.PrivateKey{me, other} {
+		if _, err := c.AddTrust(ctx, node, trust.Certificate{Author: protocol.PublicKey(k), Name: "Mme Durand", Function: "gestionnaire"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	if mine, err = c.Publish(ctx, me, parse(t, "---\ntitle: Bourses\n---\nLa famille Dupont.\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if theirs, err = c.Publish(ctx, other, parse(t, "---\ntitle: Fonds social\n---\nLa famille Martin.\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	return node, me, other, mine, theirs
 }

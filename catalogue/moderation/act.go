@@ -52,6 +52,10 @@ type Act struct {
 	// published the act, or that the node follows; "" for a local act
 	// kept to this node.
 	Decision string `json:"decision,omitempty"`
+	// Report is the CID of the report that asked the network's
+	// coordinators to revoke the node a block-node act blocks, in a
+	// closed network; "" otherwise.
+	Report string `json:"report,omitempty"`
 }
 
 // EntryTarget names document doc.

@@ -17,17 +17,24 @@ import (
 
 func exportCommand() *cli.Command {
 	return &cli.Command{
-		Name:        "export",
-		Usage:       "write every current entry as a Markdown file into a directory",
-		ArgsUsage:   "DIR [ID...]",
-		Description: "Each file has its complete front matter (with its id and every unknown key); attachments go in a directory of the same name beside it.",
-		Flags:       []cli.Flag{jsonFlag},
+		Name:      "export",
+		Usage:     "write every current entry as a Markdown file into a directory",
+		ArgsUsage: "DIR [ID...]",
+		Description: "Each file has its complete front matter (with its id and every unknown key); attachments go in a directory of the same name beside it.\n" +
+			"--publiccode writes instead, for each software entry, DIR/NAME/publiccode.yml in the current version of the standard.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "publiccode", Usage: "write one publiccode.yml per software entry"},
+			jsonFlag,
+		},
 		Action: sessionAction(1, -1, "DIR [ID...]", func(c *cli.Context, s *session) error {
 			ids, err := resolveAll(c.Context, s, c.Args().Tail())
 			if err != nil {
 				return err
 			}
 			dir := c.Args().First()
+			if c.Bool("publiccode") {
+				return exportPubliccode(c, s, dir, ids)
+			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return inputError{fmt.Errorf("cannot create the directory %s: %w", dir, pathReason(dir, err))}
 			}

@@ -16,19 +16,34 @@ import (
 func importCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "import",
-		Usage:     "publish every Markdown file under a directory",
-		ArgsUsage: "DIR",
+		Usage:     "publish every Markdown file under a directory, or publiccode.yml files as software entries",
+		ArgsUsage: "DIR | --publiccode FILE|DIR...",
 		Description: "Importing the same directory twice creates nothing new. A file whose id names one of your entries\n" +
 			"with other content becomes an edit of it. Invalid files are listed and change nothing; files without\n" +
 			"front matter are not entries. Keys of other catalogues are copied to mutu's (link to url for tools).\n" +
 			"Only regular files are read: a symbolic link, device, named pipe or socket under DIR refuses the whole import.\n" +
 			"Warnings (a tag in capitals, a key that looks misspelt) are printed on stderr, the same warning of many\n" +
-			"files once, with their number; the files are imported all the same. --json lists every warning.",
+			"files once, with their number; the files are imported all the same. --json lists every warning.\n" +
+			"--publiccode makes or updates a software entry from each publiccode.yml file named, or found in a DIR\n" +
+			"(publiccode.yml, publiccode.yaml, *.publiccode.yml): a file whose url is that of one of your software entries\n" +
+			"updates it. Problems name the key path and the line; a file with an error changes nothing.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kind", Value: "note", Usage: "kind `K` of files without one: note, tool or software"},
+			&cli.BoolFlag{Name: "publiccode", Usage: "import publiccode.yml files (FILE or DIR, several allowed) as software entries"},
 			jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("publiccode") {
+				if err := needArgs(c, 1, -1, "--publiccode FILE|DIR..."); err != nil {
+					return err
+				}
+				s, err := openSession(c)
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				return importPubliccode(c, s, c.Args().Slice())
+			}
 			if err := needArgs(c, 1, 1, "DIR [--kind K]"); err != nil {
 				return err
 			}

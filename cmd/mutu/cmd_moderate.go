@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,9 +47,16 @@ const erasureRecheck = 30 * time.Second
 func followDecisions(ctx context.Context, cat *catalogue.Catalogue, mod *moderation.Moderator, follow moderation.Follow, log *slog.Logger) {
 	recheck := time.NewTicker(erasureRecheck)
 	defer recheck.Stop()
+	followed := mod.Followed()
 	for {
 		changed := cat.ModerationChanged()
-		mod.SetFollowed(cat.FollowedActs(follow))
+		// A report changes nothing that is followed: only a change of
+		// the acts in force makes the catalogue look again at every
+		// entry.
+		if acts := cat.FollowedActs(follow); !slices.Equal(acts, followed) {
+			mod.SetFollowed(acts)
+			followed = acts
+		}
 		n, err := cat.ApplyErasures(ctx, follow)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("erasure by a moderation decision not carried out; retried at the next change", "err", err)
@@ -149,6 +157,7 @@ func runModerate(c *cli.Context, m api.Moderation, req api.ModerateRequest) erro
 	done := map[trust.Action]string{
 		trust.ActionHide: "Hidden", trust.ActionUnhide: "Shown again", trust.ActionBlockAuthor: "Blocked",
 		trust.ActionUnblockAuthor: "Unblocked", trust.ActionBlockNode: "Blocked", trust.ActionUnblockNode: "Unblocked",
+		trust.ActionErase: "Erased",
 	}[a.Action]
 	fmt.Fprintf(c.App.Writer, "%s: %s (%s: %s).\n", done, targetText(*a), a.Category, term(a.Reason))
 	if a.Decision != "" {

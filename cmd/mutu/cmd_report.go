@@ -84,6 +84,9 @@ func printReports(w io.Writer, list []api.ReportView) {
 		if r.Title != "" {
 			title += " " + term(r.Title)
 		}
+		if r.Revoke != "" {
+			title = "revoke node " + r.Revoke
+		}
 		fmt.Fprintf(w, "%s  %s  %s  %s (%s): %s\n", r.Time.Format("2006-01-02 15:04"), title, r.Category, who, where, term(r.Comment))
 	}
 }

@@ -17,13 +17,18 @@ func showCommand() *cli.Command {
 		Description: "By default the entry as a Markdown file with its front matter, which `mutu edit ID FILE` takes back;\n" +
 			"--html renders it; --json adds its metadata. --revision shows any revision of its history\n" +
 			"(`mutu history ID` lists them), such as the other side of a conflict.\n" +
-			"A conflict is said on stderr, so that stdout stays the entry's file.",
+			"A conflict is said on stderr, so that stdout stays the entry's file.\n" +
+			"--publiccode prints a software entry as a publiccode.yml file; what the standard would miss in it goes to stderr.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "html", Usage: "print the body rendered as sanitized HTML"},
+			&cli.BoolFlag{Name: "publiccode", Usage: "print a software entry as a publiccode.yml file"},
 			&cli.StringFlag{Name: "revision", Usage: "show revision `CID` (or a unique prefix of it) instead of the current one"},
 			jsonFlag,
 		},
 		Action: sessionAction(1, 1, "ID", func(c *cli.Context, s *session) error {
+			if c.Bool("publiccode") {
+				return showPubliccode(c.Context, c.App.Writer, c.App.ErrWriter, s, c.Args().First())
+			}
 			e, err := s.svc.Show(c.Context, c.Args().First(), api.ShowOptions{
 				Markdown: !c.Bool("html"), HTML: c.Bool("html") || c.Bool("json"), Revision: c.String("revision"),
 			})

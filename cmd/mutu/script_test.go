@@ -51,6 +51,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("MUTU_HOME", env.WorkDir+"/home")
 			env.Setenv("CORPUS", corpusDir())
+			env.Setenv("PUBLICCODE", publiccodeDir())
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -74,6 +75,15 @@ func corpusDir() string {
 		return ""
 	}
 	return filepath.Join(d, "..", "..", "catalogue", "testdata", "corpus", "betagouv-startups")
+}
+
+// publiccodeDir holds the corpus of real publiccode.yml files.
+func publiccodeDir() string {
+	d, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "..", "..", "catalogue", "publiccode", "testdata", "corpus")
 }
 
 // capture VAR REGEXP: sets VAR to the first submatch of REGEXP in the

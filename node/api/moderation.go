@@ -135,6 +135,13 @@ func ModerateAs(ctx context.Context, cat *catalogue.Catalogue, m *moderation.Mod
 		}
 		a.Decision = rec.CID.String()
 	}
+	if req.Action == trust.ActionBlockNode {
+		report, err := askRevocation(ctx, cat, nodeKey, target, a)
+		if err != nil {
+			return nil, err
+		}
+		a.Report = report
+	}
 	done, err := m.Act(a) // checked above: what fails now is the journal's disk
 	if err != nil {
 		return nil, err
@@ -282,4 +289,22 @@ func eraseAs(ctx context.Context, cat *catalogue.Catalogue, m *moderation.Modera
 		return nil, err
 	}
 	return &done, nil
+}
+
+// askRevocation asks the coordinators of cat's closed network, by a
+// report signed with nodeKey (docs/protocol.md §4.13), to revoke the
+// node that act blocks here, and returns the report's CID: "" when
+// there is no one to ask (an open network, a node that is not active,
+// or this node not a member).
+func askRevocation(ctx context.Context, cat *catalogue.Catalogue, nodeKey ed25519.PrivateKey, target string, a moderation.Act) (string, error) {
+	r := cat.Roster()
+	k, err := protocol.ParseAuthorKey(target)
+	if err != nil || !r.Closed() || nodeKey == nil || !r.Active(protocol.PublicKey(nodeKey)) || !r.Active(k) {
+		return "", nil
+	}
+	rec, err := cat.AddTrust(ctx, nodeKey, &trust.Report{Node: k, Category: a.Category, Comment: a.Reason})
+	if err != nil {
+		return "", fmt.Errorf("ask the coordinators to revoke node %s: %w", k, err)
+	}
+	return rec.CID.String(), nil
 }

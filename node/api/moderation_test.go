@@ -172,3 +172,55 @@ func TestAPIPublishOfABlockedAuthorIsForbidden(t *testing.T) {
 		t.Fatalf("publish by a blocked author: %v", err)
 	}
 }
+
+// TestBlockNodeAsksTheCoordinatorsToRevokeIt: a member that blocks
+// another member asks the coordinators, by a report about that node, to
+// revoke it; the coordinators' queue shows the request, the blocked
+// node's own queue does not; in an open network nothing is asked.
+func TestBlockNodeAsksTheCoordinatorsToRevokeIt(t *testing.T) {
+	ctx := context.Background()
+	_, l, coord, member, _ := closedNetwork(t)
+	other := newKey(t)
+	if _, err := l.Cat.AddTrust(ctx, coord, &trust.Admission{Node: protocol.PublicKey(other), Role: trust.RoleMember, Label: "Bassin D"}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := moderation.OpenJournal(filepath.Join(t.TempDir(), moderation.JournalFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	m := moderation.New(j, l.Cat.SetModeration, nil)
+
+	act, err := ModerateAs(ctx, l.Cat, m, member, moderation.Operator, ModerateRequest{Action: trust.ActionBlockNode,
+		Target: protocol.PublicKey(other).String(), Category: trust.CategorySpam, Reason: "Publicités chaque jour."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Report == "" {
+		t.Fatalf("act %+v: no report asked the coordinators to revoke the node", act)
+	}
+	queue := ReportQueue(l.Cat, coord)
+	if len(queue) != 1 || queue[0].CID != act.Report || queue[0].Revoke != protocol.PublicKey(other).String() ||
+		queue[0].Entry != "" || queue[0].Comment != "Publicités chaque jour." || queue[0].Node != protocol.PublicKey(member).String() {
+		t.Fatalf("the coordinator's queue %+v, want the request to revoke %s", queue, protocol.PublicKey(other))
+	}
+	if q := ReportQueue(l.Cat, other); len(q) != 0 {
+		t.Errorf("the blocked node's queue %+v, want it empty", q)
+	}
+	if q := ReportQueue(l.Cat, member); len(q) != 1 || !q[0].Here {
+		t.Errorf("the member's queue %+v, want its own request, made here", q)
+	}
+
+	// In an open network there is no one to ask: the block stays local.
+	_, open := newTestServer(t)
+	jo, err := moderation.OpenJournal(filepath.Join(t.TempDir(), moderation.JournalFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { jo.Close() })
+	act, err = ModerateAs(ctx, open.Cat, moderation.New(jo, open.Cat.SetModeration, nil), newKey(t), moderation.Operator,
+		ModerateRequest{Action: trust.ActionBlockNode, Target: protocol.PublicKey(other).String(), Category: trust.CategorySpam, Reason: "Publicités."})
+	if err != nil || act.Report != "" {
+		t.Errorf("block-node in an open network: %+v, %v; want a local act and no report", act, err)
+	}
+}

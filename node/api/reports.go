@@ -55,7 +55,10 @@ type ReportView struct {
 	Comment  string         `json:"comment"`
 	Reporter string         `json:"reporter,omitempty"` // only if they agreed to show it
 	Node     string         `json:"node"`               // the node that signed it
-	Time     time.Time      `json:"time"`
+	// Revoke is the node whose revocation the report asks the
+	// coordinators for (a report about a node: Entry is "" then).
+	Revoke string    `json:"revoke,omitempty"`
+	Time   time.Time `json:"time"`
 	// Here: made on this node; else it is about an entry whose author
 	// this node certifies.
 	Here bool `json:"here"`
@@ -158,8 +161,16 @@ func ReportQueue(cat *catalogue.Catalogue, key ed25519.PrivateKey) []ReportView 
 	}
 	me := protocol.PublicKey(key)
 	r := cat.Roster()
+	coordinator := r.Coordinator(me)
 	for _, info := range cat.Moderation().Reports() {
 		here := info.Node == me
+		if info.Report.Node != (protocol.AuthorKey{}) {
+			// A request to revoke a node: the coordinators' to handle.
+			if here || coordinator {
+				out = append(out, reportView(cat, info, here))
+			}
+			continue
+		}
 		if !here {
 			id, err := protocol.ParseCID(info.Entry)
 			if err != nil {
@@ -198,6 +209,9 @@ func ReportsOn(cat *catalogue.Catalogue, id string, key ed25519.PrivateKey) []Re
 func reportView(cat *catalogue.Catalogue, info trust.ReportInfo, here bool) ReportView {
 	v := ReportView{CID: info.CID.String(), Entry: info.Entry, Revision: info.Revision, Category: info.Category,
 		Comment: info.Comment, Reporter: info.Reporter, Node: info.Node.String(), Time: info.Clock.Time().UTC(), Here: here}
+	if k := info.Report.Node; k != (protocol.AuthorKey{}) {
+		v.Revoke = k.String()
+	}
 	if id, err := protocol.ParseCID(info.Entry); err == nil {
 		if d, err := cat.Get(id); err == nil && d.Entry != nil {
 			v.Title = d.Entry.Title()

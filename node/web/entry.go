@@ -13,6 +13,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/mutu-network/mutu/catalogue"
+	"github.com/mutu-network/mutu/catalogue/entry"
 	"github.com/mutu-network/mutu/catalogue/render"
 	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
@@ -33,6 +34,7 @@ type entryView struct {
 	Audience    []string
 	Platforms   []string
 	SoftType    string
+	Publiccode  string // where a software entry's publiccode.yml is downloaded
 	Attachments []attachmentView
 	Editors     []string         // the co-editors the author lists
 	Images      []attachmentView // the attachments shown in the page (see isImage)
@@ -86,7 +88,7 @@ func (s *Server) loadDoc(w http.ResponseWriter, r *http.Request) (*catalogue.Doc
 		var d *catalogue.Doc
 		if d, err = s.cat.Get(id); err == nil {
 			if d.Hidden != nil && !seesHidden(visitorOf(r), d) {
-				s.hiddenPage(w, r)
+				s.hiddenPage(w, r, *d.Hidden)
 				return nil, false
 			}
 			return d, true
@@ -182,6 +184,9 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) {
 		Platforms: d.Entry.Platforms(),
 		SoftType:  d.Entry.SoftwareType(),
 		Owner:     owns(visitorOf(r), d),
+	}
+	if d.Entry.Kind() == entry.KindSoftware {
+		v.Publiccode = publiccodePath(entryPath(d.ID))
 	}
 	if d.HeadRev != nil {
 		v.Attribution = s.attribution(d.HeadRev.Author, d.HeadRev.Clock)

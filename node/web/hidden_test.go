@@ -116,7 +116,8 @@ func TestModeratorHidesAnEntryFromItsPage(t *testing.T) {
 		t.Fatalf("the author sees no banner:\n%s", body)
 	}
 	res = reader.get(page)
-	if res.status != http.StatusForbidden || !strings.Contains(res.body, "masquée par la modération de ce nœud") || strings.Contains(res.body, "Zorglub") {
+	if res.status != http.StatusForbidden || !strings.Contains(res.body, "masquée sur ce nœud par claire le ") ||
+		!strings.Contains(res.body, "publicité déguisée (publicité ou spam)") || strings.Contains(res.body, "Zorglub") {
 		t.Fatalf("a reader's page of a hidden entry: %d\n%s", res.status, res.body)
 	}
 	for _, p := range []string{page + "/historique", "/recherche?q=zorglub", "/"} {
@@ -272,5 +273,62 @@ func TestNoReportFormInAnOpenNetwork(t *testing.T) {
 	id := e.publish(key, map[string]any{"title": "Régie"}, "Texte.")
 	if strings.Contains(c.get("/entree/"+id).body, "Signaler cette entrée") {
 		t.Fatal("report form in an open network")
+	}
+}
+
+// TestFollowedDecisionNamesItsCoordinator: an act that follows a
+// coordinator's decision names, on the pages, that coordinator's node
+// by its label; the node's operator and accounts by themselves.
+func TestFollowedDecisionNamesItsCoordinator(t *testing.T) {
+	e, coord, _, _ := closedEnv(t)
+	for _, tc := range []struct {
+		act  moderation.Act
+		want string
+	}{
+		{moderation.Act{By: protocol.PublicKey(coord).String(), Decision: "bafyreidecision"}, "la coordination du réseau (Bassin A)"},
+		{moderation.Act{By: protocol.PublicKey(newTestKey(t)).String(), Decision: "bafyreidecision"}, "la coordination du réseau"},
+		{moderation.Act{By: moderation.Operator}, "l'opérateur du nœud"},
+		{moderation.Act{By: "claire"}, "claire"},
+	} {
+		if got := e.srv.byName(tc.act); got != tc.want {
+			t.Errorf("byName(%q) = %q, want %q", tc.act.By, got, tc.want)
+		}
+	}
+}
+
+// On the Modération page, each report on an entry held here has a form
+// to hide the entry, its category chosen as the report's; once the
+// entry is hidden, the report says so and the form is gone.
+func TestModeratorHidesAnEntryFromTheReportQueue(t *testing.T) {
+	e, coord, _, _ := closedEnv(t)
+	m := e.moderator()
+	_, key := e.account("marie")
+	if _, err := e.cat.AddTrust(context.Background(), coord, &trust.Certificate{Author: protocol.PublicKey(key), Name: "Mme Durand", Function: "gestionnaire"}); err != nil {
+		t.Fatal(err)
+	}
+	id := e.publish(key, map[string]any{"title": "Achetez Zorglub"}, "Régie miracle.")
+	paul, _ := e.account("paul")
+	mod, _ := e.accountWith("claire", AddOptions{Moderator: true})
+	page := "/entree/" + id
+	if res := paul.submit(page, page+"/signaler", url.Values{"categorie": {"spam"}, "commentaire": {"Publicité."}}); res.status != http.StatusSeeOther {
+		t.Fatalf("report: %d\n%s", res.status, res.body)
+	}
+	body := mod.get("/moderation").body
+	for _, want := range []string{`name="cible" value="` + id + `"`, `<option value="spam" selected>`, "Masquer l'entrée"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("the report in the queue lacks %q:\n%s", want, body)
+		}
+	}
+	res := mod.submit("/moderation", "/moderation/agir", url.Values{"action": {"hide"}, "cible": {id}, "categorie": {"spam"},
+		"motif": {"publicité déguisée"}, "suite": {"/moderation"}})
+	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/moderation") {
+		t.Fatalf("hide from the queue: %d %s", res.status, res.header.Get("Location"))
+	}
+	if j := m.Journal(); len(j) != 1 || j[0].By != "claire" || j[0].Action != trust.ActionHide {
+		t.Fatalf("journal: %+v", j)
+	}
+	body = mod.get("/moderation").body
+	if !strings.Contains(body, "entrée masquée") || strings.Contains(body, "Masquer l'entrée") {
+		t.Fatalf("the queue still offers to hide the hidden entry:\n%s", body)
 	}
 }

@@ -69,19 +69,25 @@ var undoOf = map[trust.Action]trust.Action{
 }
 
 // byName is who did an act, for people.
-func byName(a moderation.Act) string {
+func (s *Server) byName(a moderation.Act) string {
 	switch {
 	case a.By == moderation.Operator:
 		return "l'opérateur du nœud"
 	case a.Decision != "" && strings.HasPrefix(a.By, "ed25519:"):
-		return "décision du réseau"
+		// A decision of the network: its coordinator, by its label.
+		if k, err := protocol.ParseAuthorKey(a.By); err == nil {
+			if n, ok := s.cat.Roster().Node(k); ok && n.Label != "" {
+				return "la coordination du réseau (" + n.Label + ")"
+			}
+		}
+		return "la coordination du réseau"
 	}
 	return a.By
 }
 
 // view makes the page's view of act a.
 func (s *Server) actView(a moderation.Act) actView {
-	v := actView{Time: a.Time, By: byName(a), Action: actionLabels[a.Action], Undo: string(undoOf[a.Action]),
+	v := actView{Time: a.Time, By: s.byName(a), Action: actionLabels[a.Action], Undo: string(undoOf[a.Action]),
 		Category: a.Category.Label(), Raw: a.Category, Reason: a.Reason, Decision: a.Decision}
 	kind, value := moderation.SplitTarget(a.Target)
 	v.Target, v.What = value, value
@@ -111,10 +117,12 @@ func (s *Server) actView(a moderation.Act) actView {
 	return v
 }
 
-// hiddenPage answers a visitor who may not see a hidden entry.
-func (s *Server) hiddenPage(w http.ResponseWriter, r *http.Request) {
+// hiddenPage answers a visitor who may not see a hidden entry: who hid
+// it, when and why.
+func (s *Server) hiddenPage(w http.ResponseWriter, r *http.Request, a moderation.Act) {
 	s.fail(w, r, http.StatusForbidden, "Entrée masquée",
-		"Cette entrée est masquée par la modération de ce nœud : elle n'y est plus montrée. Si vous pensez que c'est une erreur, adressez-vous à la personne qui gère le nœud.",
+		"Cette entrée est masquée sur ce nœud par "+s.byName(a)+" le "+frenchDate(a.Time)+" : "+a.Reason+" ("+a.Category.Label()+"). "+
+			"Si vous pensez que c'est une erreur, adressez-vous à la personne qui gère le nœud.",
 		link{"/", "Revenir à l'accueil"}, link{"/recherche", "Rechercher"})
 }
 
@@ -151,7 +159,7 @@ func (s *Server) moderationPage(w http.ResponseWriter, r *http.Request) {
 		}
 		queue := api.ReportQueue(s.cat, s.nodeKey)
 		slices.Reverse(queue)
-		v.Reports = reportViews(queue)
+		v.Reports = s.queueViews(queue)
 		journal := s.mod.Journal()
 		for i := len(journal) - 1; i >= 0 && len(v.Journal) < maxJournalShown; i-- {
 			v.Journal = append(v.Journal, s.actView(journal[i]))
@@ -277,12 +285,35 @@ type reportView struct {
 	api.ReportView
 	CategoryLabel string
 	Href          string
+	// On the Modération page: Held, the entry is in this node's
+	// catalogue, and Hidden, it is hidden already. The page offers to
+	// hide a held entry that is not.
+	Held, Hidden bool
 }
 
 func reportViews(list []api.ReportView) []reportView {
 	out := make([]reportView, len(list))
 	for i, r := range list {
 		out[i] = reportView{ReportView: r, CategoryLabel: r.Category.Label(), Href: "/entree/" + r.Entry}
+		if r.Revoke != "" {
+			out[i].Href = "/reseau"
+		}
+	}
+	return out
+}
+
+// queueViews is reportViews for the Modération page, with Held and
+// Hidden.
+func (s *Server) queueViews(list []api.ReportView) []reportView {
+	out := reportViews(list)
+	for i := range out {
+		id, err := cid.Decode(out[i].Entry)
+		if err != nil {
+			continue
+		}
+		if d, err := s.cat.Get(id); err == nil {
+			out[i].Held, out[i].Hidden = true, d.Hidden != nil
+		}
 	}
 	return out
 }

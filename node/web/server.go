@@ -240,6 +240,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /outils", s.limit(httplimit.Search, s.table(entry.KindTool, "/outils", "Outils", "outils", "tools")))
 	mux.HandleFunc("GET /logiciels", s.limit(httplimit.Search, s.table(entry.KindSoftware, "/logiciels", "Logiciels", "logiciels", "software")))
 	mux.HandleFunc("GET /entree/{id}", s.entry)
+	mux.HandleFunc("GET /entree/{id}/publiccode.yml", s.publiccodeFile)
 	mux.HandleFunc("GET /entree/{id}/historique", s.history)
 	mux.HandleFunc("GET /entree/{id}/diff", s.diff)
 	mux.HandleFunc("GET /entree/{id}/piece/{name}", s.attachment)

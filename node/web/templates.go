@@ -189,6 +189,7 @@ type messageView struct {
 	base
 	Heading string
 	Message string
+	Items   []string // listed after the message, when there are some
 	Links   []link
 }
 

@@ -72,6 +72,10 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request) {
 		s.uploadRefused(w, r, v)
 		return
 	}
+	if name, data, ok, err := publiccodeUpload(r); ok {
+		s.publishPubliccode(w, r, v, name, data, err)
+		return
+	}
 	e := &entry.Entry{Meta: f.meta(nil), Body: f.Body}
 	editors := v.editorKeys()
 	files, ok := s.checkEntry(w, r, v, e)

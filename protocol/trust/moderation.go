@@ -66,11 +66,13 @@ type Decision struct {
 	Reason    string // public, at most MaxReason characters
 }
 
-// Report tells moderators that an entry may break the network's rules.
-// It is signed by the node of the person who reports, on their behalf.
+// Report tells moderators that an entry may break the network's rules,
+// or asks the coordinators to revoke a node (Node). It is signed by the
+// node of the person who reports, on their behalf.
 type Report struct {
-	Entry    string // the entry's document CID
-	Revision string // the revision the reporter read
+	Entry    string // the entry's document CID; "" in a report about a node
+	Revision string // the revision the reporter read; "" in a report about a node
+	Node     Key    // the node whose revocation the report asks for; zero in a report about an entry
 	Category Category
 	Comment  string // at most MaxComment characters
 	Reporter string // the reporter's name, only if they agreed to show it; else ""
@@ -126,4 +128,26 @@ func (f *fields) category(field string) Category {
 		names[i] = string(c)
 	}
 	return Category(f.oneOf(field, names...))
+}
+
+// report reads the fields of a report record (docs/protocol.md,
+// §4.13): about an entry (entry and revision), or about a node (node).
+func (f *fields) report() *Report {
+	r := &Report{}
+	if _, ok := f.meta["node"]; ok {
+		r.Node = f.key("node")
+		for _, field := range []string{"entry", "revision"} {
+			f.read[field] = true
+			if _, ok := f.meta[field]; ok {
+				f.fail(field, "a report about a node names no entry")
+			}
+		}
+	} else {
+		r.Entry = f.cid("entry", true)
+		r.Revision = f.cid("revision", true)
+	}
+	r.Category = f.category("category")
+	r.Comment = f.textLines("comment", false, MaxComment)
+	r.Reporter = f.text("reporter", false, MaxName)
+	return r
 }

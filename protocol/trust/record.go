@@ -382,6 +382,9 @@ func encode(b Body) map[string]any {
 	case *Report:
 		put("entry", x.Entry)
 		put("revision", x.Revision)
+		if x.Node != (Key{}) {
+			m["node"] = x.Node.String()
+		}
 		put("category", string(x.Category))
 		put("comment", x.Comment)
 		put("reporter", x.Reporter)
@@ -456,13 +459,7 @@ func decodeEntry(e *protocol.Entry) (Body, string, error) {
 	case KindDecision:
 		b = f.decision()
 	case KindReport:
-		b = &Report{
-			Entry:    f.cid("entry", true),
-			Revision: f.cid("revision", true),
-			Category: f.category("category"),
-			Comment:  f.textLines("comment", false, MaxComment),
-			Reporter: f.text("reporter", false, MaxName),
-		}
+		b = f.report()
 	}
 	if _, ok := e.Meta[metaNetwork]; ok && kind == KindCharter {
 		f.fail(metaNetwork, "a charter has none: its CID is the network's identifier")

@@ -57,6 +57,8 @@ func validBodies() map[string]Body {
 		"report": &Report{Entry: docID, Revision: revID, Category: CategoryPersonalData,
 			Comment: "La fiche cite le nom d'un élève.\nEt le revenu de sa famille.", Reporter: "Mme Durand"},
 		"report, bare": &Report{Entry: docID, Revision: docID, Category: CategoryOther},
+		"report about a node": &Report{Node: pub(9), Category: CategorySpam,
+			Comment: "Ce nœud publie des publicités depuis une semaine."},
 	}
 }
 
@@ -342,6 +344,8 @@ func TestDecodeRefusesEveryMalformedRecord(t *testing.T) {
 		{"report reporter with a line break", "report", set("reporter", "Mme\nDurand"), 0, `"reporter"`},
 		{"report reporter too long", "report", set("reporter", strings.Repeat("a", MaxName+1)), 0, `"reporter"`},
 		{"report with a reason", "report", set("reason", "texte"), 0, `"reason"`},
+		{"report about a node and an entry", "report", set("node", pub(9).String()), 0, `"entry"`},
+		{"report node not a key", "report about a node", set("node", "nœud"), 0, `"node"`},
 		{"report with a body", "report", func(r *protocol.Revision) { r.Entry.Body = "texte" }, 0, `"body"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
