@@ -15,7 +15,9 @@ const feedDeadline = 2 * time.Second
 
 // TestOfflinePublishReachesPeerAtStart: an entry published with the
 // command line while no daemon runs reaches a peer within 2 s of `mutu
-// run` starting.
+// run` running (its API answering): the bound leaves out the start of
+// the process, which takes seconds on a busy machine under -race, and
+// still fails if the entry waited for the periodic sync (a minute).
 func TestOfflinePublishReachesPeerAtStart(t *testing.T) {
 	h := harness.New(t)
 	nodes := h.NewNodes(2).Init()
@@ -23,16 +25,17 @@ func TestOfflinePublishReachesPeerAtStart(t *testing.T) {
 	a.Start()
 	p := b.PublishOne(note("Publiée hors ligne", "Écrite avant que le nœud ne tourne."))
 
-	start := time.Now()
+	launched := time.Now()
 	b.Start(a)
+	running := time.Now()
 	at := h.WaitFor(time.Minute, "A to hold the entry published on B offline", func() error {
 		_, err := a.GetEntry(p.ID)
 		return err
 	})
-	took := at.Sub(start)
-	t.Logf("the entry reached A %v after B was launched", took.Round(time.Millisecond))
+	took := max(at.Sub(running), 0)
+	t.Logf("the entry reached A %v after B was running (%v after its launch)", took.Round(time.Millisecond), at.Sub(launched).Round(time.Millisecond))
 	if took > feedDeadline {
-		t.Errorf("the entry reached A %v after B's launch, want within %v", took.Round(time.Millisecond), feedDeadline)
+		t.Errorf("the entry reached A %v after B was running, want within %v", took.Round(time.Millisecond), feedDeadline)
 	}
 }
 
