@@ -56,7 +56,7 @@ func (l *Local) Moderate(ctx context.Context, req ModerateRequest) (*moderation.
 		return nil, fmt.Errorf("%w: this node keeps no moderation journal", ErrOffline)
 	}
 	if req.Action == trust.ActionErase {
-		return eraseAs(ctx, l.Cat, l.Moderation, l.NodeKey, l.Author, moderation.Operator, req)
+		return EraseAs(ctx, l.Cat, l.Moderation, l.NodeKey, l.Author, moderation.Operator, req)
 	}
 	return ModerateAs(ctx, l.Cat, l.Moderation, l.NodeKey, moderation.Operator, req)
 }
@@ -219,14 +219,14 @@ func checkCoordinator(cat *catalogue.Catalogue, nodeKey ed25519.PrivateKey) erro
 	return nil
 }
 
-// eraseAs erases the content of an entry's revisions (all those not
+// EraseAs erases the content of an entry's revisions (all those not
 // erased yet, or req.Revision alone) on this node at once and on every
 // node that applies the decision it publishes (docs/protocol.md
 // §4.12, §4.14): with req.Network, a coordinator's decision signed by
 // nodeKey; without, the author's erasure of their own revisions,
 // signed by author, for personal data only. The act is kept in m's
 // journal with the decision's CID.
-func eraseAs(ctx context.Context, cat *catalogue.Catalogue, m *moderation.Moderator, nodeKey, author ed25519.PrivateKey, by string, req ModerateRequest) (*moderation.Act, error) {
+func EraseAs(ctx context.Context, cat *catalogue.Catalogue, m *moderation.Moderator, nodeKey, author ed25519.PrivateKey, by string, req ModerateRequest) (*moderation.Act, error) {
 	id, err := cat.Resolve(strings.TrimSpace(req.Target))
 	if err != nil {
 		return nil, err

@@ -332,3 +332,45 @@ func TestModeratorHidesAnEntryFromTheReportQueue(t *testing.T) {
 		t.Fatalf("the queue still offers to hide the hidden entry:\n%s", body)
 	}
 }
+
+// TestAuthorErasesTheirEntryFromItsPage: the author of an entry erases,
+// from the web, the personal data it holds: a reason is required; the
+// entry then says its content was erased, the text is found nowhere,
+// and the journal keeps the act with the decision published. Another
+// account may not.
+func TestAuthorErasesTheirEntryFromItsPage(t *testing.T) {
+	e, coord, _, _ := closedEnv(t)
+	m := e.moderator()
+	marie, key := e.account("marie")
+	if _, err := e.cat.AddTrust(context.Background(), coord, &trust.Certificate{Author: protocol.PublicKey(key), Name: "Mme Durand", Function: "gestionnaire"}); err != nil {
+		t.Fatal(err)
+	}
+	id := e.publish(key, map[string]any{"title": "Fonds social"}, "La famille Zorglub touche 412 euros.")
+	page := "/entree/" + id
+	if body := marie.get(page).body; !strings.Contains(body, page+"/effacer") {
+		t.Fatalf("the author's entry page has no link to erase it:\n%s", body)
+	}
+	paul, _ := e.account("paul")
+	if res := paul.get(page + "/effacer"); res.status != http.StatusForbidden {
+		t.Fatalf("another account's erase page: %d, want 403", res.status)
+	}
+	if res := marie.submit(page+"/effacer", page+"/effacer", url.Values{"motif": {" "}}); res.status != http.StatusBadRequest ||
+		!strings.Contains(res.body, "Indiquez en quelques mots") {
+		t.Fatalf("an erasure without a reason: %d\n%s", res.status, res.body)
+	}
+	res := marie.submit(page+"/effacer", page+"/effacer", url.Values{"motif": {"nom et revenus d'une famille"}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != page {
+		t.Fatalf("erase: %d %s\n%s", res.status, res.header.Get("Location"), res.body)
+	}
+	res = marie.get(page)
+	if res.status != http.StatusGone || !strings.Contains(res.body, "Contenu effacé le") || strings.Contains(res.body, "Zorglub") {
+		t.Fatalf("the entry after its erasure: %d\n%s", res.status, res.body)
+	}
+	if body := marie.get("/recherche?q=zorglub").body; strings.Contains(body, "Fonds social") {
+		t.Error("the search still finds the erased text")
+	}
+	j := m.Journal()
+	if len(j) != 1 || j[0].By != "marie" || j[0].Action != trust.ActionErase || j[0].Decision == "" || j[0].Category != trust.CategoryPersonalData {
+		t.Fatalf("journal %+v, want marie's erasure with its decision", j)
+	}
+}

@@ -250,6 +250,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(editRoute, s.needAccount(s.limit(httplimit.Write, s.editPost)))
 	mux.HandleFunc("GET /entree/{id}/retirer", s.needAccount(s.retractForm))
 	mux.HandleFunc("POST /entree/{id}/retirer", s.needAccount(s.limit(httplimit.Write, s.retractPost)))
+	mux.HandleFunc("GET /entree/{id}/effacer", s.needAccount(s.eraseForm))
+	mux.HandleFunc("POST /entree/{id}/effacer", s.needAccount(s.limit(httplimit.Write, s.erasePost)))
 	mux.HandleFunc("GET /publier", s.needAccount(s.publishForm))
 	mux.HandleFunc(publishRoute, s.needAccount(s.limit(httplimit.Write, s.publishPost)))
 	mux.HandleFunc("GET /reseau", s.network)

@@ -14,8 +14,11 @@ import (
 
 	"github.com/mutu-network/mutu/catalogue"
 	"github.com/mutu-network/mutu/catalogue/entry"
+	"github.com/mutu-network/mutu/catalogue/moderation"
 	"github.com/mutu-network/mutu/catalogue/render"
+	"github.com/mutu-network/mutu/node/api"
 	"github.com/mutu-network/mutu/protocol"
+	"github.com/mutu-network/mutu/protocol/trust"
 )
 
 // formView is the publish and edit page.
@@ -423,4 +426,66 @@ func (s *Server) retractPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.written(r, vis)
 	http.Redirect(w, r, "/?msg=retiree", http.StatusSeeOther)
+}
+
+// eraseView is the confirmation page of an author's erasure of the
+// personal data their entry holds.
+type eraseView struct {
+	base
+	EntryTitle string
+	EntryHref  string
+	Action     string
+	Reason     string // what the form held, shown again with Problem
+	Problem    string
+}
+
+func (s *Server) eraseForm(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.revisableDoc(w, r)
+	if !ok {
+		return
+	}
+	s.renderErase(w, r, http.StatusOK, d, "", "")
+}
+
+func (s *Server) renderErase(w http.ResponseWriter, r *http.Request, status int, d *catalogue.Doc, reason, problem string) {
+	s.render(w, r, status, "erase", &eraseView{
+		base:       base{Title: "Effacer « " + d.Entry.Title() + " »", Nav: navOfKind(string(d.Entry.Kind()))},
+		EntryTitle: d.Entry.Title(), EntryHref: entryPath(d.ID), Action: entryPath(d.ID) + "/effacer",
+		Reason: reason, Problem: typo(problem),
+	})
+}
+
+// erasePost erases, for personal data, the content of the revisions of
+// the entry its author signed, on this node at once and on every node
+// of the network (docs/operator.md, "Erasure").
+func (s *Server) erasePost(w http.ResponseWriter, r *http.Request) {
+	vis := visitorOf(r)
+	d, ok := s.revisableDoc(w, r)
+	if !ok {
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("motif"))
+	if reason == "" || utf8.RuneCountInString(reason) > moderation.MaxReason {
+		s.renderErase(w, r, http.StatusBadRequest, d, reason,
+			fmt.Sprintf("Indiquez en quelques mots ce que l'entrée contenait de personnel (%d caractères au plus).", moderation.MaxReason))
+		return
+	}
+	if s.mod == nil {
+		s.fail(w, r, http.StatusServiceUnavailable, "Effacement indisponible",
+			"Ce nœud ne tient pas de journal de modération : demandez à la personne qui le gère d'effacer l'entrée.")
+		return
+	}
+	_, err := api.EraseAs(r.Context(), s.cat, s.mod, nil, vis.account.key, vis.account.Name, api.ModerateRequest{
+		Action: trust.ActionErase, Target: d.ID.String(), Category: trust.CategoryPersonalData, Reason: reason,
+	})
+	if err != nil {
+		if e := api.ErrorOf(err); e.Kind == api.KindInput || e.Kind == api.KindForbidden {
+			s.renderErase(w, r, http.StatusConflict, d, reason, "L'effacement n'a pas pu être publié : "+e.Message)
+			return
+		}
+		s.internalError(w, r, err)
+		return
+	}
+	s.written(r, vis)
+	http.Redirect(w, r, entryPath(d.ID), http.StatusSeeOther)
 }
