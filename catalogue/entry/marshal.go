@@ -111,7 +111,7 @@ func frontMatterOrder(meta map[string]any) []string {
 func valueNode(v any) *yaml.Node {
 	switch x := v.(type) {
 	case string:
-		return textNode(x, true)
+		return TextNode(x, true)
 	case int64:
 		return scalarNode("!!int", strconv.FormatInt(x, 10))
 	case float64:
@@ -141,13 +141,14 @@ func scalarNode(tag, value string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
 }
 
-func keyNode(k string) *yaml.Node { return textNode(k, false) }
+func keyNode(k string) *yaml.Node { return TextNode(k, false) }
 
-// textNode returns the node of a string. The encoder quotes text that
-// YAML would resolve to another type; textNode also chooses a style
-// where the encoder's choice would not read back the same or would be
-// hard to read.
-func textNode(s string, block bool) *yaml.Node {
+// TextNode returns the YAML node of a string, for the files mutu
+// writes. The encoder quotes text that YAML would resolve to another
+// type; TextNode also chooses a style where the encoder's choice would
+// not read back the same or would be hard to read (a literal block for
+// several lines only when block is true).
+func TextNode(s string, block bool) *yaml.Node {
 	n := scalarNode("!!str", s)
 	switch {
 	case strings.ContainsFunc(s, needsEscape):

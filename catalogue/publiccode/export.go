@@ -197,42 +197,7 @@ func yamlNode(v any, f *field) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 }
 
-// stringNode returns the node of a text. The encoder quotes text that
-// YAML would read as another type; stringNode also quotes what a YAML
-// 1.1 reader would (yes, no), and chooses a block for several lines
-// when it reads back the same.
-func stringNode(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	switch {
-	case strings.ContainsFunc(s, needsEscape):
-		n.Style = yaml.DoubleQuotedStyle
-	case strings.Contains(s, "\n") && readsAsBlock(s):
-		n.Style = yaml.LiteralStyle
-	case strings.Contains(s, "\n"):
-		n.Style = yaml.DoubleQuotedStyle
-	case s == "<<":
-		n.Style = yaml.DoubleQuotedStyle
-	default:
-		if _, ok := yaml11Bools[strings.ToLower(s)]; ok {
-			n.Style = yaml.SingleQuotedStyle
-		}
-	}
-	return n
-}
-
-func needsEscape(r rune) bool {
-	switch r {
-	case '\n', '\t':
-		return false
-	case '\u0085', '\u2028', '\u2029', '\uFEFF':
-		return true
-	}
-	return r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0)
-}
-
-// readsAsBlock reports whether text of several lines reads back the
-// same from a literal block.
-func readsAsBlock(s string) bool {
-	return !strings.HasPrefix(s, "\n") && !strings.HasPrefix(s, " ") &&
-		!strings.Contains(s, " \n") && !strings.Contains(s, "\t\n") && !strings.HasSuffix(s, "\n\n")
-}
+// stringNode returns the node of a text, as entry files write it: a
+// block for several lines when it reads back the same, quotes for what
+// a YAML 1.1 reader takes for a boolean (yes, no).
+func stringNode(s string) *yaml.Node { return entry.TextNode(s, true) }
